@@ -1,0 +1,134 @@
+"""Users, their roles on units, and hence their data scope.
+
+A role is held on a unit: a grid (grid worker of micro-grid X, community staff of community Y,
+centre operator of the district) or a department (handler of 城管). A user's data scope is the
+union of the subtrees of the grids of their roles (see `selectors.scope_for_user`).
+The three system roles — administrator, security officer, auditor — are held on no unit and
+are mutually exclusive, as 等保 separation of duties expects.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    display_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class Role(models.TextChoices):
+    GRID_WORKER = "grid_worker", _("网格员")
+    MICRO_GRID_HEAD = "micro_grid_head", _("微网格长")
+    BUILDING_HEAD = "building_head", _("楼栋长")
+    GRID_HEAD = "grid_head", _("网格长")
+    COMMUNITY_STAFF = "community_staff", _("社区工作人员")
+    STREET_STAFF = "street_staff", _("街道工作人员")
+    DISTRICT_STAFF = "district_staff", _("区级工作人员")
+    OPERATOR = "operator", _("指挥中心调度员")
+    DEPARTMENT_HANDLER = "department_handler", _("部门处置人员")
+    LEADER = "leader", _("领导")
+    ADMINISTRATOR = "administrator", _("系统管理员")
+    SECURITY_OFFICER = "security_officer", _("安全管理员")
+    AUDITOR = "auditor", _("审计管理员")
+
+
+GRID_ROLES = frozenset(
+    {
+        Role.GRID_WORKER,
+        Role.MICRO_GRID_HEAD,
+        Role.BUILDING_HEAD,
+        Role.GRID_HEAD,
+        Role.COMMUNITY_STAFF,
+        Role.STREET_STAFF,
+        Role.DISTRICT_STAFF,
+        Role.OPERATOR,
+        Role.LEADER,
+    }
+)
+DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT_HANDLER})
+SYSTEM_ROLES = frozenset({Role.ADMINISTRATOR, Role.SECURITY_OFFICER, Role.AUDITOR})
+# Roles that only read: never offered write actions on cases or base data.
+READ_ONLY_ROLES = frozenset({Role.LEADER})
+
+
+class RoleAssignment(models.Model):
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+    grid = models.ForeignKey(
+        "grids.Grid",
+        verbose_name=_("网格"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="role_assignments",
+    )
+    department = models.ForeignKey(
+        "grids.Department",
+        verbose_name=_("部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="role_assignments",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("角色分配")
+        verbose_name_plural = _("角色分配")
+        constraints = [
+            models.CheckConstraint(
+                name="role_unit_fits_role",
+                condition=(
+                    Q(
+                        role__in=sorted(GRID_ROLES),
+                        grid__isnull=False,
+                        department__isnull=True,
+                    )
+                    | Q(
+                        role__in=sorted(DEPARTMENT_ROLES),
+                        grid__isnull=True,
+                        department__isnull=False,
+                    )
+                    | Q(
+                        role__in=sorted(SYSTEM_ROLES),
+                        grid__isnull=True,
+                        department__isnull=True,
+                    )
+                ),
+            ),
+            # One row per (user, role, unit); three partial constraints so NULL units compare
+            # equal on every database.
+            models.UniqueConstraint(
+                fields=["user", "role", "grid"],
+                condition=Q(grid__isnull=False),
+                name="role_unique_on_grid",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "department"],
+                condition=Q(department__isnull=False),
+                name="role_unique_on_department",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(grid__isnull=True, department__isnull=True),
+                name="role_unique_system",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        unit = self.grid or self.department or ""
+        return f"{self.user} · {self.get_role_display()} · {unit}"

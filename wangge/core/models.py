@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditLog(models.Model):
+    """Append-only security audit record (login, reveal of personal data, admin changes).
+
+    Rows are only ever inserted through `wangge.core.services.audit_record`; the admin shows them
+    read-only to auditors. 等保 asks that they be kept at least six months.
+    """
+
+    class Action(models.TextChoices):
+        LOGIN_SUCCESS = "login_success", _("登录成功")
+        LOGIN_FAILURE = "login_failure", _("登录失败")
+        LOGIN_LOCKED = "login_locked", _("账户锁定")
+        LOGOUT = "logout", _("退出登录")
+        PASSWORD_CHANGE = "password_change", _("修改密码")
+        ROLE_GRANT = "role_grant", _("授予角色")
+        ROLE_REVOKE = "role_revoke", _("撤销角色")
+        GRID_IMPORT = "grid_import", _("导入网格")
+        GRID_CHANGE = "grid_change", _("修改网格")
+        REVEAL = "reveal", _("查看敏感信息")
+        EXPORT = "export", _("导出数据")
+        OTHER = "other", _("其他")
+
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The username as typed, kept even when no such user exists (failed logins).
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    action = models.CharField(_("操作"), max_length=32, choices=Action.choices, db_index=True)
+    target_type = models.CharField(_("对象类型"), max_length=64, blank=True)
+    target_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    reason = models.CharField(_("事由"), max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    user_agent = models.CharField(_("客户端"), max_length=300, blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.username} {self.get_action_display()}"

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from wangge.core.models import AuditLog
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    # Behind a reverse proxy the deployment sets WANGGE trusted proxy headers; by default the
+    # socket address is the only one not under the client's control.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: Any = None,
+    username: str = "",
+    request: HttpRequest | None = None,
+    target: Any = None,
+    target_type: str = "",
+    target_id: str = "",
+    reason: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditLog:
+    """Append one audit record. The only write path for AuditLog."""
+    if target is not None:
+        target_type = target_type or target._meta.label_lower
+        target_id = target_id or str(target.pk)
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        username = username or actor.get_username()
+    else:
+        actor = None
+    return AuditLog.objects.create(
+        action=action,
+        actor=actor,
+        username=username[:150],
+        target_type=target_type,
+        target_id=str(target_id)[:64],
+        reason=reason[:200],
+        ip_address=client_ip(request),
+        user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request else ""),
+        detail=detail or {},
+    )

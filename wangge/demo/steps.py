@@ -1,0 +1,11 @@
+"""The demo county, loaded step by step. Each step is idempotent: running twice adds nothing.
+
+Apps add their own step here (cases, people, community life) as a dotted path to a function
+`load(*, stdout) -> None`.
+"""
+
+DEMO_STEPS: list[str] = [
+    "wangge.demo.county.load_grids",
+    "wangge.demo.county.load_departments",
+    "wangge.demo.county.load_users",
+]
