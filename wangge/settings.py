@@ -62,6 +62,15 @@ INSTALLED_APPS = [
     "wangge.core",
     "wangge.accounts",
     "wangge.grids",
+    "wangge.workcal",
+    "wangge.notify",
+    "wangge.cases",
+    "wangge.people",
+    "wangge.open311",
+    "wangge.hotline",
+    "wangge.chat",
+    "wangge.stats",
+    "wangge.web",
     "wangge.demo",
 ]
 

@@ -14,6 +14,13 @@ api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
     path("", include("wangge.grids.urls")),
+    path("", include("wangge.workcal.urls")),
+    path("", include("wangge.notify.urls")),
+    path("", include("wangge.cases.urls")),
+    path("", include("wangge.people.urls")),
+    path("", include("wangge.hotline.urls")),
+    path("", include("wangge.chat.urls")),
+    path("", include("wangge.stats.urls")),
 ]
 
 urlpatterns = [
@@ -25,4 +32,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("open311/v2/", include("wangge.open311.urls")),
+    path("", include("wangge.web.urls")),
 ]
