@@ -256,3 +256,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("WANGGE_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Cases (wangge.cases) -------------------------------------------------------------------
+# District whose centre triages reports that fall outside every grid (default: the first one).
+CASES_TRIAGE_DISTRICT = os.environ.get("WANGGE_CASES_TRIAGE_DISTRICT", "")
+# Longest description accepted (Open311 allows 4,000 characters).
+CASES_DESCRIPTION_MAX = env_int("WANGGE_CASES_DESCRIPTION_MAX", 4000)
+# Duplicate detection: open cases within this radius and window, with text this similar (0–100).
+CASES_DUPLICATE_RADIUS_M = float(os.environ.get("WANGGE_CASES_DUPLICATE_RADIUS_M", "80"))
+CASES_DUPLICATE_WINDOW_HOURS = env_int("WANGGE_CASES_DUPLICATE_WINDOW_HOURS", 72)
+CASES_DUPLICATE_MIN_SIMILARITY = float(os.environ.get("WANGGE_CASES_DUPLICATE_SIMILARITY", "60"))
