@@ -272,3 +272,5 @@ NOTIFY_LEASE_SECONDS = float(os.environ.get("WANGGE_NOTIFY_LEASE_SECONDS", "120"
 NOTIFY_BATCH_SIZE = env_int("WANGGE_NOTIFY_BATCH_SIZE", 100)
 # A commit that queued webhooks kicks a delivery run at most this often per process.
 NOTIFY_KICK_MIN_SECONDS = float(os.environ.get("WANGGE_NOTIFY_KICK_MIN_SECONDS", "1"))
+# Finished background-task results are pruned after this many hours (failed ones 7× later).
+TASK_RESULTS_KEEP_HOURS = float(os.environ.get("WANGGE_TASK_RESULTS_KEEP_HOURS", "24"))

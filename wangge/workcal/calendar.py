@@ -31,6 +31,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -317,13 +318,15 @@ def build_calendar(
         logger.warning("unknown working-hours profile %r: using the default", hours)
     if profile is None:
         profile = profiles.filter(is_default=True).first()
-    spec = (
-        hours_from_profile(
-            profile.sessions, profile.summer_sessions, profile.summer_from, profile.summer_to
-        )
-        if profile is not None
-        else _settings_hours()
-    )
+    spec = _settings_hours()
+    if profile is not None:
+        try:
+            spec = hours_from_profile(
+                profile.sessions, profile.summer_sessions, profile.summer_from, profile.summer_to
+            )
+        except (ValidationError, ValueError):
+            # A profile broken outside the admin's validation must not stop deadlines.
+            logger.error("working-hours profile %r is invalid: using the default", profile.code)
     return WorkCalendar(
         official=official, provisional=provisional, local=local, hours=spec, version=version
     )
