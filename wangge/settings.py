@@ -257,3 +257,21 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("WANGGE_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Working-time calendar and notifications (wangge.workcal, wangge.notify) ------------------
+# Used when no working-hours profile is marked default in the admin.
+WORKCAL_DEFAULT_SESSIONS = [["08:30", "12:00"], ["14:00", "17:30"]]
+# How often (seconds) a process asks the database whether the calendar changed.
+WORKCAL_CHECK_SECONDS = float(os.environ.get("WANGGE_WORKCAL_CHECK_SECONDS", "2"))
+# Webhook delivery: attempts before a message becomes a dead letter, the backoff base and cap
+# (base × 2^(attempt−1), capped), the HTTP timeout, the claim lease and the batch size.
+NOTIFY_MAX_ATTEMPTS = env_int("WANGGE_NOTIFY_MAX_ATTEMPTS", 8)
+NOTIFY_RETRY_BASE_SECONDS = float(os.environ.get("WANGGE_NOTIFY_RETRY_BASE_SECONDS", "30"))
+NOTIFY_RETRY_MAX_SECONDS = float(os.environ.get("WANGGE_NOTIFY_RETRY_MAX_SECONDS", "3600"))
+NOTIFY_TIMEOUT_SECONDS = float(os.environ.get("WANGGE_NOTIFY_TIMEOUT_SECONDS", "10"))
+NOTIFY_LEASE_SECONDS = float(os.environ.get("WANGGE_NOTIFY_LEASE_SECONDS", "120"))
+NOTIFY_BATCH_SIZE = env_int("WANGGE_NOTIFY_BATCH_SIZE", 100)
+# A commit that queued webhooks kicks a delivery run at most this often per process.
+NOTIFY_KICK_MIN_SECONDS = float(os.environ.get("WANGGE_NOTIFY_KICK_MIN_SECONDS", "1"))
+# Finished background-task results are pruned after this many hours (failed ones 7× later).
+TASK_RESULTS_KEEP_HOURS = float(os.environ.get("WANGGE_TASK_RESULTS_KEEP_HOURS", "24"))
