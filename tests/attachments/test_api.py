@@ -144,3 +144,23 @@ def test_schema_documents_the_upload(api, admin_user):
     post = r.json()["paths"][URL]["post"]
     assert "multipart/form-data" in post["requestBody"]["content"]
     assert {"201", "413", "429"} <= set(post["responses"])
+
+
+def test_web_form_upload_with_session_needs_the_csrf_token(worker_a):
+    client = APIClient(enforce_csrf_checks=True)
+    client.get("/accounts/login/")  # sets the CSRF cookie, as the page the form sits on does
+    token = client.cookies["csrftoken"].value
+    client.force_login(worker_a)
+    assert upload(client, jpeg_bytes((40, 30))).status_code == 403
+    data = {"file": SimpleUploadedFile("a.jpg", jpeg_bytes((40, 30)))}
+    r = client.post(URL, data, format="multipart", HTTP_X_CSRFTOKEN=token)
+    assert r.status_code == 201, r.content
+    assert Attachment.objects.get().uploaded_by == worker_a
+
+
+def test_uploads_spooled_to_disk_are_read_the_same(api, resident, settings):
+    # Past FILE_UPLOAD_MAX_MEMORY_SIZE Django writes the upload to a temporary file.
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    r = upload(api.as_user(resident), jpeg_bytes((1600, 1200), gps=True))
+    assert r.status_code == 201, r.content
+    assert (r.json()["width"], r.json()["height"]) == (1600, 1200)

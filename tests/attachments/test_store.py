@@ -180,3 +180,45 @@ def test_purposes_are_kept(worker_a):
         actor=worker_a, upload=jpeg_bytes((64, 48)), filename="after.jpg", purpose="after"
     )
     assert attachment.purpose == Attachment.Purpose.AFTER
+
+
+def _encode(img: Image.Image, fmt: str, **params) -> bytes:
+    out = io.BytesIO()
+    img.save(out, fmt, **params)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("payload", "stored_type", "stored_mode"),
+    [
+        # Multi-picture JPEG as phones write it (portrait mode): the first frame is kept.
+        (
+            _encode(
+                Image.new("RGB", (60, 40), (10, 20, 30)),
+                "MPO",
+                save_all=True,
+                append_images=[Image.new("RGB", (60, 40), (200, 200, 200))],
+            ),
+            "image/jpeg",
+            "RGB",
+        ),
+        (_encode(Image.new("CMYK", (60, 40), (0, 128, 255, 0)), "JPEG"), "image/jpeg", "RGB"),
+        (_encode(Image.new("L", (60, 40), 90), "PNG"), "image/jpeg", "L"),
+        (_encode(Image.new("I;16", (60, 40), 3000), "PNG"), "image/jpeg", "RGB"),
+        (_encode(Image.new("LA", (60, 40), (90, 40)), "PNG"), "image/png", "RGBA"),
+        (_encode(Image.new("RGBA", (60, 40), (1, 2, 3, 100)), "WEBP"), "image/png", "RGBA"),
+    ],
+    ids=["mpo", "cmyk-jpeg", "grey-png", "16bit-png", "grey-alpha-png", "webp-alpha"],
+)
+def test_odd_but_valid_pictures_are_kept(resident, payload, stored_type, stored_mode):
+    attachment = attachment_store(actor=resident, upload=payload, filename="x")
+    assert attachment.content_type == stored_type
+    img = stored_image(attachment)
+    assert img.mode == stored_mode and img.size == (60, 40)
+
+
+def test_iphone_heic_gets_a_hint(resident):
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 200
+    with pytest.raises(ImageRefused) as err:
+        attachment_store(actor=resident, upload=heic, filename="IMG_0001.HEIC")
+    assert "HEIC 图片" in err.value.message and "兼容性最佳" in err.value.message
