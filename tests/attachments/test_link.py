@@ -163,7 +163,9 @@ def test_purge_is_a_dry_run_unless_committed(worker_a, county, grid_photos):
     long_ago = timezone.now() - timedelta(days=30)
     Attachment.objects.filter(pk__in=[old_unlinked.pk, old_linked.pk]).update(created_at=long_ago)
     stray = default_storage.save("attachments/2020/01/stray.jpg", ContentFile(b"x"))
-    os.utime(default_storage.path(stray), (long_ago.timestamp(), long_ago.timestamp()))
+    # Files as old as their rows: only the one without a row is stray.
+    for name in (stray, old_linked.storage_name, old_linked.thumb_name, old_unlinked.storage_name):
+        os.utime(default_storage.path(name), (long_ago.timestamp(), long_ago.timestamp()))
 
     out = StringIO()
     call_command("attachments_purge", "--days", "7", stdout=out)

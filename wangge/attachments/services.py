@@ -18,7 +18,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -250,17 +250,19 @@ def attachments_purge_unlinked(
     result.attachments = len(rows)
     result.bytes = sum(r[3] for r in rows)
 
-    known = set(Attachment.objects.values_list("storage_name", flat=True))
-    known |= set(Attachment.objects.values_list("thumb_name", flat=True))
+    old_files: list[str] = []
     for name in _storage_walk(STORAGE_PREFIX):
-        if name in known:
-            continue
         try:
-            modified = default_storage.get_modified_time(name)
+            if default_storage.get_modified_time(name) < cutoff:
+                old_files.append(name)
         except (OSError, NotImplementedError):
             continue
-        if modified < cutoff:
-            result.orphan_files.append(name)
+    # Asked in batches: the table may hold millions of rows, never loaded at once.
+    for i in range(0, len(old_files), 500):
+        batch = old_files[i : i + 500]
+        owned = Attachment.objects.filter(Q(storage_name__in=batch) | Q(thumb_name__in=batch))
+        known = {n for pair in owned.values_list("storage_name", "thumb_name") for n in pair}
+        result.orphan_files += [n for n in batch if n not in known]
 
     if not commit:
         return result
