@@ -5,7 +5,7 @@ encode JPEG q85 — the least any re-encoding pipeline must do. `attachment_stor
 content checks, hashing, EXIF orientation, sRGB conversion, the thumbnail, two storage writes
 and the database row.
 
-    python bench/attachments.py [--rounds 5]
+    .venv/bin/python bench/attachments.py [--rounds 7]
 
 Uses a throw-away data directory (SQLite unless DATABASE_URL is set).
 """
@@ -14,28 +14,19 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("WANGGE_DATA_DIR", tempfile.mkdtemp(prefix="wangge-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wangge.settings")
+import _django
 
-import django
+_django.setup()
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
 from PIL import ExifTags, Image  # noqa: E402
 
 from wangge.attachments.services import attachment_store  # noqa: E402
 
 
 def phone_photo(width: int, height: int) -> bytes:
-    """A JPEG with photo-like entropy (noise over a gradient) and GPS EXIF, at quality 92."""
+    """A JPEG with photo-like entropy and GPS EXIF, at quality 92."""
     # Sensor-like noise over smooth shapes: file sizes near a phone's (about 0.3–0.5 B/pixel).
     noise = Image.effect_noise((width, height), 12).convert("RGB")
     scene = Image.effect_mandelbrot((width, height), (-2.2, -1.2, 1.0, 1.2), 40).convert("RGB")
@@ -72,7 +63,6 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    call_command("migrate", verbosity=0)
     header = ("photo", "bytes", "baseline ms", "store ms", "ratio", "photos/s")
     print("{:<22}{:>10}{:>14}{:>12}{:>8}{:>10}".format(*header))
     for label, (w, h) in {
