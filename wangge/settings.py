@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "wangge.grids",
     "wangge.workcal",
     "wangge.notify",
+    "wangge.attachments",
     "wangge.cases",
     "wangge.people",
     "wangge.open311",
@@ -275,3 +276,19 @@ NOTIFY_BATCH_SIZE = env_int("WANGGE_NOTIFY_BATCH_SIZE", 100)
 NOTIFY_KICK_MIN_SECONDS = float(os.environ.get("WANGGE_NOTIFY_KICK_MIN_SECONDS", "1"))
 # Finished background-task results are pruned after this many hours (failed ones 7× later).
 TASK_RESULTS_KEEP_HOURS = float(os.environ.get("WANGGE_TASK_RESULTS_KEEP_HOURS", "24"))
+
+# --- Attachments (wangge.attachments) -------------------------------------------------------
+# Upload cap in bytes; put the same limit (plus ~1 MB) as client_max_body_size in the proxy.
+WANGGE_UPLOAD_MAX_BYTES = env_int("WANGGE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# Pictures with more pixels are refused from their header (decompression bombs).
+WANGGE_UPLOAD_MAX_PIXELS = env_int("WANGGE_UPLOAD_MAX_PIXELS", 50_000_000)
+# Stored pictures are scaled down to this longest side, thumbnails to the next.
+WANGGE_UPLOAD_MAX_SIDE = env_int("WANGGE_UPLOAD_MAX_SIDE", 2560)
+WANGGE_UPLOAD_THUMB_SIDE = env_int("WANGGE_UPLOAD_THUMB_SIDE", 320)
+WANGGE_UPLOAD_JPEG_QUALITY = env_int("WANGGE_UPLOAD_JPEG_QUALITY", 85)
+# DRF rate strings ("N/second|minute|hour|day"); counters live in the default cache, so run
+# a shared cache (database or Redis) when serving from several processes.
+WANGGE_UPLOAD_ANON_RATE = os.environ.get("WANGGE_UPLOAD_ANON_RATE", "30/hour")
+WANGGE_UPLOAD_USER_RATE = os.environ.get("WANGGE_UPLOAD_USER_RATE", "600/hour")
+# How long a signed photo URL (e.g. on the tracking-code page) stays valid.
+WANGGE_ATTACHMENT_SIGNED_URL_SECONDS = env_int("WANGGE_ATTACHMENT_SIGNED_URL_SECONDS", 3600)
