@@ -252,7 +252,8 @@ class ImportIn(serializers.Serializer):
 
 
 class ExportIn(serializers.Serializer):
-    format = serializers.ChoiceField(choices=["xlsx", "csv"], default="xlsx")
+    # Not "format": DRF reads that query parameter for content negotiation.
+    filetype = serializers.ChoiceField(choices=["xlsx", "csv"], default="xlsx")
     full = serializers.BooleanField(default=False)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     tag = serializers.CharField(required=False, allow_blank=True, default="")
@@ -570,7 +571,7 @@ class ExportView(APIView):
     def _export(self, request: Request, data: dict) -> HttpResponse:
         content, name, ctype = exporting.residents_export(
             actor=request.user,
-            fmt=data["format"],
+            fmt=data["filetype"],
             full=data["full"],
             reason=data["reason"],
             tag=data["tag"],
@@ -582,7 +583,7 @@ class ExportView(APIView):
         return resp
 
     @extend_schema(
-        parameters=[OpenApiParameter("format", str), OpenApiParameter("tag", str)],
+        parameters=[OpenApiParameter("filetype", str), OpenApiParameter("tag", str)],
         responses={(200, "application/octet-stream"): bytes},
         summary="导出居民（脱敏）",
     )

@@ -199,8 +199,12 @@ def _run_buildings(job: ImportJob, table: importing.Table, columns: dict[str, in
     """Buildings are few (hundreds per community): one service call per row, one transaction."""
     actor = job.created_by
     scope = scope_for_user(actor)
+    # Communities the actor works in or above: a micro-grid worker registers buildings of
+    # their community; `building_create` then checks the building's own grid is in scope.
     communities = {
-        g.name: g for g in scope.filter(Grid.objects.filter(level=GridLevel.COMMUNITY), "path")
+        g.name: g
+        for g in Grid.objects.filter(level=GridLevel.COMMUNITY)
+        if scope.covers_path(g.path) or any(p.startswith(g.path) for p in scope.grid_paths)
     }
     result = importing.ApplyResult()
     total = 0
