@@ -8,4 +8,5 @@ DEMO_STEPS: list[str] = [
     "wangge.demo.county.load_grids",
     "wangge.demo.county.load_departments",
     "wangge.demo.county.load_users",
+    "wangge.people.demo.load",
 ]
