@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 _DIGITS |= {"七": 7, "八": 8, "九": 9}
@@ -33,6 +34,8 @@ def chinese_to_int(text: str) -> int:
     return total + digit
 
 
+# Cached: an import asks the same few hundred place names and numbers a million times.
+@lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
     """Half-width, Arabic numerals, one word for a building (号楼), no spaces."""
     text = str(text).translate(_FULLWIDTH).upper()
@@ -43,6 +46,7 @@ def normalise(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=8192)
 def building_number(text: str) -> str:
     """The normalised number of a building as entered in a table: "16", "十六栋" → "16"."""
     value = normalise(text).removesuffix("号楼").removesuffix("号").removesuffix("楼")

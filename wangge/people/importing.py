@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -519,11 +518,26 @@ def stage_postgres(cursor, rows: Iterable[tuple], *, table: str = "people_import
 
 def merge_postgres(
     cursor, *, scope_patterns: list[str] | None, table: str = "people_import_staging"
-) -> tuple[int, int, list[int]]:
-    """Set-based merge of the staging table: rooms, households, residents. Returns
-    (created, updated, row numbers refused because the person lives outside the scope)."""
-    refused: list[int] = []
+) -> tuple[int, int, list[Reject]]:
+    """Set-based merge of the staging table: rooms, households, residents.
+
+    Returns (created, updated, rejects): rows repeating an earlier row's ID (when the rows were
+    validated in several processes the in-file check only saw its own share) and rows for
+    people registered outside the importer's scope.
+    """
+    rejects: list[Reject] = []
     cursor.execute(f"ANALYZE {table}")
+    cursor.execute(
+        f"""DELETE FROM {table} s
+            USING (SELECT id_hash, min(row_no) AS first_row FROM {table}
+                   GROUP BY id_hash HAVING count(*) > 1) d
+            WHERE s.id_hash = d.id_hash AND s.row_no > d.first_row
+            RETURNING s.row_no, d.first_row"""
+    )
+    rejects += [
+        Reject(row, "身份证号", f"与第 {first} 行身份证号重复（同一人）")
+        for row, first in cursor.fetchall()
+    ]
     if scope_patterns is not None:
         cursor.execute(
             f"""DELETE FROM {table} s USING people_resident p
@@ -531,7 +545,7 @@ def merge_postgres(
                 RETURNING s.row_no""",
             [scope_patterns],
         )
-        refused = sorted(r[0] for r in cursor.fetchall())
+        rejects += [Reject(r[0], "身份证号", OUT_OF_SCOPE) for r in cursor.fetchall()]
     cursor.execute(
         f"""INSERT INTO people_room (building_id, unit, number)
             SELECT DISTINCT building_id, unit, room FROM {table}
@@ -567,7 +581,18 @@ def merge_postgres(
     )
     flags = [r[0] for r in cursor.fetchall()]
     created = sum(1 for f in flags if f)
-    return created, len(flags) - created, refused
+    return created, len(flags) - created, rejects
+
+
+_COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(staged: Iterable[StagedResident]) -> str:
+    """The rows in COPY text format, for writing in one block (used across processes)."""
+    out = []
+    for r in copy_rows(staged):
+        out.append("\t".join(str(v).translate(_COPY_ESCAPE) for v in r))
+    return "\n".join(out) + "\n" if out else ""
 
 
 def _apply_postgres(staged, *, scope, progress) -> ApplyResult:
@@ -577,9 +602,8 @@ def _apply_postgres(staged, *, scope, progress) -> ApplyResult:
         stage_postgres(cur, copy_rows(staged))
         if progress:
             progress(len(staged) // 2)
-        created, updated, refused = merge_postgres(cur, scope_patterns=_scope_patterns(scope))
+        created, updated, rejects = merge_postgres(cur, scope_patterns=_scope_patterns(scope))
         cur.execute("DROP TABLE people_import_staging")
-    rejects = [Reject(r, "身份证号", OUT_OF_SCOPE) for r in refused]
     return ApplyResult(created=created, updated=updated, rejects=rejects)
 
 
@@ -665,6 +689,3 @@ def reject_report_xlsx(rejects: list[dict[str, Any]]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-_SPACE = re.compile(r"\s+")

@@ -284,8 +284,17 @@ class Resident(models.Model):
         return [t for t in self.tags.split("|") if t]
 
 
+# TextChoices.values builds a new list on every access: too slow for a million-row import.
+CARE_TAG_ORDER: tuple[str, ...] = tuple(CareTag.values)
+CARE_TAG_SET = frozenset(CARE_TAG_ORDER)
+RESIDENCE_TYPE_SET = frozenset(ResidenceType.values)
+
+
 def tags_to_column(tags: list[str] | tuple[str, ...]) -> str:
-    ordered = [t for t in CareTag.values if t in set(tags)]
+    if not tags:
+        return ""
+    wanted = set(tags)
+    ordered = [t for t in CARE_TAG_ORDER if t in wanted]
     return f"|{'|'.join(ordered)}|" if ordered else ""
 
 

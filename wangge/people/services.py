@@ -28,6 +28,8 @@ from wangge.people import address
 from wangge.people.crypto import cipher
 from wangge.people.idcard import IdNumber, IdNumberError, parse_id_number
 from wangge.people.models import (
+    CARE_TAG_SET,
+    RESIDENCE_TYPE_SET,
     Asset,
     Building,
     CareLevel,
@@ -100,7 +102,7 @@ def parse_tags(raw: str | list[str] | None) -> list[str]:
         return []
     items = raw if isinstance(raw, list) else re.split(r"[、,，;；/\s|]+", str(raw))
     items = [i.strip() for i in items if i and i.strip()]
-    unknown = [i for i in items if i not in CareTag.values]
+    unknown = [i for i in items if i not in CARE_TAG_SET]
     if unknown:
         raise ServiceError(
             f"未知的人员类别：{'、'.join(unknown)}（可选：{'、'.join(CareTag.values)}）"
@@ -125,7 +127,7 @@ RESIDENCE_SYNONYMS = {
 
 def parse_residence_type(raw: str) -> str:
     text = str(raw or "").strip()
-    if text in ResidenceType.values:
+    if text in RESIDENCE_TYPE_SET:
         return text
     if text in RESIDENCE_SYNONYMS:
         return RESIDENCE_SYNONYMS[text]
