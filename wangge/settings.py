@@ -292,3 +292,26 @@ WANGGE_UPLOAD_ANON_RATE = os.environ.get("WANGGE_UPLOAD_ANON_RATE", "30/hour")
 WANGGE_UPLOAD_USER_RATE = os.environ.get("WANGGE_UPLOAD_USER_RATE", "600/hour")
 # How long a signed photo URL (e.g. on the tracking-code page) stays valid.
 WANGGE_ATTACHMENT_SIGNED_URL_SECONDS = env_int("WANGGE_ATTACHMENT_SIGNED_URL_SECONDS", 3600)
+
+# --- People (base data: residents, buildings, care ledger) ----------------------------------
+# Personal data encryption (see wangge/people/crypto.py and docs/people.md). WANGGE_FIELD_KEYS
+# is a comma list of base64 32-byte keys: the first encrypts, all decrypt (rotation). The
+# lookup-hash key is separate. With DEBUG on and nothing set, both derive from SECRET_KEY.
+PEOPLE_FIELD_KEYS = [
+    k.strip() for k in os.environ.get("WANGGE_FIELD_KEYS", "").split(",") if k.strip()
+]
+PEOPLE_LOOKUP_KEY = os.environ.get("WANGGE_LOOKUP_KEY", "").strip()
+if DEBUG and not PEOPLE_FIELD_KEYS:
+    from wangge.people.crypto import derive_dev_key
+
+    PEOPLE_FIELD_KEYS = [derive_dev_key(SECRET_KEY, "field")]
+if DEBUG and not PEOPLE_LOOKUP_KEY:
+    from wangge.people.crypto import derive_dev_key
+
+    PEOPLE_LOOKUP_KEY = derive_dev_key(SECRET_KEY, "lookup")
+# Uploaded import files: the size cap, and the most an .xlsx may inflate to (zip bombs).
+PEOPLE_IMPORT_MAX_BYTES = env_int("WANGGE_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+PEOPLE_IMPORT_MAX_UNZIPPED_BYTES = env_int("WANGGE_IMPORT_MAX_UNZIPPED_BYTES", 300 * 1024 * 1024)
+PEOPLE_IMPORT_MAX_ZIP_RATIO = env_int("WANGGE_IMPORT_MAX_ZIP_RATIO", 100)
+# Imports with more data rows than this run on the task worker instead of in the request.
+PEOPLE_IMPORT_INLINE_ROWS = env_int("WANGGE_IMPORT_INLINE_ROWS", 2000)
