@@ -115,8 +115,9 @@ TEMPLATES = [
 # production store: DATABASE_URL=postgres://user@host:5432/wangge
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{DATA_DIR / 'wangge.sqlite3'}",
+    "default": dj_database_url.parse(
+        # An empty DATABASE_URL means "not set", as in `DATABASE_URL= make test-sqlite`.
+        os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'wangge.sqlite3'}",
         conn_max_age=env_int("WANGGE_DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
