@@ -315,3 +315,18 @@ PEOPLE_IMPORT_MAX_UNZIPPED_BYTES = env_int("WANGGE_IMPORT_MAX_UNZIPPED_BYTES", 3
 PEOPLE_IMPORT_MAX_ZIP_RATIO = env_int("WANGGE_IMPORT_MAX_ZIP_RATIO", 100)
 # Imports with more data rows than this run on the task worker instead of in the request.
 PEOPLE_IMPORT_INLINE_ROWS = env_int("WANGGE_IMPORT_INLINE_ROWS", 2000)
+
+# --- Web UI (wangge.web) --------------------------------------------------------------------
+# Navigation and map settings reach every template through this context processor.
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("wangge.web.context_processors.web")
+# Map tiles: empty means no background layer at all — the map still draws the grid polygons and
+# case points on a plain background, which is what an intranet without a tile server gets.
+# A government tile server, e.g. a 天地图 intranet mirror:
+#   WANGGE_MAP_TILE_URL="https://tiles.example.gov.cn/vec_w/{z}/{x}/{y}.png"
+# The tiles must be WGS-84/Web-Mercator (EPSG:3857); GCJ-02 tiles (高德/腾讯) would be offset.
+MAP_TILE_URL = os.environ.get("WANGGE_MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = os.environ.get("WANGGE_MAP_TILE_ATTRIBUTION", "")
+MAP_TILE_MAX_ZOOM = env_int("WANGGE_MAP_TILE_MAX_ZOOM", 18)
+# Service refusals (NotFound for out-of-scope objects, Conflict, …) raised in page views render
+# as pages with their Chinese message; API paths keep their JSON error handler.
+MIDDLEWARE.append("wangge.web.middleware.ServiceErrorPages")

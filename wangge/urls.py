@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from wangge.accounts.api import MeView, TokenView
-from wangge.core.views import healthz, home
+from wangge.core.views import healthz
+from wangge.web.views import home
 
 admin.site.site_header = _("网格化基层治理平台 · 管理后台")
 admin.site.site_title = _("网格管理后台")
