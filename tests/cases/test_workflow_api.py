@@ -141,23 +141,6 @@ def test_extension_request_and_approval(api, report, worker_a, community_staff):
     assert ExtensionRequest.objects.get().status == "approved"
 
 
-def test_settle_on_spot_by_patrol(api, county, categories, worker_a):
-    lat, lng = grid_centre(county[GRID_A])
-    body = {
-        "description": "绿化带有装修垃圾",
-        "lat": lat,
-        "lng": lng,
-        "category_code": "C0403",
-        "channel": "patrol",
-        "settled": True,
-        "resolution": "已联系业主清运",
-    }
-    r = api.as_user(worker_a).post("/api/v1/cases/", body, format="json")
-    assert r.status_code == 201, r.data
-    assert r.data["state"] == "closed"
-    assert [e["kind"] for e in r.data["timeline"]] == ["submit", "accept", "settle_on_spot"]
-
-
 @pytest.mark.parametrize(
     ("who", "action", "body", "status"),
     [

@@ -69,9 +69,16 @@ class SubmitIn(serializers.Serializer):
     anonymous = serializers.BooleanField(required=False, default=False)
     contact_name = serializers.CharField(required=False, allow_blank=True, default="")
     contact_phone = serializers.CharField(required=False, allow_blank=True, default="")
-    # Patrol only: settled on the spot (小事不出网格), with what was done.
+    # Ids from POST /api/v1/attachments/ (the photos of the report, "before" when settled).
+    attachments = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list, max_length=9
+    )
+    # Patrol only: settled on the spot (小事不出网格), with what was done and photos after.
     settled = serializers.BooleanField(required=False, default=False)
     resolution = serializers.CharField(required=False, allow_blank=True, default="")
+    result_attachments = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list, max_length=9
+    )
 
 
 def _unit(case: Case) -> dict[str, Any] | None:
@@ -145,6 +152,14 @@ class CaseOut(serializers.ModelSerializer):
 
 class EventOut(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display")
+    attachments = serializers.SerializerMethodField()
+
+    def get_attachments(self, event: CaseEvent) -> list[dict]:
+        # Served by the attachments app, which asks `case_event_visible_to` per request.
+        return [
+            {"id": i, "url": f"/attachments/{i}/", "thumb_url": f"/attachments/{i}/thumb/"}
+            for i in event.payload.get("attachments", [])
+        ]
 
     class Meta:
         model = CaseEvent
@@ -158,6 +173,7 @@ class EventOut(serializers.ModelSerializer):
             "reason",
             "payload",
             "public",
+            "attachments",
             "created_at",
             "hash",
         ]
@@ -245,6 +261,9 @@ class ActionIn(serializers.Serializer):
     )
     merge_into = serializers.CharField(required=False, allow_blank=True, default="")
     category_code = serializers.CharField(required=False, allow_blank=True, default="")
+    attachments = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list, max_length=9
+    )
 
 
 # --- views ----------------------------------------------------------------------------------
@@ -330,12 +349,19 @@ class CaseListView(APIView):
         data.is_valid(raise_exception=True)
         v = dict(data.validated_data)
         settled, resolution = v.pop("settled"), v.pop("resolution")
+        result_attachments = v.pop("result_attachments")
         key = request.headers.get("Idempotency-Key")
         actor = request.user if request.user.is_authenticated else None
         if settled:
             if v["channel"] != Channel.PATROL or v["lat"] is None:
                 raise ServiceError(_("现场处置结案只适用于带位置的网格员巡查上报"))
-            case = case_report_settled(actor=actor, idempotency_key=key, resolution=resolution, **v)
+            case = case_report_settled(
+                actor=actor,
+                idempotency_key=key,
+                resolution=resolution,
+                result_attachments=result_attachments,
+                **v,
+            )
         else:
             case = case_submit(actor=actor, idempotency_key=key, **v)
         status = 200 if case.replayed else 201
@@ -427,6 +453,7 @@ class CaseActionView(APIView):
             co_departments=co,
             merge_into=merge_into,
             category=category,
+            attachments=v["attachments"],
         )
         try:
             return Response(_detail(request, case_get_for_user(request.user, code)))

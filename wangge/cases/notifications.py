@@ -8,11 +8,7 @@ from django.db.models import Q
 
 from wangge.accounts.models import READ_ONLY_ROLES, Role, RoleAssignment
 from wangge.cases.models import Case, CaseEvent
-
-try:
-    from wangge.notify.services import outbox_enqueue
-except ImportError:  # the notification app is not installed in this tree yet
-    outbox_enqueue = None
+from wangge.notify.services import outbox_enqueue
 
 TOPICS = (
     "case.created",
@@ -56,8 +52,6 @@ def reporter_ids(case: Case) -> set[int]:
 
 
 def case_notify(*, case: Case, event: CaseEvent, topic: str, user_ids: Iterable[int]) -> None:
-    if outbox_enqueue is None:
-        return
     assert topic in TOPICS, topic
     actor = event.actor_id
     title = f"[{event.get_kind_display()}] {case.title}"

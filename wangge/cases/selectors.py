@@ -125,3 +125,11 @@ def case_timeline(case: Case, *, public_only: bool = False) -> QuerySet[CaseEven
 def category_list(*, include_inactive: bool = False) -> QuerySet[Category]:
     qs = Category.objects.select_related("parent").order_by("code")
     return qs if include_inactive else qs.filter(is_active=True)
+
+
+def case_event_visible_to(user: Any, event_id: int) -> bool:
+    """Attachment access check: a photo on an event is seen by whoever may see the case."""
+    case_id = CaseEvent.objects.filter(pk=event_id).values_list("case_id", flat=True).first()
+    if case_id is None:
+        return False
+    return Case.objects.filter(case_visible_q(user), pk=case_id).exists()

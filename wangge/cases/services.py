@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts.models import GRID_ROLES, READ_ONLY_ROLES
 from wangge.accounts.selectors import scope_for_user
+from wangge.attachments.services import attachments_link
 from wangge.cases.matching import find_duplicates, suggest_category
 from wangge.cases.models import Case, CaseState, Category, Channel, EventKind
 from wangge.cases.routing import route_case
@@ -141,7 +142,7 @@ def case_submit(
             )
     if deadline_override is not None and timezone.is_naive(deadline_override):
         raise ServiceError(_("办理期限须带时区"), code="deadline")
-    attachment_ids = sorted(getattr(a, "pk", a) for a in attachments)
+    attachment_ids = [str(getattr(a, "pk", a)) for a in attachments]
 
     body_hash = _request_hash(
         {
@@ -204,7 +205,7 @@ def case_submit(
     try:
         with transaction.atomic():
             _insert_with_code(case)
-            record_submission(
+            submitted = record_submission(
                 case=case,
                 actor=reporter if reporter else actor,
                 payload={
@@ -231,7 +232,8 @@ def case_submit(
                     deadline_override=deadline_override,
                     now=now,
                 )
-            _link_attachments(case, attachments, actor=actor)
+            if attachment_ids:
+                attachments_link(actor=actor, attachment_ids=attachment_ids, owner=submitted)
     except IntegrityError:
         # A concurrent request with the same key (or external id) committed first.
         replay = _find_replay(channel, idempotency_key, external_id, body_hash)
@@ -275,17 +277,25 @@ def _insert_with_code(case: Case) -> None:
                 raise  # not a code collision: the idempotency constraints speak
 
 
-def _link_attachments(case: Case, attachments: Sequence[Any], *, actor: Any) -> None:
-    if attachments:
-        raise ServiceError(_("附件功能尚未启用"), code="attachments_unavailable")
-
-
 @transaction.atomic
 def case_report_settled(
-    *, actor: Any, description: str, lat: float, lng: float, crs: str = "wgs84", **kwargs: Any
+    *,
+    actor: Any,
+    description: str,
+    lat: float,
+    lng: float,
+    crs: str = "wgs84",
+    resolution: str = "",
+    result_attachments: Sequence[Any] = (),
+    **kwargs: Any,
 ) -> Case:
-    """小事不出网格: a grid worker reports what they found on patrol and settled at once."""
-    resolution = (kwargs.pop("resolution", "") or "").strip()
+    """小事不出网格: a grid worker reports what they found on patrol and settled at once.
+
+    `attachments` (in kwargs) are the photos before, `result_attachments` after; both are
+    required, as the closing of a case nobody else checks rests on them.
+    """
+    if not kwargs.get("attachments") or not result_attachments:
+        raise ServiceError(_("现场处置结案须附处置前和处置后照片"), code="photos_required")
     kwargs.pop("channel", None)
     case = case_submit(
         actor=actor, channel=Channel.PATROL, description=description, lat=lat, lng=lng, crs=crs,
@@ -295,5 +305,11 @@ def case_report_settled(
         return case
     if case.state != CaseState.DISPATCHED:
         raise ServiceError(_("该事件需要上级处置，不能现场结案"), code="not_settleable")
-    case_transition(case=case, actor=actor, action=EventKind.SETTLE_ON_SPOT, reason=resolution)
+    case_transition(
+        case=case,
+        actor=actor,
+        action=EventKind.SETTLE_ON_SPOT,
+        reason=resolution,
+        attachments=result_attachments,
+    )
     return case

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts.models import READ_ONLY_ROLES, Role, RoleAssignment
 from wangge.accounts.selectors import scope_for_user
+from wangge.attachments.services import attachments_link
 from wangge.cases import notifications
 from wangge.cases.chain import hash_of
 from wangge.cases.models import (
@@ -300,6 +301,8 @@ def case_transition(
     merge_into: Case | None = None,
     category: Category | None = None,
     deadline_override: datetime | None = None,
+    attachments: Iterable[Any] = (),
+    expected_version: int | None = None,
     now: datetime | None = None,
 ) -> CaseEvent:
     """Apply `action` to `case` as `actor` (None = the system). Returns the event written.
@@ -307,12 +310,17 @@ def case_transition(
     Raises Forbidden (the actor's relation to the case does not allow the action), Conflict
     (not allowed from the current state; already claimed; moved concurrently) or ServiceError
     (missing reason or target). On any error nothing is written.
+
+    `attachments` (ids or Attachment rows uploaded by the actor) are linked to the event.
+    `expected_version` makes the move conditional: Conflict("stale") when the case changed
+    since the caller read it (the SLA sweep acts only on what it saw).
     """
     move = ACTIONS.get(action)
     if move is None:
         raise ServiceError(_("未知操作“%(action)s”") % {"action": action}, code="unknown_action")
     reason = (reason or "").strip()
     payload = dict(payload or {})
+    attachment_ids = [str(getattr(a, "pk", a)) for a in attachments]
     now = now or timezone.now()
     if action == EventKind.CLAIM:
         # 秒认领 fast path: most of the many who press "claim" lose; tell them without taking
@@ -333,6 +341,8 @@ def case_transition(
             .get(pk=case.pk)
         )
         label = EventKind(action).label
+        if expected_version is not None and locked.version != expected_version:
+            raise Conflict(_("该事件刚被他人处理，请刷新后重试"), code="stale")
         rels = relations(actor, locked) & move.who
         if not rels:
             raise Forbidden(
@@ -365,6 +375,7 @@ def case_transition(
             merge_into=merge_into,
             category=category,
             deadline_override=deadline_override,
+            attachment_ids=attachment_ids,
             now=now,
         )
         to_state = move.target or locked.state
@@ -381,7 +392,12 @@ def case_transition(
             public=move.public,
             now=now,
         )
+        if attachment_ids:
+            event.payload["attachments"] = attachment_ids
+            event.hash = hash_of(event, event.prev_hash)
         _store(locked, changes, event)
+        if attachment_ids:
+            attachments_link(actor=actor, attachment_ids=attachment_ids, owner=event)
         for fn in after:
             fn(locked, event)
         _announce(locked, event, action)
@@ -430,6 +446,7 @@ def _effects(
     merge_into: Case | None,
     category: Category | None,
     deadline_override: datetime | None,
+    attachment_ids: list[str],
     now: datetime,
 ) -> tuple[dict[str, Any], list]:
     """Field changes and post-store steps of one move (the state itself is set by the caller)."""
@@ -525,6 +542,8 @@ def _effects(
     elif action == EventKind.RESUME:
         dispatch_to(case.handling_grid, case.handling_department, reset_resolve=True)
     elif action == EventKind.SETTLE_ON_SPOT:
+        if not attachment_ids:
+            raise ServiceError(_("现场处置结案须附处置后照片"), code="photos_required")
         if case.channel != "patrol" or case.reporter_id != getattr(actor, "pk", None):
             raise Conflict(_("只有本人巡查上报的事件可以现场处置结案"), code="not_own_patrol")
         changes.update(assignee=actor, claimed_at=now, resolved_at=now, closed_at=now)
