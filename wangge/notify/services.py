@@ -219,20 +219,18 @@ def _post(msg: OutboxMessage) -> _Outcome:
 
 
 def _deliver_one(
-    msg: OutboxMessage, now: datetime | None, report: DeliveryReport
+    msg: OutboxMessage,
+    now: datetime | None,
+    report: DeliveryReport,
+    delivered: dict[int | None, list[int]],
 ) -> datetime | None:
-    """POST one message and record the outcome. When the endpoint gave no HTTP answer at all,
-    returns the time until which to leave it alone."""
+    """POST one message and record a failure (successes are collected in `delivered`, by status
+    code, and recorded together). When the endpoint gave no HTTP answer at all, returns the
+    time until which to leave it alone."""
     outcome = _post(msg)
     done = timezone.now() if now is None else now
     if outcome.ok:
-        # Whoever finishes first marks it delivered; a duplicate POST is the receiver's to drop.
-        OutboxMessage.objects.filter(pk=msg.pk, status=OutboxStatus.PENDING).update(
-            status=OutboxStatus.DELIVERED,
-            delivered_at=done,
-            last_status_code=outcome.status_code,
-            last_error="",
-        )
+        delivered.setdefault(outcome.status_code, []).append(msg.pk)
         report.delivered += 1
         return None
     max_attempts = int(_setting("NOTIFY_MAX_ATTEMPTS", 8))
@@ -278,13 +276,25 @@ def outbox_deliver_due(*, limit: int | None = None, now: datetime | None = None)
     batch = _claim(when, int(limit or _setting("NOTIFY_BATCH_SIZE", 100)))
     report.claimed = len(batch)
     unreachable: dict[int, datetime] = {}
-    for msg in batch:
-        if msg.endpoint_id in unreachable:
-            _defer(msg, unreachable[msg.endpoint_id], report)
-            continue
-        pause_until = _deliver_one(msg, now, report)
-        if pause_until is not None:
-            unreachable[msg.endpoint_id] = pause_until
+    delivered: dict[int | None, list[int]] = {}
+    try:
+        for msg in batch:
+            if msg.endpoint_id in unreachable:
+                _defer(msg, unreachable[msg.endpoint_id], report)
+                continue
+            pause_until = _deliver_one(msg, now, report, delivered)
+            if pause_until is not None:
+                unreachable[msg.endpoint_id] = pause_until
+    finally:
+        # One UPDATE per status code for the whole batch: a commit per message would cost more
+        # than the POST. Whoever records first wins; a duplicate POST is the receiver's to drop.
+        for status_code, ids in delivered.items():
+            OutboxMessage.objects.filter(pk__in=ids, status=OutboxStatus.PENDING).update(
+                status=OutboxStatus.DELIVERED,
+                delivered_at=now or timezone.now(),
+                last_status_code=status_code,
+                last_error="",
+            )
     return report
 
 
