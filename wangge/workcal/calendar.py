@@ -224,12 +224,16 @@ def deadline_add(
     unit = TimeUnit(unit)
     amount = _check_amount(amount)
     start = _local(start, "start")
-    if unit == TimeUnit.NATURAL_MINUTES:
-        return start + timedelta(minutes=amount)
-    if unit == TimeUnit.NATURAL_HOURS:
-        return start + timedelta(hours=amount)
-    if unit == TimeUnit.NATURAL_DAYS:
-        return start + timedelta(days=amount)
+    natural = {
+        TimeUnit.NATURAL_MINUTES: "minutes",
+        TimeUnit.NATURAL_HOURS: "hours",
+        TimeUnit.NATURAL_DAYS: "days",
+    }.get(unit)
+    if natural is not None:
+        try:
+            return start + timedelta(**{natural: amount})
+        except OverflowError as exc:
+            raise ValueError("deadline beyond the representable range") from exc
     cal = calendar if calendar is not None else get_calendar()
     if unit == TimeUnit.WORKING_HOURS:
         return _add_working_seconds(cal, start, amount * 3600)
