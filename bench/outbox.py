@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wangge_bench .venv/bin/python bench/outbox.py
 
-(Without DATABASE_URL it runs on the SQLite file in ./var.) It migrates the database it is
+(Without DATABASE_URL it uses a throw-away SQLite database.) It migrates the database it is
 given, works on rows whose dedupe key starts with "bench:" and deletes them at the end.
 
 1. enqueue: `outbox_enqueue` for 2 inbox users + 1 webhook endpoint, one transaction each,
@@ -19,23 +19,17 @@ from __future__ import annotations
 import json
 import os
 import random
-import sys
 import threading
 import time
 import urllib.request
 import uuid
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wangge.settings")
+import _django
 
-import django
+_django.setup()
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -66,7 +60,6 @@ def rate(n: int, seconds: float) -> str:
 
 
 def main() -> None:
-    call_command("migrate", verbosity=0)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Sink)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/hook"

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "wangge.grids",
     "wangge.workcal",
     "wangge.notify",
+    "wangge.attachments",
     "wangge.cases",
     "wangge.people",
     "wangge.open311",
@@ -115,8 +116,9 @@ TEMPLATES = [
 # production store: DATABASE_URL=postgres://user@host:5432/wangge
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{DATA_DIR / 'wangge.sqlite3'}",
+    "default": dj_database_url.parse(
+        # An empty DATABASE_URL means "not set", as in `DATABASE_URL= make test-sqlite`.
+        os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'wangge.sqlite3'}",
         conn_max_age=env_int("WANGGE_DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
@@ -274,3 +276,57 @@ NOTIFY_BATCH_SIZE = env_int("WANGGE_NOTIFY_BATCH_SIZE", 100)
 NOTIFY_KICK_MIN_SECONDS = float(os.environ.get("WANGGE_NOTIFY_KICK_MIN_SECONDS", "1"))
 # Finished background-task results are pruned after this many hours (failed ones 7× later).
 TASK_RESULTS_KEEP_HOURS = float(os.environ.get("WANGGE_TASK_RESULTS_KEEP_HOURS", "24"))
+
+# --- Attachments (wangge.attachments) -------------------------------------------------------
+# Upload cap in bytes; put the same limit (plus ~1 MB) as client_max_body_size in the proxy.
+WANGGE_UPLOAD_MAX_BYTES = env_int("WANGGE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# Pictures with more pixels are refused from their header (decompression bombs).
+WANGGE_UPLOAD_MAX_PIXELS = env_int("WANGGE_UPLOAD_MAX_PIXELS", 50_000_000)
+# Stored pictures are scaled down to this longest side, thumbnails to the next.
+WANGGE_UPLOAD_MAX_SIDE = env_int("WANGGE_UPLOAD_MAX_SIDE", 2560)
+WANGGE_UPLOAD_THUMB_SIDE = env_int("WANGGE_UPLOAD_THUMB_SIDE", 320)
+WANGGE_UPLOAD_JPEG_QUALITY = env_int("WANGGE_UPLOAD_JPEG_QUALITY", 85)
+# DRF rate strings ("N/second|minute|hour|day"); counters live in the default cache, so run
+# a shared cache (database or Redis) when serving from several processes.
+WANGGE_UPLOAD_ANON_RATE = os.environ.get("WANGGE_UPLOAD_ANON_RATE", "30/hour")
+WANGGE_UPLOAD_USER_RATE = os.environ.get("WANGGE_UPLOAD_USER_RATE", "600/hour")
+# How long a signed photo URL (e.g. on the tracking-code page) stays valid.
+WANGGE_ATTACHMENT_SIGNED_URL_SECONDS = env_int("WANGGE_ATTACHMENT_SIGNED_URL_SECONDS", 3600)
+
+# --- People (base data: residents, buildings, care ledger) ----------------------------------
+# Personal data encryption (see wangge/people/crypto.py and docs/people.md). WANGGE_FIELD_KEYS
+# is a comma list of base64 32-byte keys: the first encrypts, all decrypt (rotation). The
+# lookup-hash key is separate. With DEBUG on and nothing set, both derive from SECRET_KEY.
+PEOPLE_FIELD_KEYS = [
+    k.strip() for k in os.environ.get("WANGGE_FIELD_KEYS", "").split(",") if k.strip()
+]
+PEOPLE_LOOKUP_KEY = os.environ.get("WANGGE_LOOKUP_KEY", "").strip()
+if DEBUG and not PEOPLE_FIELD_KEYS:
+    from wangge.people.crypto import derive_dev_key
+
+    PEOPLE_FIELD_KEYS = [derive_dev_key(SECRET_KEY, "field")]
+if DEBUG and not PEOPLE_LOOKUP_KEY:
+    from wangge.people.crypto import derive_dev_key
+
+    PEOPLE_LOOKUP_KEY = derive_dev_key(SECRET_KEY, "lookup")
+# Uploaded import files: the size cap, and the most an .xlsx may inflate to (zip bombs).
+PEOPLE_IMPORT_MAX_BYTES = env_int("WANGGE_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+PEOPLE_IMPORT_MAX_UNZIPPED_BYTES = env_int("WANGGE_IMPORT_MAX_UNZIPPED_BYTES", 300 * 1024 * 1024)
+PEOPLE_IMPORT_MAX_ZIP_RATIO = env_int("WANGGE_IMPORT_MAX_ZIP_RATIO", 100)
+# Imports with more data rows than this run on the task worker instead of in the request.
+PEOPLE_IMPORT_INLINE_ROWS = env_int("WANGGE_IMPORT_INLINE_ROWS", 2000)
+
+# --- Web UI (wangge.web) --------------------------------------------------------------------
+# Navigation and map settings reach every template through this context processor.
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("wangge.web.context_processors.web")
+# Map tiles: empty means no background layer at all — the map still draws the grid polygons and
+# case points on a plain background, which is what an intranet without a tile server gets.
+# A government tile server, e.g. a 天地图 intranet mirror:
+#   WANGGE_MAP_TILE_URL="https://tiles.example.gov.cn/vec_w/{z}/{x}/{y}.png"
+# The tiles must be WGS-84/Web-Mercator (EPSG:3857); GCJ-02 tiles (高德/腾讯) would be offset.
+MAP_TILE_URL = os.environ.get("WANGGE_MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = os.environ.get("WANGGE_MAP_TILE_ATTRIBUTION", "")
+MAP_TILE_MAX_ZOOM = env_int("WANGGE_MAP_TILE_MAX_ZOOM", 18)
+# Service refusals (NotFound for out-of-scope objects, Conflict, …) raised in page views render
+# as pages with their Chinese message; API paths keep their JSON error handler.
+MIDDLEWARE.append("wangge.web.middleware.ServiceErrorPages")

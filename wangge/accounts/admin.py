@@ -1,8 +1,11 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from wangge.accounts.models import RoleAssignment, User
+from wangge.accounts.services import role_check, role_grant, role_revoke
+from wangge.core.api import ServiceError
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -28,20 +31,37 @@ class UserAdmin(DjangoUserAdmin):
     inlines = [RoleAssignmentInline]
 
 
+class RoleAssignmentForm(forms.ModelForm):
+    class Meta:
+        model = RoleAssignment
+        fields = ["user", "role", "grid", "department"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("user") and data.get("role"):
+            try:
+                role_check(
+                    user=data["user"],
+                    role=data["role"],
+                    grid=data.get("grid"),
+                    department=data.get("department"),
+                )
+            except ServiceError as exc:
+                raise forms.ValidationError(exc.message) from exc
+        return data
+
+
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(admin.ModelAdmin):
+    form = RoleAssignmentForm
     list_display = ["user", "role", "grid", "department", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__display_name", "grid__name", "grid__code"]
     autocomplete_fields = ["user", "grid", "department"]
 
     def save_model(self, request, obj, form, change):
-        from wangge.accounts.services import role_grant
-
         if change:
             # A role is revoked and granted, never edited in place: the audit trail shows both.
-            from wangge.accounts.services import role_revoke
-
             role_revoke(actor=request.user, assignment=RoleAssignment.objects.get(pk=obj.pk))
         saved = role_grant(
             actor=request.user,
@@ -54,6 +74,4 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):
-        from wangge.accounts.services import role_revoke
-
         role_revoke(actor=request.user, assignment=obj, request=request)

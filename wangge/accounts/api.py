@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from axes.handlers.proxy import AxesProxyHandler
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -63,3 +64,12 @@ class MeView(APIView):
 
 class TokenView(ObtainAuthToken):
     """Exchange username and password for an API token (lockout rules apply)."""
+
+    def post(self, request, *args, **kwargs):
+        credentials = {"username": request.data.get("username", "")}
+        if AxesProxyHandler.is_locked(request, credentials):
+            return Response(
+                {"detail": "连续登录失败次数过多，账户已被暂时锁定，请稍后再试", "code": "locked"},
+                status=429,
+            )
+        return super().post(request, *args, **kwargs)

@@ -47,6 +47,7 @@ SYSTEM_ROLE_PERMISSIONS: dict[str, list[str]] = {
         "authtoken",
         "workcal",
         "notify",
+        "attachments",
         "cases",
         "people",
         "open311",
@@ -137,23 +138,17 @@ def password_expired(user: User) -> bool:
     return (timezone.now() - changed).days >= settings.PASSWORD_MAX_AGE_DAYS
 
 
-@transaction.atomic
-def role_grant(
-    *,
-    actor: User | None,
-    user: User,
-    role: str,
-    grid: Grid | None = None,
-    department: Department | None = None,
-    request: HttpRequest | None = None,
-) -> RoleAssignment:
+def role_check(
+    *, user: User, role: str, grid: Grid | None = None, department: Department | None = None
+) -> Role:
+    """Refuse a role on the wrong kind of unit, or a second system role (ServiceError)."""
     role = Role(role)
     if role in GRID_ROLES:
         if grid is None or department is not None:
             raise ServiceError(f"角色“{role.label}”须指定一个网格")
         allowed = ROLE_LEVELS.get(role)
         if allowed and grid.level not in allowed:
-            levels = "、".join(GridLevel(level).label for level in sorted(allowed))
+            levels = "、".join(str(GridLevel(level).label) for level in sorted(allowed))
             raise ServiceError(
                 f"角色“{role.label}”只能设在{levels}上，“{grid.name}”是{grid.get_level_display()}"
             )
@@ -172,6 +167,20 @@ def role_grant(
         if others:
             held = Role(others[0]).label
             raise Conflict(f"“{user}”已是{held}，系统、安全、审计管理员须由不同的人担任")
+    return role
+
+
+@transaction.atomic
+def role_grant(
+    *,
+    actor: User | None,
+    user: User,
+    role: str,
+    grid: Grid | None = None,
+    department: Department | None = None,
+    request: HttpRequest | None = None,
+) -> RoleAssignment:
+    role = role_check(user=user, role=role, grid=grid, department=department)
     assignment, created = RoleAssignment.objects.get_or_create(
         user=user, role=role, grid=grid, department=department
     )

@@ -9,4 +9,5 @@ DEMO_STEPS: list[str] = [
     "wangge.demo.county.load_departments",
     "wangge.demo.county.load_users",
     "wangge.workcal.demo.load",
+    "wangge.people.demo.load",
 ]

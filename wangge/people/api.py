@@ -1,0 +1,623 @@
+"""REST endpoints of the base data. Thin: validate, call one service or selector, respond.
+
+Personal data never travels in a URL: exact lookup by ID number and full export are POSTs, and
+list/detail responses carry masked values only.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from wangge.accounts.selectors import scope_for_user
+from wangge.core.api import NotFound, ServiceError
+from wangge.grids.models import Department, Grid
+from wangge.grids.selectors import grid_get_for_user
+from wangge.people import exporting, jobs, selectors, services
+from wangge.people.idcard import age_on
+from wangge.people.importing import reject_report_xlsx
+from wangge.people.models import Building, CareLevel, CareRecord, ImportJob, JournalEntry, Visit
+
+
+# --- serializers -------------------------------------------------------------------------------
+class BuildingOut(serializers.ModelSerializer):
+    community = serializers.CharField(source="community.name")
+    compound = serializers.CharField(source="compound.name", default="")
+    grid_code = serializers.CharField(source="grid.code")
+
+    class Meta:
+        model = Building
+        fields = [
+            "id",
+            "name",
+            "number",
+            "community",
+            "compound",
+            "address",
+            "lat",
+            "lng",
+            "grid_code",
+            "units",
+            "floors",
+        ]
+
+
+class BuildingIn(serializers.Serializer):
+    community_code = serializers.CharField()
+    compound = serializers.CharField(required=False, allow_blank=True, default="")
+    number = serializers.CharField()
+    lat = serializers.FloatField()
+    lng = serializers.FloatField()
+    address = serializers.CharField(required=False, allow_blank=True, default="")
+    units = serializers.IntegerField(required=False, min_value=1, default=1)
+    floors = serializers.IntegerField(required=False, min_value=1, allow_null=True, default=None)
+
+
+class ResidentOut(serializers.Serializer):
+    """Masked view: ID 6+4 or 1+1 by role, phone 3+4, age instead of the birth date (the
+    birth date plus a 6+4 mask would give the whole number back)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    id_number_masked = serializers.SerializerMethodField()
+    phone_masked = serializers.SerializerMethodField()
+    sex = serializers.CharField(source="get_sex_display")
+    age = serializers.SerializerMethodField()
+    residence_type = serializers.CharField()
+    residence_type_display = serializers.CharField(source="get_residence_type_display")
+    tags = serializers.ListField(source="tag_list", child=serializers.CharField())
+    building = serializers.CharField(source="household.room.building.name")
+    unit = serializers.CharField(source="household.room.unit")
+    room = serializers.CharField(source="household.room.number")
+    household_id = serializers.IntegerField()
+    relation = serializers.CharField()
+    grid_code = serializers.CharField(source="grid.code")
+
+    def get_id_number_masked(self, obj) -> str:
+        return selectors.masked_id_for(self.context["scope"], obj)
+
+    def get_phone_masked(self, obj) -> str:
+        return selectors.masked_phone_for(obj)
+
+    def get_age(self, obj) -> int:
+        return age_on(obj.birth_date, timezone.localdate())
+
+
+class ResidentIn(serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+    id_number = serializers.CharField(max_length=30)
+    phone = serializers.CharField(required=False, allow_blank=True, default="")
+    building_id = serializers.IntegerField()
+    unit = serializers.CharField(required=False, allow_blank=True, default="")
+    room = serializers.CharField(max_length=20)
+    household_number = serializers.CharField(required=False, allow_blank=True, default="")
+    relation = serializers.CharField(required=False, allow_blank=True, default="")
+    residence_type = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+
+
+class ResidentPatch(serializers.Serializer):
+    name = serializers.CharField(required=False, max_length=50)
+    phone = serializers.CharField(required=False, allow_blank=True)
+    residence_type = serializers.CharField(required=False)
+    tags = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class ReasonIn(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class LookupIn(serializers.Serializer):
+    id_number = serializers.CharField(required=False, allow_blank=True, default="")
+    phone = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CareLevelOut(serializers.ModelSerializer):
+    class Meta:
+        model = CareLevel
+        fields = ["id", "code", "name", "colour", "visit_interval_days"]
+
+
+class CareOut(serializers.ModelSerializer):
+    resident_id = serializers.IntegerField()
+    resident_name = serializers.CharField(source="resident.name")
+    level = CareLevelOut()
+    place = serializers.SerializerMethodField()
+    overdue_days = serializers.SerializerMethodField()
+    grid_code = serializers.CharField(source="grid.code")
+
+    class Meta:
+        model = CareRecord
+        fields = [
+            "id",
+            "resident_id",
+            "resident_name",
+            "level",
+            "reason",
+            "since",
+            "last_visited_at",
+            "next_due_on",
+            "overdue_days",
+            "place",
+            "grid_code",
+        ]
+
+    def get_place(self, obj) -> str:
+        return str(obj.resident.household.room)
+
+    def get_overdue_days(self, obj) -> int:
+        return max((timezone.localdate() - obj.next_due_on).days, 0)
+
+
+class CareIn(serializers.Serializer):
+    resident_id = serializers.IntegerField()
+    level = serializers.SlugField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class VisitOut(serializers.ModelSerializer):
+    resident_name = serializers.CharField(source="resident.name")
+    visitor = serializers.CharField(source="visitor.__str__")
+
+    class Meta:
+        model = Visit
+        fields = [
+            "id",
+            "resident_id",
+            "resident_name",
+            "visitor",
+            "visited_at",
+            "place",
+            "notes",
+            "findings",
+            "case_id",
+        ]
+
+
+class VisitIn(serializers.Serializer):
+    resident_id = serializers.IntegerField()
+    visited_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    place = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    findings = serializers.CharField(required=False, allow_blank=True, default="")
+    raise_case = serializers.BooleanField(required=False, default=False)
+
+
+class JournalOut(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.__str__")
+    grid_code = serializers.CharField(source="grid.code")
+
+    class Meta:
+        model = JournalEntry
+        fields = ["id", "day", "kind", "content", "author", "grid_code", "created_at"]
+
+
+class JournalIn(serializers.Serializer):
+    grid_code = serializers.CharField()
+    day = serializers.DateField(required=False, allow_null=True, default=None)
+    kind = serializers.CharField(required=False, default="other")
+    content = serializers.CharField()
+
+
+class ImportJobOut(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField()
+    rejects_preview = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "filename",
+            "mapping",
+            "total_rows",
+            "processed_rows",
+            "progress",
+            "created_count",
+            "updated_count",
+            "rejected_count",
+            "rejects_preview",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+    def get_progress(self, obj) -> float:
+        if obj.status == ImportJob.Status.DONE:
+            return 1.0
+        return round(obj.processed_rows / obj.total_rows, 3) if obj.total_rows else 0.0
+
+    def get_rejects_preview(self, obj) -> list[dict]:
+        return obj.rejects[:50]
+
+
+class ImportIn(serializers.Serializer):
+    file = serializers.FileField()
+    kind = serializers.ChoiceField(choices=["residents", "buildings"], default="residents")
+    mapping = serializers.CharField(required=False, allow_blank=True, default="")
+    mapping_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    save_mapping_as = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ExportIn(serializers.Serializer):
+    # Not "format": DRF reads that query parameter for content negotiation.
+    filetype = serializers.ChoiceField(choices=["xlsx", "csv"], default="xlsx")
+    full = serializers.BooleanField(default=False)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    tag = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def _valid(serializer_cls, data) -> dict:
+    s = serializer_cls(data=data)
+    s.is_valid(raise_exception=True)
+    return s.validated_data
+
+
+# --- views -------------------------------------------------------------------------------------
+class BuildingListView(ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = BuildingOut
+
+    @extend_schema(parameters=[OpenApiParameter("q", str), OpenApiParameter("grid", str)])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        p = self.request.query_params
+        return selectors.building_list_for_user(
+            self.request.user, q=p.get("q", ""), grid_code=p.get("grid", "")
+        )
+
+    @extend_schema(request=BuildingIn, responses=BuildingOut, summary="登记楼栋")
+    def post(self, request: Request) -> Response:
+        data = _valid(BuildingIn, request.data)
+        community = grid_get_for_user(request.user, data["community_code"])
+        b = services.building_create(
+            actor=request.user,
+            community=community,
+            number=data["number"],
+            lat=data["lat"],
+            lng=data["lng"],
+            compound_name=data["compound"],
+            address_text=data["address"],
+            units=data["units"],
+            floors=data["floors"],
+        )
+        return Response(BuildingOut(b).data, status=201)
+
+
+class BuildingDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=BuildingOut)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(BuildingOut(selectors.building_get_for_user(request.user, pk)).data)
+
+
+class AddressResolveView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[OpenApiParameter("q", str, required=True)], summary="地址解析")
+    def get(self, request: Request) -> Response:
+        text = request.query_params.get("q", "").strip()
+        if not text:
+            raise ServiceError("请输入地址，例如 怡园社区16号楼")
+        m = selectors.address_resolve(text)
+        if m is None:
+            raise NotFound(f"未能把“{text[:50]}”解析到已登记的楼栋")
+        return Response(
+            {
+                "building_id": m.building.pk,
+                "building": m.building.name,
+                "lat": m.lat,
+                "lng": m.lng,
+                "grid_code": m.grid_code,
+                "score": m.score,
+                "unit": m.unit,
+                "room": m.room,
+            }
+        )
+
+
+class ResidentListView(ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = ResidentOut
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="姓名包含"),
+            OpenApiParameter("tag", str, description="人员类别"),
+            OpenApiParameter("building", int),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "scope": scope_for_user(self.request.user)}
+
+    def get_queryset(self):
+        p = self.request.query_params
+        building = p.get("building", "")
+        return selectors.resident_list_for_user(
+            self.request.user,
+            q=p.get("q", ""),
+            tag=p.get("tag", ""),
+            building_id=int(building) if building.isdigit() else None,
+        )
+
+    @extend_schema(request=ResidentIn, responses=ResidentOut, summary="登记居民")
+    def post(self, request: Request) -> Response:
+        data = _valid(ResidentIn, request.data)
+        building = selectors.building_get_for_user(request.user, data.pop("building_id"))
+        r = services.resident_create(actor=request.user, building=building, **data)
+        scope = scope_for_user(request.user)
+        return Response(ResidentOut(r, context={"scope": scope}).data, status=201)
+
+
+class ResidentLookupView(APIView):
+    """Exact lookup by ID number or phone: a POST so the number never appears in a URL."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=LookupIn, responses=ResidentOut(many=True), summary="按证件号精确查找")
+    def post(self, request: Request) -> Response:
+        data = _valid(LookupIn, request.data)
+        if not (data["id_number"] or data["phone"]):
+            raise ServiceError("请输入身份证号或手机号")
+        qs = selectors.resident_list_for_user(
+            request.user, id_number=data["id_number"], phone=data["phone"]
+        )[:20]
+        ctx = {"scope": scope_for_user(request.user)}
+        return Response(ResidentOut(qs, many=True, context=ctx).data)
+
+
+class ResidentDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ResidentOut)
+    def get(self, request: Request, pk: int) -> Response:
+        r = selectors.resident_get_for_user(request.user, pk)
+        return Response(ResidentOut(r, context={"scope": scope_for_user(request.user)}).data)
+
+    @extend_schema(request=ResidentPatch, responses=ResidentOut)
+    def patch(self, request: Request, pk: int) -> Response:
+        r = selectors.resident_get_for_user(request.user, pk)
+        data = _valid(ResidentPatch, request.data)
+        r = services.resident_update(actor=request.user, resident=r, **data)
+        return Response(ResidentOut(r, context={"scope": scope_for_user(request.user)}).data)
+
+
+class ResidentRevealView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ReasonIn, summary="查看完整身份证号与电话（须填事由，留痕）")
+    def post(self, request: Request, pk: int) -> Response:
+        r = selectors.resident_get_for_user(request.user, pk)
+        data = _valid(ReasonIn, request.data)
+        out = services.resident_reveal(
+            actor=request.user, resident=r, reason=data["reason"], request=request
+        )
+        resp = Response(
+            {"id_number": out.id_number, "phone": out.phone, "birth_date": out.birth_date}
+        )
+        resp["Cache-Control"] = "no-store"
+        return resp
+
+
+class CareLevelListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=CareLevelOut(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(CareLevelOut(CareLevel.objects.all(), many=True).data)
+
+
+class CareEnrolView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=CareIn, responses=CareOut, summary="纳入关爱台账或调整等级")
+    def post(self, request: Request) -> Response:
+        data = _valid(CareIn, request.data)
+        r = selectors.resident_get_for_user(request.user, data["resident_id"])
+        level = CareLevel.objects.filter(code=data["level"]).first()
+        if level is None:
+            raise ServiceError(f"关爱等级 “{data['level']}” 不存在")
+        rec = services.care_enrol(
+            actor=request.user, resident=r, level=level, reason=data["reason"]
+        )
+        return Response(CareOut(rec).data, status=201)
+
+
+class CareDueListView(ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = CareOut
+
+    @extend_schema(parameters=[OpenApiParameter("within_days", int, description="默认 7")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        days = self.request.query_params.get("within_days", "7")
+        if not days.isdigit() or int(days) > 366:
+            raise ServiceError("within_days 应为 0–366 的整数")
+        return selectors.care_due_list_for_user(self.request.user, within_days=int(days))
+
+
+class VisitListView(ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = VisitOut
+
+    def get_queryset(self):
+        rid = self.request.query_params.get("resident", "")
+        return selectors.visit_list_for_user(
+            self.request.user, resident_id=int(rid) if rid.isdigit() else None
+        )
+
+    @extend_schema(request=VisitIn, responses=VisitOut, summary="登记走访（可一键上报事件）")
+    def post(self, request: Request) -> Response:
+        data = _valid(VisitIn, request.data)
+        r = selectors.resident_get_for_user(request.user, data.pop("resident_id"))
+        v = services.visit_record(actor=request.user, resident=r, **data)
+        return Response(VisitOut(v).data, status=201)
+
+
+class JournalListView(ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = JournalOut
+
+    def get_queryset(self):
+        return selectors.journal_list_for_user(self.request.user)
+
+    @extend_schema(request=JournalIn, responses=JournalOut, summary="写民情日志")
+    def post(self, request: Request) -> Response:
+        data = _valid(JournalIn, request.data)
+        grid: Grid = grid_get_for_user(request.user, data["grid_code"])
+        e = services.journal_add(
+            actor=request.user,
+            grid=grid,
+            content=data["content"],
+            kind=data["kind"],
+            day=data["day"],
+        )
+        return Response(JournalOut(e).data, status=201)
+
+
+class ImportPreviewView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=ImportIn, summary="导入第一步：识别表头，建议列对应")
+    def post(self, request: Request) -> Response:
+        data = _valid(ImportIn, request.data)
+        f = data["file"]
+        return Response(
+            jobs.import_preview(actor=request.user, kind=data["kind"], data=f, size=f.size)
+        )
+
+
+class ImportJobCreateView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=ImportIn, responses=ImportJobOut, summary="导入（大文件后台执行）")
+    def post(self, request: Request) -> Response:
+        data = _valid(ImportIn, request.data)
+        mapping = None
+        if data["mapping"]:
+            try:
+                mapping = json.loads(data["mapping"])
+            except ValueError:
+                raise ServiceError('mapping 应为 JSON 对象，例如 {"name": "姓名"}') from None
+            if not isinstance(mapping, dict):
+                raise ServiceError("mapping 应为 JSON 对象")
+        if data["save_mapping_as"] and mapping:
+            jobs.column_mapping_save(
+                actor=request.user, name=data["save_mapping_as"], kind=data["kind"], mapping=mapping
+            )
+        f = data["file"]
+        job = jobs.import_job_create(
+            actor=request.user,
+            kind=data["kind"],
+            data=f,
+            size=f.size,
+            filename=f.name,
+            mapping=mapping,
+            mapping_id=data["mapping_id"],
+        )
+        status = 201 if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED) else 202
+        return Response(ImportJobOut(job).data, status=status)
+
+
+class ImportJobDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ImportJobOut, summary="导入进度")
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(ImportJobOut(jobs.import_job_get_for_user(request.user, pk)).data)
+
+
+class ImportRejectsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes}, summary="未导入行报告")
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        job = jobs.import_job_get_for_user(request.user, pk)
+        resp = HttpResponse(
+            reject_report_xlsx(job.rejects),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        resp["Content-Disposition"] = f'attachment; filename="import-{job.pk}-rejects.xlsx"'
+        return resp
+
+
+class ExportView(APIView):
+    """GET: masked export. POST with full=true and a reason: the full export, audited."""
+
+    permission_classes = [IsAuthenticated]
+
+    def _export(self, request: Request, data: dict) -> HttpResponse:
+        content, name, ctype = exporting.residents_export(
+            actor=request.user,
+            fmt=data["filetype"],
+            full=data["full"],
+            reason=data["reason"],
+            tag=data["tag"],
+            request=request,
+        )
+        resp = HttpResponse(content, content_type=ctype)
+        resp["Content-Disposition"] = f'attachment; filename="{name}"'
+        resp["Cache-Control"] = "no-store"
+        return resp
+
+    @extend_schema(
+        parameters=[OpenApiParameter("filetype", str), OpenApiParameter("tag", str)],
+        responses={(200, "application/octet-stream"): bytes},
+        summary="导出居民（脱敏）",
+    )
+    def get(self, request: Request) -> HttpResponse:
+        data = _valid(ExportIn, {**request.query_params.dict(), "full": False, "reason": ""})
+        return self._export(request, data)
+
+    @extend_schema(
+        request=ExportIn,
+        responses={(200, "application/octet-stream"): bytes},
+        summary="导出居民（完整信息须填事由，留痕）",
+    )
+    def post(self, request: Request) -> HttpResponse:
+        return self._export(request, _valid(ExportIn, request.data))
+
+
+class AssetOwnerView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("lat", float, required=True),
+            OpenApiParameter("lng", float, required=True),
+            OpenApiParameter("category", str, required=True, description="4 位部件类别编码"),
+        ],
+        summary="某处某类部件的权属部门",
+    )
+    def get(self, request: Request) -> Response:
+        p = request.query_params
+        try:
+            lat, lng = float(p.get("lat", "")), float(p.get("lng", ""))
+        except ValueError:
+            raise ServiceError("lat、lng 应为数字") from None
+        dept: Department | None = selectors.asset_owner_near(lat, lng, p.get("category", ""))
+        if dept is None:
+            raise NotFound("附近没有登记该类部件")
+        return Response({"code": dept.code, "name": dept.name, "phone": dept.phone})
