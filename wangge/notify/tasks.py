@@ -19,7 +19,7 @@ def deliver_outbox() -> dict:
     total = DeliveryReport()
     while True:
         report = outbox_deliver_due()
-        for field in ("claimed", "delivered", "retried", "dead"):
+        for field in ("claimed", "delivered", "retried", "dead", "deferred"):
             setattr(total, field, getattr(total, field) + getattr(report, field))
         if report.claimed == 0 or time.monotonic() - started > budget:
             return asdict(total)
