@@ -588,11 +588,21 @@ _COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r
 
 
 def copy_text(staged: Iterable[StagedResident]) -> str:
-    """The rows in COPY text format, for writing in one block (used across processes)."""
-    out = []
-    for r in copy_rows(staged):
-        out.append("\t".join(str(v).translate(_COPY_ESCAPE) for v in r))
-    return "\n".join(out) + "\n" if out else ""
+    """The rows in COPY text format, for writing in one block (used across processes).
+
+    Only free text can hold a tab, newline or backslash; ciphertexts (base64url), hashes (hex),
+    dates, numbers and grid paths cannot, so they are written as they are.
+    """
+    e = _COPY_ESCAPE
+    lines = [
+        f"{s.row}\t{s.name.translate(e)}\t{s.id_cipher}\t{s.id_hash}\t{s.sex}\t"
+        f"{s.birth_date.isoformat()}\t{s.phone_cipher}\t{s.phone_hash}\t{s.residence_type}\t"
+        f"{s.tags.translate(e)}\t{s.building_id}\t{s.unit.translate(e)}\t{s.room.translate(e)}\t"
+        f"{s.household_no.translate(e)}\t{s.relation.translate(e)}\t{s.grid_id}\t"
+        f"{s.grid_path}\t{s.root_id}\n"
+        for s in staged
+    ]
+    return "".join(lines)
 
 
 def _apply_postgres(staged, *, scope, progress) -> ApplyResult:
