@@ -32,7 +32,7 @@ run: demo
 
 ## make worker: the background task worker (SLA sweep, outbox delivery, imports, roll-ups)
 worker: migrate
-	$(BIN)/python manage.py db_worker
+	$(BIN)/python manage.py wangge_worker
 
 lint: setup
 	$(BIN)/ruff check .

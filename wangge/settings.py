@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "wangge.grids",
     "wangge.workcal",
     "wangge.notify",
+    "wangge.attachments",
     "wangge.cases",
     "wangge.people",
     "wangge.open311",
@@ -258,6 +259,40 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- Working-time calendar and notifications (wangge.workcal, wangge.notify) ------------------
+# Used when no working-hours profile is marked default in the admin.
+WORKCAL_DEFAULT_SESSIONS = [["08:30", "12:00"], ["14:00", "17:30"]]
+# How often (seconds) a process asks the database whether the calendar changed.
+WORKCAL_CHECK_SECONDS = float(os.environ.get("WANGGE_WORKCAL_CHECK_SECONDS", "2"))
+# Webhook delivery: attempts before a message becomes a dead letter, the backoff base and cap
+# (base × 2^(attempt−1), capped), the HTTP timeout, the claim lease and the batch size.
+NOTIFY_MAX_ATTEMPTS = env_int("WANGGE_NOTIFY_MAX_ATTEMPTS", 8)
+NOTIFY_RETRY_BASE_SECONDS = float(os.environ.get("WANGGE_NOTIFY_RETRY_BASE_SECONDS", "30"))
+NOTIFY_RETRY_MAX_SECONDS = float(os.environ.get("WANGGE_NOTIFY_RETRY_MAX_SECONDS", "3600"))
+NOTIFY_TIMEOUT_SECONDS = float(os.environ.get("WANGGE_NOTIFY_TIMEOUT_SECONDS", "10"))
+NOTIFY_LEASE_SECONDS = float(os.environ.get("WANGGE_NOTIFY_LEASE_SECONDS", "120"))
+NOTIFY_BATCH_SIZE = env_int("WANGGE_NOTIFY_BATCH_SIZE", 100)
+# A commit that queued webhooks kicks a delivery run at most this often per process.
+NOTIFY_KICK_MIN_SECONDS = float(os.environ.get("WANGGE_NOTIFY_KICK_MIN_SECONDS", "1"))
+# Finished background-task results are pruned after this many hours (failed ones 7× later).
+TASK_RESULTS_KEEP_HOURS = float(os.environ.get("WANGGE_TASK_RESULTS_KEEP_HOURS", "24"))
+
+# --- Attachments (wangge.attachments) -------------------------------------------------------
+# Upload cap in bytes; put the same limit (plus ~1 MB) as client_max_body_size in the proxy.
+WANGGE_UPLOAD_MAX_BYTES = env_int("WANGGE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# Pictures with more pixels are refused from their header (decompression bombs).
+WANGGE_UPLOAD_MAX_PIXELS = env_int("WANGGE_UPLOAD_MAX_PIXELS", 50_000_000)
+# Stored pictures are scaled down to this longest side, thumbnails to the next.
+WANGGE_UPLOAD_MAX_SIDE = env_int("WANGGE_UPLOAD_MAX_SIDE", 2560)
+WANGGE_UPLOAD_THUMB_SIDE = env_int("WANGGE_UPLOAD_THUMB_SIDE", 320)
+WANGGE_UPLOAD_JPEG_QUALITY = env_int("WANGGE_UPLOAD_JPEG_QUALITY", 85)
+# DRF rate strings ("N/second|minute|hour|day"); counters live in the default cache, so run
+# a shared cache (database or Redis) when serving from several processes.
+WANGGE_UPLOAD_ANON_RATE = os.environ.get("WANGGE_UPLOAD_ANON_RATE", "30/hour")
+WANGGE_UPLOAD_USER_RATE = os.environ.get("WANGGE_UPLOAD_USER_RATE", "600/hour")
+# How long a signed photo URL (e.g. on the tracking-code page) stays valid.
+WANGGE_ATTACHMENT_SIGNED_URL_SECONDS = env_int("WANGGE_ATTACHMENT_SIGNED_URL_SECONDS", 3600)
+
 # --- People (base data: residents, buildings, care ledger) ----------------------------------
 # Personal data encryption (see wangge/people/crypto.py and docs/people.md). WANGGE_FIELD_KEYS
 # is a comma list of base64 32-byte keys: the first encrypts, all decrypt (rotation). The
@@ -280,3 +315,18 @@ PEOPLE_IMPORT_MAX_UNZIPPED_BYTES = env_int("WANGGE_IMPORT_MAX_UNZIPPED_BYTES", 3
 PEOPLE_IMPORT_MAX_ZIP_RATIO = env_int("WANGGE_IMPORT_MAX_ZIP_RATIO", 100)
 # Imports with more data rows than this run on the task worker instead of in the request.
 PEOPLE_IMPORT_INLINE_ROWS = env_int("WANGGE_IMPORT_INLINE_ROWS", 2000)
+
+# --- Web UI (wangge.web) --------------------------------------------------------------------
+# Navigation and map settings reach every template through this context processor.
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("wangge.web.context_processors.web")
+# Map tiles: empty means no background layer at all — the map still draws the grid polygons and
+# case points on a plain background, which is what an intranet without a tile server gets.
+# A government tile server, e.g. a 天地图 intranet mirror:
+#   WANGGE_MAP_TILE_URL="https://tiles.example.gov.cn/vec_w/{z}/{x}/{y}.png"
+# The tiles must be WGS-84/Web-Mercator (EPSG:3857); GCJ-02 tiles (高德/腾讯) would be offset.
+MAP_TILE_URL = os.environ.get("WANGGE_MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = os.environ.get("WANGGE_MAP_TILE_ATTRIBUTION", "")
+MAP_TILE_MAX_ZOOM = env_int("WANGGE_MAP_TILE_MAX_ZOOM", 18)
+# Service refusals (NotFound for out-of-scope objects, Conflict, …) raised in page views render
+# as pages with their Chinese message; API paths keep their JSON error handler.
+MIDDLEWARE.append("wangge.web.middleware.ServiceErrorPages")

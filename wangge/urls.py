@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from wangge.accounts.api import MeView, TokenView
-from wangge.core.views import healthz, home
+from wangge.core.views import healthz
+from wangge.web.views import home
 
 admin.site.site_header = _("网格化基层治理平台 · 管理后台")
 admin.site.site_title = _("网格管理后台")
@@ -16,6 +17,7 @@ api_v1 = [
     path("", include("wangge.grids.urls")),
     path("", include("wangge.workcal.urls")),
     path("", include("wangge.notify.urls")),
+    path("", include("wangge.attachments.urls")),
     path("", include("wangge.cases.urls")),
     path("", include("wangge.people.urls")),
     path("", include("wangge.hotline.urls")),
@@ -28,6 +30,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("wangge.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("attachments/", include("wangge.attachments.file_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

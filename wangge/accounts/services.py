@@ -47,6 +47,7 @@ SYSTEM_ROLE_PERMISSIONS: dict[str, list[str]] = {
         "authtoken",
         "workcal",
         "notify",
+        "attachments",
         "cases",
         "people",
         "open311",

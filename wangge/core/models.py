@@ -53,3 +53,25 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.username} {self.get_action_display()}"
+
+
+class PeriodicTaskState(models.Model):
+    """When each periodic task (wangge.core.periodic.PERIODIC_TASKS) is next due.
+
+    Every worker's scheduler reads these rows and moves `next_run_at` forward with a
+    compare-and-swap update; only the worker whose update matched enqueues the run, so several
+    workers never enqueue the same run twice.
+    """
+
+    name = models.CharField(_("任务"), max_length=200, unique=True)
+    next_run_at = models.DateTimeField(_("下次运行"))
+    last_enqueued_at = models.DateTimeField(_("最近入队"), null=True, blank=True)
+    runs = models.PositiveBigIntegerField(_("入队次数"), default=0)
+
+    class Meta:
+        verbose_name = _("定时任务")
+        verbose_name_plural = _("定时任务")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

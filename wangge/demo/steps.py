@@ -8,5 +8,6 @@ DEMO_STEPS: list[str] = [
     "wangge.demo.county.load_grids",
     "wangge.demo.county.load_departments",
     "wangge.demo.county.load_users",
+    "wangge.workcal.demo.load",
     "wangge.people.demo.load",
 ]

@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from wangge.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("console/map/", views.grid_map, name="grid-map"),
+    path("console/map/grids/<str:code>/", views.grid_card, name="grid-card"),
+]

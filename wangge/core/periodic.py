@@ -1,0 +1,111 @@
+"""Periodic background work, run by `manage.py wangge_worker`.
+
+`PERIODIC_TASKS` lists (dotted path of a django-tasks `@task` function taking no arguments,
+interval in seconds). Apps append their own entries here. Every worker process runs the
+scheduler (`schedule_due`); the rows of `PeriodicTaskState` make sure each run is enqueued by one
+worker only, however many run. The enqueued task then runs on whichever worker takes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_tasks import task
+from django_tasks.base import Task
+
+from wangge.core.models import PeriodicTaskState
+
+logger = logging.getLogger(__name__)
+
+PERIODIC_TASKS: list[tuple[str, int]] = [
+    # Webhook delivery; commits that queue webhooks also kick it at once (on_commit).
+    ("wangge.notify.tasks.deliver_outbox", 5),
+    # Finished task results would otherwise pile up at one row per run.
+    ("wangge.core.periodic.prune_task_results", 3600),
+]
+
+
+def _load(path: str) -> Task:
+    obj = import_string(path)
+    if not isinstance(obj, Task):
+        raise TypeError(f"{path} is not a django-tasks @task")
+    return obj
+
+
+def _already_waiting(path: str, t: Task) -> bool:
+    """True when an earlier run of the task is still queued, not started: enqueuing another
+    would only pile runs up behind a busy or stopped worker."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if not isinstance(t.get_backend(), DatabaseBackend):
+        return False
+    return DBTaskResult.objects.filter(task_path=path, status="READY").exists()
+
+
+def _state(path: str, now: datetime) -> PeriodicTaskState:
+    state = PeriodicTaskState.objects.filter(name=path).first()
+    if state is not None:
+        return state
+    try:
+        with transaction.atomic():
+            return PeriodicTaskState.objects.create(name=path, next_run_at=now)
+    except IntegrityError:  # another worker created it first
+        return PeriodicTaskState.objects.get(name=path)
+
+
+def schedule_due(
+    *, now: datetime | None = None, tasks: list[tuple[str, int]] | None = None
+) -> list[str]:
+    """Enqueue every periodic task that is due; return the paths this call enqueued.
+
+    Safe to call from any number of processes at once: a run is claimed by moving
+    `next_run_at` from the value read to the next slot in one guarded UPDATE, in the same
+    transaction as the enqueue (the database task backend writes to the same database), so a
+    crash between the two loses nothing and nobody else claims the same slot.
+    """
+    now = now or timezone.now()
+    enqueued: list[str] = []
+    for path, interval in PERIODIC_TASKS if tasks is None else tasks:
+        state = _state(path, now)
+        # A shortened interval takes effect at once instead of after the old, longer wait.
+        if state.next_run_at > now and state.next_run_at - now <= timedelta(seconds=interval):
+            continue
+        with transaction.atomic():
+            won = PeriodicTaskState.objects.filter(
+                pk=state.pk, next_run_at=state.next_run_at
+            ).update(
+                next_run_at=now + timedelta(seconds=interval),
+                last_enqueued_at=now,
+                runs=F("runs") + 1,
+            )
+            if not won:
+                continue
+            t = _load(path)
+            if _already_waiting(path, t):
+                logger.info("periodic %s: previous run still queued, not adding another", path)
+                continue
+            t.enqueue()
+            enqueued.append(path)
+    return enqueued
+
+
+@task()
+def prune_task_results() -> int:
+    """Delete finished task results older than WANGGE_TASK_RESULTS_KEEP_HOURS (failed ones are
+    kept seven times longer, for diagnosis)."""
+    from django_tasks_db.models import DBTaskResult
+
+    keep = timedelta(hours=float(getattr(settings, "TASK_RESULTS_KEEP_HOURS", 24)))
+    now = timezone.now()
+    ok, _ = DBTaskResult.objects.filter(status="SUCCESSFUL", finished_at__lt=now - keep).delete()
+    failed, _ = DBTaskResult.objects.filter(
+        status="FAILED", finished_at__lt=now - 7 * keep
+    ).delete()
+    return ok + failed

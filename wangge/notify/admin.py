@@ -1,0 +1,59 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from wangge.notify.models import InboxItem, OutboxMessage, OutboxStatus, WebhookEndpoint
+from wangge.notify.services import outbox_retry
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["name", "url", "topics", "grid", "active", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "url"]
+    autocomplete_fields = ["grid"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Read-only history of deliveries; dead letters can be sent again."""
+
+    list_display = [
+        "created_at",
+        "topic",
+        "endpoint",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_status_code",
+        "delivered_at",
+    ]
+    list_filter = ["status", "topic", "endpoint"]
+    search_fields = ["dedupe_key", "delivery_id", "last_error"]
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    actions = ["retry_dead_letters"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("重发选中的死信"))
+    def retry_dead_letters(self, request, queryset):
+        ids = list(queryset.filter(status=OutboxStatus.DEAD).values_list("id", flat=True))
+        count = outbox_retry(ids=ids, actor=request.user)
+        self.message_user(request, _("已重新排队 %(n)d 条死信。") % {"n": count}, messages.SUCCESS)
+
+
+@admin.register(InboxItem)
+class InboxItemAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "topic", "title", "read_at"]
+    list_filter = ["topic"]
+    search_fields = ["title", "dedupe_key", "user__username"]
+    readonly_fields = [f.name for f in InboxItem._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

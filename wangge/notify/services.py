@@ -1,0 +1,279 @@
+"""Write paths for notifications: enqueue (in the caller's transaction), deliver, retry, read."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from wangge.core.models import AuditLog
+from wangge.core.services import audit_record
+from wangge.notify.models import InboxItem, OutboxMessage, OutboxStatus, WebhookEndpoint
+from wangge.notify.signing import sign
+
+logger = logging.getLogger(__name__)
+
+TITLE_MAX = 200
+
+
+def _setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+def outbox_enqueue(
+    *,
+    topic: str,
+    title: str,
+    body: str,
+    link: str = "",
+    payload: dict,
+    user_ids: Iterable[int] = (),
+    grid_path: str | None = None,
+    endpoint_ids: Iterable[int] = (),
+    dedupe_key: str,
+) -> None:
+    """Record a notification inside the caller's transaction.
+
+    Writes one InboxItem per user in `user_ids`, and one OutboxMessage per active webhook
+    endpoint that hears `topic` (and whose grid subtree, if any, contains `grid_path`) plus the
+    active endpoints listed in `endpoint_ids`. Calling again with the same `dedupe_key` adds
+    nothing for a destination that already has it. Delivery starts after the commit.
+    """
+    if not topic or len(topic) > 64:
+        raise ValueError("topic must be 1–64 characters")
+    if not dedupe_key or len(dedupe_key) > 200:
+        raise ValueError("dedupe_key must be 1–200 characters")
+    if not isinstance(payload, dict):
+        raise TypeError("payload must be a dict")
+    # Round-trip through JSON now, so datetimes, UUIDs and Decimals are stored as strings and a
+    # payload that cannot be serialised fails in the caller's transaction, not in the worker.
+    clean_payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    if len(title) > TITLE_MAX:
+        title = title[: TITLE_MAX - 1] + "…"
+    now = timezone.now()
+
+    users = sorted({int(u) for u in user_ids})
+    if users:
+        InboxItem.objects.bulk_create(
+            [
+                InboxItem(
+                    user_id=u,
+                    topic=topic,
+                    title=title,
+                    body=body,
+                    link=link,
+                    payload=clean_payload,
+                    dedupe_key=dedupe_key,
+                )
+                for u in users
+            ],
+            ignore_conflicts=True,
+        )
+
+    explicit = {int(e) for e in endpoint_ids}
+    endpoints = [
+        ep
+        for ep in WebhookEndpoint.objects.filter(active=True).select_related("grid")
+        if ep.id in explicit
+        or (
+            ep.hears(topic)
+            and (ep.grid is None or (grid_path is not None and grid_path.startswith(ep.grid.path)))
+        )
+    ]
+    if not endpoints:
+        return
+    rows = []
+    for ep in endpoints:
+        delivery_id = uuid.uuid4()
+        rows.append(
+            OutboxMessage(
+                delivery_id=delivery_id,
+                endpoint=ep,
+                topic=topic,
+                dedupe_key=dedupe_key,
+                next_attempt_at=now,
+                body={
+                    "delivery_id": str(delivery_id),
+                    "event": topic,
+                    "dedupe_key": dedupe_key,
+                    "title": title,
+                    "body": body,
+                    "link": link,
+                    "grid_path": grid_path,
+                    "payload": clean_payload,
+                    "created_at": now.isoformat(),
+                },
+            )
+        )
+    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    transaction.on_commit(kick_delivery, robust=True)
+
+
+# --- delivery ----------------------------------------------------------------------------------
+
+_kick_lock = threading.Lock()
+_last_kick = 0.0
+
+
+def kick_delivery() -> None:
+    """Queue a delivery run now (after a commit), at most once per NOTIFY_KICK_MIN_SECONDS per
+    process: under load the periodic run picks up whatever a skipped kick would have."""
+    global _last_kick
+    from wangge.notify.tasks import deliver_outbox
+
+    with _kick_lock:
+        now = time.monotonic()
+        if now - _last_kick < float(_setting("NOTIFY_KICK_MIN_SECONDS", 1.0)):
+            return
+        _last_kick = now
+    deliver_outbox.enqueue()
+
+
+@dataclass
+class DeliveryReport:
+    claimed: int = 0
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Wait after the `attempt`-th failure: base × 2^(attempt−1), capped."""
+    base = float(_setting("NOTIFY_RETRY_BASE_SECONDS", 30))
+    cap = float(_setting("NOTIFY_RETRY_MAX_SECONDS", 3600))
+    return min(cap, base * 2 ** max(0, attempt - 1))
+
+
+def _claim(now: datetime, limit: int) -> list[OutboxMessage]:
+    """Take up to `limit` due rows: count the attempt and push them one lease ahead, so no
+    other worker takes them unless this one dies and the lease runs out."""
+    lease = timedelta(seconds=float(_setting("NOTIFY_LEASE_SECONDS", 120)))
+    with transaction.atomic():
+        due = OutboxMessage.objects.filter(
+            status=OutboxStatus.PENDING, next_attempt_at__lte=now
+        ).order_by("next_attempt_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
+        # Guarded update: on SQLite (no row locks) the write transaction is exclusive, on
+        # PostgreSQL the rows are locked; either way a row is claimed by one worker only.
+        OutboxMessage.objects.filter(
+            id__in=ids, status=OutboxStatus.PENDING, next_attempt_at__lte=now
+        ).update(attempts=F("attempts") + 1, next_attempt_at=now + lease)
+        return list(
+            OutboxMessage.objects.filter(id__in=ids).select_related("endpoint").order_by("id")
+        )
+
+
+def _post(msg: OutboxMessage) -> tuple[bool, int | None, str]:
+    data = json.dumps(msg.body, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    timestamp = str(int(timezone.now().timestamp()))
+    request = urllib.request.Request(
+        msg.endpoint.url,
+        data=data,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "Wangge-Webhook/1",
+            "X-Wangge-Event": msg.topic,
+            "X-Wangge-Delivery": str(msg.delivery_id),
+            "X-Wangge-Timestamp": timestamp,
+            "X-Wangge-Signature": sign(msg.endpoint.secret, timestamp, data),
+        },
+    )
+    timeout = float(_setting("NOTIFY_TIMEOUT_SECONDS", 10))
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return True, response.status, ""
+    except urllib.error.HTTPError as exc:
+        detail = exc.read(300).decode("utf-8", "replace")
+        return False, exc.code, f"HTTP {exc.code}: {detail}".strip()
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return False, None, f"{type(exc).__name__}: {exc}"[:1000]
+
+
+def _deliver_one(msg: OutboxMessage, now: datetime, report: DeliveryReport) -> None:
+    ok, status_code, error = _post(msg)
+    done = timezone.now() if now is None else now
+    if ok:
+        # Whoever finishes first marks it delivered; a duplicate POST is the receiver's to drop.
+        OutboxMessage.objects.filter(pk=msg.pk, status=OutboxStatus.PENDING).update(
+            status=OutboxStatus.DELIVERED,
+            delivered_at=done,
+            last_status_code=status_code,
+            last_error="",
+        )
+        report.delivered += 1
+        return
+    max_attempts = int(_setting("NOTIFY_MAX_ATTEMPTS", 8))
+    fields: dict[str, Any] = {"last_error": error[:2000], "last_status_code": status_code}
+    if msg.attempts >= max_attempts:
+        fields["status"] = OutboxStatus.DEAD
+        report.dead += 1
+        logger.warning("outbox %s dead after %s attempts: %s", msg.delivery_id, msg.attempts, error)
+    else:
+        fields["next_attempt_at"] = done + timedelta(seconds=backoff_seconds(msg.attempts))
+        report.retried += 1
+    # Guarded by the attempt count: if the lease ran out and another worker took the row, its
+    # outcome is the one that counts.
+    OutboxMessage.objects.filter(
+        pk=msg.pk, status=OutboxStatus.PENDING, attempts=msg.attempts
+    ).update(**fields)
+
+
+def outbox_deliver_due(*, limit: int | None = None, now: datetime | None = None) -> DeliveryReport:
+    """Deliver every due outbox row once (one batch of at most `limit`)."""
+    when = now or timezone.now()
+    report = DeliveryReport()
+    batch = _claim(when, int(limit or _setting("NOTIFY_BATCH_SIZE", 100)))
+    report.claimed = len(batch)
+    for msg in batch:
+        _deliver_one(msg, now, report)
+    return report
+
+
+@transaction.atomic
+def outbox_retry(*, ids: Iterable[int], actor: Any) -> int:
+    """Give dead letters a fresh set of attempts, due now."""
+    id_list = [int(i) for i in ids]
+    count = OutboxMessage.objects.filter(id__in=id_list, status=OutboxStatus.DEAD).update(
+        status=OutboxStatus.PENDING, attempts=0, next_attempt_at=timezone.now()
+    )
+    if count:
+        audit_record(
+            action=AuditLog.Action.OTHER,
+            actor=actor,
+            target_type="notify.outboxmessage",
+            target_id=",".join(map(str, id_list))[:64],
+            reason="重发死信",
+            detail={"ids": id_list, "count": count},
+        )
+        transaction.on_commit(kick_delivery, robust=True)
+    return count
+
+
+# --- inbox ---------------------------------------------------------------------------------------
+
+
+def inbox_mark_read(*, user: Any, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's items read (all unread ones when `ids` is None). Others' ids are ignored."""
+    qs = InboxItem.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(id__in=[int(i) for i in ids])
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,201 @@
+"""Which pages a user is offered, from their roles.
+
+One table drives the header navigation, the phone tab bar and the home-page tiles, so the three
+never disagree. Roles only decide what is *offered*: every page still checks scope itself.
+An entry whose page is not routed (an app not installed in this deployment) is left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from wangge.accounts.models import Role
+from wangge.accounts.selectors import Scope, scope_for_user
+
+WORKER_ROLES = frozenset(
+    {Role.GRID_WORKER, Role.MICRO_GRID_HEAD, Role.BUILDING_HEAD, Role.GRID_HEAD}
+)
+CONSOLE_ROLES = frozenset(
+    {
+        Role.OPERATOR,
+        Role.COMMUNITY_STAFF,
+        Role.STREET_STAFF,
+        Role.DISTRICT_STAFF,
+        Role.DEPARTMENT_HANDLER,
+        Role.GRID_HEAD,
+    }
+)
+COCKPIT_ROLES = frozenset({Role.LEADER})
+
+
+def is_resident(scope: Scope, user) -> bool:
+    """Anyone without a staff role reports and follows cases as a resident."""
+    return not scope.roles and not getattr(user, "is_superuser", False)
+
+
+def is_worker(scope: Scope, user) -> bool:
+    return scope.has_role(*WORKER_ROLES)
+
+
+def is_console(scope: Scope, user) -> bool:
+    return scope.has_role(*CONSOLE_ROLES)
+
+
+def is_cockpit(scope: Scope, user) -> bool:
+    return scope.has_role(*COCKPIT_ROLES)
+
+
+def sees_map(scope: Scope, user) -> bool:
+    return bool(scope.grid_paths) or scope.everything
+
+
+def is_admin(scope: Scope, user) -> bool:
+    return bool(getattr(user, "is_staff", False))
+
+
+def is_signed_in_resident(scope: Scope, user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and is_resident(scope, user)
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    label: str | Promise
+    url_name: str
+    icon: str  # a symbol id in web/icons.html
+    description: str | Promise
+    audience: Callable[[Scope, object], bool]
+    # Phone tab bar: only the few entries a person on a phone uses daily.
+    tab: bool = True
+
+
+ENTRIES: tuple[Entry, ...] = (
+    Entry(
+        "report",
+        _("我要反映"),
+        "web:report",
+        "camera",
+        _("拍照描述问题，一分钟提交"),
+        is_resident,
+    ),
+    Entry(
+        "track",
+        _("查进度"),
+        "web:track",
+        "search",
+        _("凭查询码查看办理进展"),
+        is_resident,
+    ),
+    Entry(
+        "mine",
+        _("我的诉求"),
+        "web:my-cases",
+        "list",
+        _("我反映过的问题"),
+        is_signed_in_resident,
+    ),
+    Entry(
+        "queue",
+        _("工作台"),
+        "web:worker-queue",
+        "inbox",
+        _("待认领和办理中的事件"),
+        is_worker,
+    ),
+    Entry(
+        "patrol",
+        _("巡查上报"),
+        "web:patrol",
+        "camera",
+        _("巡查发现问题，当场上报"),
+        is_worker,
+    ),
+    Entry(
+        "console",
+        _("指挥台"),
+        "web:console",
+        "dispatch",
+        _("分拨、派遣、督办"),
+        is_console,
+    ),
+    Entry(
+        "cockpit",
+        _("驾驶舱"),
+        "web:cockpit",
+        "chart",
+        _("结案率、超期、热点与排名"),
+        is_cockpit,
+    ),
+    Entry(
+        "map",
+        _("网格地图"),
+        "web:grid-map",
+        "map",
+        _("管辖范围内的网格划分"),
+        sees_map,
+    ),
+    Entry(
+        "admin",
+        _("管理后台"),
+        "admin:index",
+        "settings",
+        _("网格、分类、时限、用户与角色"),
+        is_admin,
+        tab=False,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url: str
+    icon: str
+    description: str
+    tab: bool
+    active: bool
+
+
+def _url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def nav_for(user, *, path: str = "") -> list[NavItem]:
+    """The entries `user` is offered, in display order; `active` marks the one `path` is under."""
+    scope = scope_for_user(user)
+    items: list[NavItem] = []
+    for e in ENTRIES:
+        if not e.audience(scope, user):
+            continue
+        url = _url(e.url_name)
+        if url is None:
+            continue
+        items.append(
+            NavItem(
+                key=e.key,
+                label=str(e.label),
+                url=url,
+                icon=e.icon,
+                description=str(e.description),
+                tab=e.tab,
+                active=False,
+            )
+        )
+    # The longest matching URL wins, so /console/map/ marks the map, not the console.
+    best = max(
+        (i for i in items if path.startswith(i.url) and i.url != "/"),
+        key=lambda i: len(i.url),
+        default=None,
+    )
+    return [
+        NavItem(**{**i.__dict__, "active": best is not None and i.key == best.key}) for i in items
+    ]

@@ -1,0 +1,150 @@
+"""Screenshots of the main pages, at phone (390×844) and desktop (1440×900) sizes.
+
+    python -m wangge.web.screenshots [--out docs/screenshots] [--only NAME ...]
+
+(`make screenshots` loads the demo county first.) Serves the app on a free loopback port from
+this process, against the configured database, signs in as the demo personas through the login
+form, and saves `<page>-phone.png` and `<page>-desktop.png`. Any request that would leave
+127.0.0.1 stops the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str
+    path: str
+    persona: str | None  # a demo username, or None for a visitor
+    prepare: Callable | None = None  # (page) -> None, after loading and before the picture
+    full_page: bool = True
+
+
+def _wait_map(page) -> None:
+    page.wait_for_selector("#map[data-grid-count]")
+    page.wait_for_timeout(300)
+
+
+def _wrong_password(page) -> None:
+    page.fill("#id_username", "worker_a")
+    page.fill("#id_password", "not-the-password")
+    page.click("form button[type=submit]")
+    page.wait_for_selector("#login-error")
+
+
+def _click_grid(page) -> None:
+    _wait_map(page)
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.55)
+    page.wait_for_selector(".grid-card")
+
+
+SHOTS: list[Shot] = [
+    Shot("home-visitor", "/", None),
+    Shot("login", "/accounts/login/", None),
+    Shot("login-error", "/accounts/login/", None, _wrong_password),
+    Shot("home-resident", "/", "resident"),
+    Shot("home-worker", "/", "worker_a"),
+    Shot("home-operator", "/", "operator"),
+    Shot("home-leader", "/", "leader"),
+    Shot("map-operator", "/console/map/", "operator", _wait_map, full_page=False),
+    Shot("map-community", "/console/map/", "community", _click_grid, full_page=False),
+    Shot("map-worker", "/console/map/", "worker_a", _click_grid, full_page=False),
+]
+
+
+class _Server:
+    """The project's WSGI application on a free 127.0.0.1 port, in a background thread."""
+
+    def __init__(self) -> None:
+        from django.core.servers.basehttp import (
+            ThreadedWSGIServer,
+            WSGIRequestHandler,
+            get_internal_wsgi_application,
+        )
+
+        class QuietHandler(WSGIRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler, allow_reuse_address=False)
+        self.httpd.set_app(get_internal_wsgi_application())
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> _Server:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def take(out: Path, only: set[str] | None = None) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    from wangge.demo.county import DEMO_PASSWORD
+    from wangge.web.browser import DESKTOP, PHONE, launch, log_in, new_context
+
+    out.mkdir(parents=True, exist_ok=True)
+    saved: list[Path] = []
+    shots = [s for s in SHOTS if not only or s.name in only]
+    with _Server() as server, sync_playwright() as pw:
+        browser = launch(pw)
+        for size_name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+            contexts: dict[str | None, tuple] = {}
+            for shot in shots:
+                if shot.persona not in contexts:
+                    ctx, guard = new_context(browser, viewport=viewport)
+                    if shot.persona:
+                        log_in(ctx.new_page(), server.url, shot.persona, DEMO_PASSWORD)
+                    contexts[shot.persona] = (ctx, guard)
+                ctx, guard = contexts[shot.persona]
+                page = ctx.new_page()
+                page.goto(server.url + shot.path)
+                page.wait_for_load_state("networkidle")
+                if shot.prepare:
+                    shot.prepare(page)
+                target = out / f"{shot.name}-{size_name}.png"
+                page.screenshot(path=str(target), full_page=shot.full_page)
+                page.close()
+                guard.assert_clean()
+                saved.append(target)
+                print(f"  {target}")
+            for ctx, _guard in contexts.values():
+                ctx.close()
+        browser.close()
+    return saved
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="docs/screenshots")
+    parser.add_argument("--only", nargs="*", help="page names, e.g. login map-operator")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wangge.settings")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls come from the
+    # server threads, but the async-safety check looks at the main thread's loop too.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    import django
+
+    django.setup()
+    import logging
+
+    logging.getLogger("axes").setLevel(logging.WARNING)  # one line per sign-in is noise here
+    saved = take(Path(args.out), set(args.only) if args.only else None)
+    print(f"{len(saved)} screenshots saved in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
