@@ -20,6 +20,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from wangge.accounts.selectors import scope_for_user
+from wangge.attachments.selectors import attachment_list_for_owner
+from wangge.attachments.signing import attachment_url
 from wangge.core.api import NotFound, ServiceError
 from wangge.grids.models import Department, Grid
 from wangge.grids.selectors import grid_get_for_user
@@ -168,6 +170,7 @@ class CareIn(serializers.Serializer):
 class VisitOut(serializers.ModelSerializer):
     resident_name = serializers.CharField(source="resident.name")
     visitor = serializers.CharField(source="visitor.__str__")
+    photos = serializers.SerializerMethodField()
 
     class Meta:
         model = Visit
@@ -181,6 +184,14 @@ class VisitOut(serializers.ModelSerializer):
             "notes",
             "findings",
             "case_id",
+            "photos",
+        ]
+
+    def get_photos(self, obj) -> list[dict]:
+        # Only reached for visits the caller may see, so the plain (unsigned) URLs suffice.
+        return [
+            {"id": str(a.pk), "url": attachment_url(a), "thumb_url": attachment_url(a, thumb=True)}
+            for a in attachment_list_for_owner(obj)
         ]
 
 
@@ -190,6 +201,9 @@ class VisitIn(serializers.Serializer):
     place = serializers.CharField(required=False, allow_blank=True, default="")
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     findings = serializers.CharField(required=False, allow_blank=True, default="")
+    photo_ids = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list, max_length=9
+    )
     raise_case = serializers.BooleanField(required=False, default=False)
 
 

@@ -245,9 +245,19 @@ class Resident(models.Model):
         Household, verbose_name=_("户"), on_delete=models.PROTECT, related_name="members"
     )
     relation = models.CharField(_("与户主关系"), max_length=20, blank=True, default="")
-    grid = _grid_fk("residents")
+    # No index on grid_id/root_id: scope queries use the grid_path index, and every extra
+    # index costs a million-row import dearly (see docs/benchmarks.md).
+    grid = models.ForeignKey(
+        Grid,
+        verbose_name=_("所在网格"),
+        on_delete=models.PROTECT,
+        related_name="residents",
+        db_index=False,
+    )
     grid_path = models.CharField(max_length=255, editable=False)
-    root = _root_fk()
+    root = models.ForeignKey(
+        Grid, verbose_name=_("所属区县"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     is_active = models.BooleanField(_("在册"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -188,6 +188,11 @@ def visit_list_for_user(user: User, *, resident_id: int | None = None) -> QueryS
     return qs
 
 
+def visit_visible_to(user, visit_id: int) -> bool:
+    """Access check for a visit's photos (registered with the attachments app)."""
+    return visit_list_for_user(user).filter(pk=visit_id).exists()
+
+
 def journal_list_for_user(user: User) -> QuerySet[JournalEntry]:
     return scope_for_user(user).filter(
         JournalEntry.objects.select_related("author", "grid"), "grid_path"

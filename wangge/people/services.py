@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from wangge.accounts.models import Role, User
 from wangge.accounts.selectors import scope_for_user
+from wangge.attachments.services import attachments_link
 from wangge.core.api import Conflict, Forbidden, NotFound, ServiceError
 from wangge.core.geo import CoordinateError, check_lat_lng
 from wangge.core.models import AuditLog
@@ -436,9 +437,11 @@ def visit_record(
     place: str = "",
     notes: str = "",
     findings: str = "",
+    photo_ids: list[str] | tuple[str, ...] = (),
     raise_case: bool = False,
 ) -> Visit:
-    """Record a visit, move the person's next due date, optionally raise a case in one step."""
+    """Record a visit, move the person's next due date, link the photos uploaded for it
+    (`wangge.attachments`), optionally raise a case in one step — all or nothing."""
     check_writable(actor, resident.grid_path)
     visited_at = visited_at or timezone.now()
     if visited_at > timezone.now() + dt.timedelta(minutes=5):
@@ -456,6 +459,8 @@ def visit_record(
             grid_id=resident.grid_id,
             grid_path=resident.grid_path,
         )
+        if photo_ids:
+            attachments_link(actor=actor, attachment_ids=photo_ids, owner=visit)
         record = (
             CareRecord.objects.select_for_update()
             .select_related("level")
