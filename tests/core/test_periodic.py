@@ -31,6 +31,7 @@ def test_registry_lists_real_tasks():
     from django_tasks.base import Task
 
     assert (DELIVER, 5) in PERIODIC_TASKS
+    assert any(path == "wangge.notify.tasks.prune_outbox" for path, _ in PERIODIC_TASKS)
     for path, interval in PERIODIC_TASKS:
         assert isinstance(import_string(path), Task), path
         assert interval > 0
