@@ -57,6 +57,8 @@ def outbox_enqueue(
         raise ValueError("topic must be 1–64 characters")
     if not dedupe_key or len(dedupe_key) > 200:
         raise ValueError("dedupe_key must be 1–200 characters")
+    if len(link) > 500:
+        raise ValueError("link must be at most 500 characters")
     if not isinstance(payload, dict):
         raise TypeError("payload must be a dict")
     # Round-trip through JSON now, so datetimes, UUIDs and Decimals are stored as strings and a
