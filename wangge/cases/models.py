@@ -1,1 +1,531 @@
-"""Models of this app."""
+"""Cases (诉求/事件): categories, the case itself, its append-only event chain and side records.
+
+The state of a case changes only in `wangge.cases.workflow` (one transition function and a
+declarative table); a test fails if anything else assigns `Case.state`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from wangge.grids.models import DepartmentKind, GridLevel
+
+
+class CategoryKind(models.TextChoices):
+    ASSET = "asset", _("部件")
+    EVENT = "event", _("事件")
+    COMMUNITY = "community", _("社区事务")
+
+
+# The first letter of a category code says its kind, so 部件 01 and 事件 01 never collide.
+KIND_PREFIX = {CategoryKind.ASSET: "A", CategoryKind.EVENT: "E", CategoryKind.COMMUNITY: "C"}
+
+
+class LimitUnit(models.TextChoices):
+    """Units of a time limit; the values are those of `wangge.workcal.calendar.TimeUnit`."""
+
+    WORKING_HOURS = "working_hours", _("工作小时")
+    WORKING_DAYS = "working_days", _("工作日")
+    NATURAL_MINUTES = "natural_minutes", _("自然分钟")
+    NATURAL_HOURS = "natural_hours", _("自然小时")
+    NATURAL_DAYS = "natural_days", _("自然日")
+
+
+class Category(models.Model):
+    """A GB/T 30428 major class (code "E01") or minor class (code "E0101"); cases use minor ones.
+
+    Time limits count from dispatch: `response_limit` to claim, `handling_limit` to resolve.
+    Urgent categories use natural units (24×7), e.g. a lost child.
+    """
+
+    code = models.CharField(_("编码"), max_length=5, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    kind = models.CharField(_("类型"), max_length=10, choices=CategoryKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("大类"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    handling_level = models.PositiveSmallIntegerField(
+        _("默认处置层级"), choices=GridLevel.choices, default=GridLevel.MICRO
+    )
+    department_kind = models.CharField(
+        _("权属部门类别"),
+        max_length=20,
+        choices=DepartmentKind.choices,
+        blank=True,
+        help_text=_("部件的权属部门；事件填写时该部门作为协办单位"),
+    )
+    response_limit = models.FloatField(_("响应时限"), default=4)
+    response_unit = models.CharField(
+        _("响应时限单位"), max_length=16, choices=LimitUnit.choices, default=LimitUnit.WORKING_HOURS
+    )
+    handling_limit = models.FloatField(_("处置时限"), default=3)
+    handling_unit = models.CharField(
+        _("处置时限单位"), max_length=16, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS
+    )
+    urgent = models.BooleanField(_("紧急"), default=False)
+    keywords = models.CharField(
+        _("关键词"), max_length=300, blank=True, help_text=_("用空格或逗号分隔，用于自动分类建议")
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("事件类别")
+        verbose_name_plural = _("事件类别")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                name="category_code_form", condition=Q(code__regex=r"^[AEC][0-9]{2}([0-9]{2})?$")
+            ),
+            models.CheckConstraint(
+                name="category_limits_positive",
+                condition=Q(response_limit__gt=0, handling_limit__gt=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def is_minor(self) -> bool:
+        return len(self.code) == 5
+
+    def keyword_list(self) -> list[str]:
+        return [k for k in self.keywords.replace("，", ",").replace(",", " ").split() if k]
+
+
+class CaseState(models.TextChoices):
+    SUBMITTED = "submitted", _("待受理")
+    DISPATCHED = "dispatched", _("已派遣")
+    CLAIMED = "claimed", _("处置中")
+    RESOLVED = "resolved", _("已处置待核查")
+    CLOSED = "closed", _("已结案")
+    REJECTED = "rejected", _("不予立案")
+    MERGED = "merged", _("已合并")
+    SUSPENDED = "suspended", _("挂账")
+
+
+# States in which someone still owes work; the sweep and the partial indexes cover only these.
+OPEN_STATES = (CaseState.SUBMITTED, CaseState.DISPATCHED, CaseState.CLAIMED)
+FINAL_STATES = (CaseState.CLOSED, CaseState.REJECTED, CaseState.MERGED)
+
+
+class PublicStatus(models.TextChoices):
+    RECEIVED = "received", _("已受理")
+    IN_PROGRESS = "in_progress", _("处理中")
+    ANSWERED = "answered", _("已答复待确认")
+    DONE = "done", _("已办结")
+    NOT_ACCEPTED = "not_accepted", _("不予受理")
+    MERGED = "merged", _("已合并办理")
+    SUSPENDED = "suspended", _("已挂账")
+
+
+PUBLIC_STATUS = {
+    CaseState.SUBMITTED: PublicStatus.RECEIVED,
+    CaseState.DISPATCHED: PublicStatus.IN_PROGRESS,
+    CaseState.CLAIMED: PublicStatus.IN_PROGRESS,
+    CaseState.RESOLVED: PublicStatus.ANSWERED,
+    CaseState.CLOSED: PublicStatus.DONE,
+    CaseState.REJECTED: PublicStatus.NOT_ACCEPTED,
+    CaseState.MERGED: PublicStatus.MERGED,
+    CaseState.SUSPENDED: PublicStatus.SUSPENDED,
+}
+# Open311 knows only open/closed: a suspended case is still owed an answer, so it stays open.
+OPEN311_STATUS = {
+    s: ("closed" if s in (CaseState.CLOSED, CaseState.REJECTED, CaseState.MERGED) else "open")
+    for s in CaseState.values
+}
+
+
+class Channel(models.TextChoices):
+    H5 = "h5", _("居民随手拍")
+    PATROL = "patrol", _("网格员巡查")
+    PHONE = "phone", _("电话受理")
+    HOTLINE = "hotline", _("12345 热线")
+    CHAT = "chat", _("网格群")
+    OPEN311 = "open311", _("Open311")
+    API = "api", _("接口")
+
+
+class Case(models.Model):
+    tracking_code = models.CharField(_("查询码"), max_length=8, unique=True, editable=False)
+    title = models.CharField(_("标题"), max_length=100)
+    description = models.TextField(_("描述"))
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
+    state = models.CharField(
+        _("状态"),
+        max_length=12,
+        choices=CaseState.choices,
+        default=CaseState.SUBMITTED,
+        editable=False,
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("类别"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    suggested_category = models.ForeignKey(
+        Category,
+        verbose_name=_("建议类别"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Reporter: a user when logged in; contact data is private (never on public endpoints).
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("反映人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_cases",
+    )
+    anonymous = models.BooleanField(_("匿名"), default=False)
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    # WGS-84; null when the report carried no point.
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    lng = models.FloatField(_("经度"), null=True, blank=True)
+    grid = models.ForeignKey(
+        "grids.Grid",
+        verbose_name=_("所在网格"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="located_cases",
+    )
+    # Denormalised path of the located grid (the district's when unlocated): scope filters are
+    # one indexed prefix match, never a join.
+    grid_path = models.CharField(_("网格路径"), max_length=255, db_index=False)
+    root = models.ForeignKey(
+        "grids.Grid",
+        verbose_name=_("所属区县"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The lead handling unit: exactly one of a grid or a department (checked below).
+    handling_grid = models.ForeignKey(
+        "grids.Grid",
+        verbose_name=_("处置网格"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_cases",
+    )
+    handling_department = models.ForeignKey(
+        "grids.Department",
+        verbose_name=_("处置部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_cases",
+    )
+    # Path of the handling grid ("" for a department): the unit sees the case even when it was
+    # transferred outside the located subtree.
+    unit_path = models.CharField(_("处置单位路径"), max_length=255, blank=True)
+    co_departments = models.ManyToManyField(
+        "grids.Department", verbose_name=_("协办部门"), blank=True, related_name="co_cases"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("认领人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+    )
+    urgent = models.BooleanField(_("紧急"), default=False)
+    respond_by = models.DateTimeField(_("响应期限"), null=True, blank=True)
+    resolve_by = models.DateTimeField(_("处置期限"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("派遣时间"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("处置时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    overdue = models.BooleanField(_("超期"), default=False)
+    escalation_count = models.PositiveSmallIntegerField(_("上报次数"), default=0)
+    rework_count = models.PositiveSmallIntegerField(_("返工次数"), default=0)
+    extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
+    urge_count = models.PositiveSmallIntegerField(_("督办次数"), default=0)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("合并至"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_cases",
+    )
+    # Offered duplicates: [{"tracking_code", "distance_m", "similarity"}], best first.
+    duplicate_candidates = models.JSONField(_("疑似重复"), default=list, blank=True)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, editable=False)
+    request_hash = models.CharField(max_length=64, blank=True, editable=False)
+    external_id = models.CharField(_("外部单号"), max_length=64, null=True, blank=True)
+    # Compare-and-swap counter: bumped by every transition.
+    version = models.PositiveIntegerField(default=0, editable=False)
+    # Head of the event hash chain and the number of events, kept under the row lock.
+    event_count = models.PositiveIntegerField(default=0, editable=False)
+    chain_head = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("反映时间"), db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        verbose_name = _("事件诉求")
+        verbose_name_plural = _("事件诉求")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="case_idempotency_per_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="case_external_id_per_channel",
+            ),
+            models.CheckConstraint(
+                name="case_one_lead_unit",
+                condition=Q(handling_grid__isnull=True) | Q(handling_department__isnull=True),
+            ),
+            models.CheckConstraint(
+                name="case_point_complete",
+                condition=Q(lat__isnull=True, lng__isnull=True)
+                | Q(lat__gte=-90, lat__lte=90, lng__gte=-180, lng__lte=180),
+            ),
+            models.CheckConstraint(
+                name="case_claimed_has_assignee",
+                condition=~Q(state="claimed") | Q(assignee__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="case_merged_has_target",
+                condition=~Q(state="merged") | Q(merged_into__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["grid_path"], name="case_grid_path", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["unit_path"], name="case_unit_path", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["root", "state", "created_at"], name="case_root_state"),
+            # The SLA sweep reads only open cases: these stay small however much is closed.
+            models.Index(
+                fields=["respond_by"],
+                name="case_open_respond_by",
+                condition=Q(state="dispatched"),
+            ),
+            models.Index(
+                fields=["resolve_by"],
+                name="case_open_resolve_by",
+                condition=Q(state__in=["dispatched", "claimed"], overdue=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_code} {self.title}"
+
+    @property
+    def public_status(self) -> str:
+        return PUBLIC_STATUS[self.state]
+
+    @property
+    def open311_status(self) -> str:
+        return OPEN311_STATUS[self.state]
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class EventKind(models.TextChoices):
+    SUBMIT = "submit", _("反映")
+    ACCEPT = "accept", _("立案派遣")
+    REJECT = "reject", _("不予立案")
+    MERGE = "merge", _("合并")
+    CLAIM = "claim", _("认领")
+    RESOLVE = "resolve", _("处置")
+    CLOSE = "close", _("结案")
+    REOPEN = "reopen", _("返工")
+    ESCALATE = "escalate", _("上报")
+    TRANSFER = "transfer", _("转派")
+    RETURN = "return", _("退回")
+    SUSPEND = "suspend", _("挂账")
+    RESUME = "resume", _("恢复办理")
+    SETTLE_ON_SPOT = "settle_on_spot", _("现场处置结案")
+    COMMENT = "comment", _("备注")
+    URGE = "urge", _("督办")
+    EXTEND_REQUEST = "extend_request", _("申请延期")
+    EXTEND_APPROVE = "extend_approve", _("批准延期")
+    EXTEND_REJECT = "extend_reject", _("驳回延期")
+    REPLY = "reply", _("答复")
+    FOLLOW_UP = "follow_up", _("回访")
+    RATE = "rate", _("评价")
+    OVERDUE = "overdue", _("超期督办")
+
+
+class CaseEvent(models.Model):
+    """One append-only entry of a case's history. Nothing updates or deletes an event.
+
+    `hash` = SHA-256 over the previous event's hash and this event's content (see
+    `wangge.cases.chain`), so altering or removing any event breaks every later hash.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(_("类型"), max_length=16, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("操作人姓名"), max_length=100, blank=True)
+    from_state = models.CharField(max_length=12, blank=True)
+    to_state = models.CharField(max_length=12, blank=True)
+    reason = models.TextField(_("说明"), blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    # Shown to the resident on the public page (replies, suspension explanations …).
+    public = models.BooleanField(_("对群众公开"), default=False)
+    created_at = models.DateTimeField(_("时间"))
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("事件记录")
+        verbose_name_plural = _("事件记录")
+        ordering = ["case_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "seq"], name="case_event_seq_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.kind}"
+
+
+class RoutingRule(models.Model):
+    """An override of the default routing, tried by ascending priority; the first match wins.
+
+    A rule matches when its category (if set) is the case's, the point lies in its grid subtree
+    (if set) and the text contains one of its keywords (if any). It sends the case to a
+    department, or to the territorial unit at a level.
+    """
+
+    name = models.CharField(_("名称"), max_length=100)
+    priority = models.PositiveIntegerField(_("优先级"), default=100)
+    category = models.ForeignKey(
+        Category, verbose_name=_("类别"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    grid = models.ForeignKey(
+        "grids.Grid",
+        verbose_name=_("网格范围"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    keywords = models.CharField(_("关键词"), max_length=300, blank=True)
+    target_department = models.ForeignKey(
+        "grids.Department",
+        verbose_name=_("派往部门"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    target_level = models.PositiveSmallIntegerField(
+        _("派往层级"), choices=GridLevel.choices, null=True, blank=True
+    )
+    co_departments = models.ManyToManyField(
+        "grids.Department", verbose_name=_("协办部门"), blank=True, related_name="+"
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("派遣规则")
+        verbose_name_plural = _("派遣规则")
+        ordering = ["priority", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="routing_rule_one_target",
+                condition=Q(target_department__isnull=False, target_level__isnull=True)
+                | Q(target_department__isnull=True, target_level__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def keyword_list(self) -> list[str]:
+        return [k for k in self.keywords.replace("，", ",").replace(",", " ").split() if k]
+
+
+class ExtensionRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extension_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.FloatField(_("延长"))
+    unit = models.CharField(_("单位"), max_length=16, choices=LimitUnit.choices)
+    reason = models.TextField(_("理由"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        constraints = [
+            models.CheckConstraint(name="extension_amount_positive", condition=Q(amount__gt=0)),
+            # At most one pending request per case.
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status="pending"), name="extension_one_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} +{self.amount:g} {self.get_unit_display()}"
+
+
+class CaseRating(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="ratings")
+    rater = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    score = models.PositiveSmallIntegerField(_("评分"))
+    satisfied = models.BooleanField(_("满意"))
+    comment = models.CharField(_("评价"), max_length=500, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("评价")
+        verbose_name_plural = _("评价")
+        constraints = [
+            models.CheckConstraint(
+                name="rating_score_1_5", condition=Q(score__gte=1, score__lte=5)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.score}"

@@ -16,7 +16,7 @@ class Command(BaseCommand):
         for dotted in DEMO_STEPS:
             if options["only"] and options["only"] not in dotted:
                 continue
-            self.stdout.write(f"演示数据：{dotted.rsplit('.', 1)[-1]}")
+            self.stdout.write(f"演示数据：{dotted.removeprefix('wangge.')}")
             import_string(dotted)(stdout=self.stdout)
         if not options["quiet_logins"]:
             self.stdout.write("\n演示账号（http://127.0.0.1:8000/accounts/login/）：")

@@ -1,0 +1,510 @@
+"""REST endpoints for cases: thin views that validate, call one service, and answer.
+
+Every staff endpoint goes through `case_get_for_user`, so a case outside the caller's scope is
+a 404 exactly like a nonexistent one. The public lookup shows only public fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from wangge.accounts.selectors import scope_for_user
+from wangge.cases.models import PUBLIC_STATUS, Case, CaseEvent, CaseState, Category, Channel
+from wangge.cases.selectors import (
+    case_get_for_user,
+    case_get_public,
+    case_list_for_user,
+    case_list_reported_by,
+    case_timeline,
+    category_list,
+)
+from wangge.cases.services import case_report_settled, case_submit
+from wangge.cases.workflow import ACTIONS, allowed_actions, case_transition
+from wangge.core.api import NotFound, ServiceError
+from wangge.grids.models import Department, Grid
+
+# --- serializers ------------------------------------------------------------------------------
+
+
+class CategoryOut(serializers.ModelSerializer):
+    parent_code = serializers.CharField(source="parent.code", default=None)
+
+    class Meta:
+        model = Category
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "parent_code",
+            "handling_level",
+            "department_kind",
+            "response_limit",
+            "response_unit",
+            "handling_limit",
+            "handling_unit",
+            "urgent",
+        ]
+
+
+class SubmitIn(serializers.Serializer):
+    description = serializers.CharField(trim_whitespace=True)
+    title = serializers.CharField(required=False, allow_blank=True, default="")
+    channel = serializers.ChoiceField(
+        choices=[Channel.H5, Channel.PATROL, Channel.PHONE, Channel.API], default=Channel.H5
+    )
+    lat = serializers.FloatField(required=False, allow_null=True, default=None)
+    lng = serializers.FloatField(required=False, allow_null=True, default=None)
+    crs = serializers.CharField(required=False, default="wgs84")
+    address = serializers.CharField(required=False, allow_blank=True, default="")
+    category_code = serializers.CharField(required=False, allow_null=True, default=None)
+    anonymous = serializers.BooleanField(required=False, default=False)
+    contact_name = serializers.CharField(required=False, allow_blank=True, default="")
+    contact_phone = serializers.CharField(required=False, allow_blank=True, default="")
+    # Ids from POST /api/v1/attachments/ (the photos of the report, "before" when settled).
+    attachments = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list, max_length=9
+    )
+    # Patrol only: settled on the spot (小事不出网格), with what was done and photos after.
+    settled = serializers.BooleanField(required=False, default=False)
+    resolution = serializers.CharField(required=False, allow_blank=True, default="")
+    result_attachments = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list, max_length=9
+    )
+
+
+def _unit(case: Case) -> dict[str, Any] | None:
+    if case.handling_department_id:
+        d = case.handling_department
+        return {"type": "department", "code": d.code, "name": d.name}
+    if case.handling_grid_id:
+        g = case.handling_grid
+        return {"type": "grid", "code": g.code, "name": g.name, "level": g.level}
+    return None
+
+
+class CaseOut(serializers.ModelSerializer):
+    state_display = serializers.CharField(source="get_state_display")
+    public_status = serializers.CharField()
+    public_status_display = serializers.SerializerMethodField()
+    open311_status = serializers.CharField()
+    category_code = serializers.CharField(source="category.code", default=None)
+    category_name = serializers.CharField(source="category.name", default=None)
+    grid_code = serializers.CharField(source="grid.code", default=None)
+    handling_unit = serializers.SerializerMethodField()
+    assignee_name = serializers.SerializerMethodField()
+    merged_into = serializers.CharField(source="merged_into.tracking_code", default=None)
+
+    class Meta:
+        model = Case
+        fields = [
+            "tracking_code",
+            "title",
+            "description",
+            "channel",
+            "state",
+            "state_display",
+            "public_status",
+            "public_status_display",
+            "open311_status",
+            "category_code",
+            "category_name",
+            "address",
+            "lat",
+            "lng",
+            "grid_code",
+            "grid_path",
+            "handling_unit",
+            "assignee_name",
+            "urgent",
+            "respond_by",
+            "resolve_by",
+            "overdue",
+            "escalation_count",
+            "rework_count",
+            "extension_count",
+            "urge_count",
+            "merged_into",
+            "duplicate_candidates",
+            "created_at",
+            "updated_at",
+            "closed_at",
+        ]
+
+    def get_public_status_display(self, case: Case) -> str:
+        return PUBLIC_STATUS[case.state].label
+
+    def get_handling_unit(self, case: Case) -> dict | None:
+        return _unit(case)
+
+    def get_assignee_name(self, case: Case) -> str | None:
+        a = case.assignee
+        return (a.display_name or a.username) if a else None
+
+
+class EventOut(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display")
+    attachments = serializers.SerializerMethodField()
+
+    def get_attachments(self, event: CaseEvent) -> list[dict]:
+        # Served by the attachments app, which asks `case_event_visible_to` per request.
+        return [
+            {"id": i, "url": f"/attachments/{i}/", "thumb_url": f"/attachments/{i}/thumb/"}
+            for i in event.payload.get("attachments", [])
+        ]
+
+    class Meta:
+        model = CaseEvent
+        fields = [
+            "seq",
+            "kind",
+            "kind_display",
+            "actor_name",
+            "from_state",
+            "to_state",
+            "reason",
+            "payload",
+            "public",
+            "attachments",
+            "created_at",
+            "hash",
+        ]
+
+
+class CaseDetailOut(CaseOut):
+    contact_name = serializers.SerializerMethodField()
+    contact_phone = serializers.SerializerMethodField()
+    suggested_category = serializers.CharField(source="suggested_category.code", default=None)
+    co_departments = serializers.SerializerMethodField()
+    timeline = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(CaseOut.Meta):
+        fields = [
+            *CaseOut.Meta.fields,
+            "anonymous",
+            "contact_name",
+            "contact_phone",
+            "suggested_category",
+            "co_departments",
+            "timeline",
+            "allowed_actions",
+        ]
+
+    def _staff(self) -> bool:
+        return self.context.get("staff", False)
+
+    def get_contact_name(self, case: Case) -> str:
+        return case.contact_name if self._staff() else ""
+
+    def get_contact_phone(self, case: Case) -> str:
+        # Shown masked: the handler calls back through the centre, not from a list.
+        p = case.contact_phone
+        if not p or not self._staff():
+            return ""
+        return p[:3] + "****" + p[-4:] if len(p) >= 8 else "****"
+
+    def get_co_departments(self, case: Case) -> list[dict]:
+        return [{"code": d.code, "name": d.name} for d in case.co_departments.all()]
+
+    def get_timeline(self, case: Case) -> list[dict]:
+        return EventOut(case_timeline(case), many=True).data
+
+    def get_allowed_actions(self, case: Case) -> list[str]:
+        return allowed_actions(self.context["user"], case)
+
+
+class PublicCaseOut(serializers.Serializer):
+    """What anyone with the tracking code may see: no person, no contact, no exact point."""
+
+    tracking_code = serializers.CharField()
+    title = serializers.CharField()
+    category_name = serializers.CharField(source="category.name", default=None)
+    public_status = serializers.CharField()
+    public_status_display = serializers.SerializerMethodField()
+    open311_status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    replies = serializers.SerializerMethodField()
+
+    def get_public_status_display(self, case: Case) -> str:
+        return PUBLIC_STATUS[case.state].label
+
+    def get_replies(self, case: Case) -> list[dict]:
+        return [
+            {
+                "kind": e.kind,
+                "kind_display": e.get_kind_display(),
+                "text": e.reason,
+                "at": e.created_at,
+            }
+            for e in case_timeline(case, public_only=True)
+            if e.kind != "submit"
+        ]
+
+
+class ActionIn(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    payload = serializers.DictField(required=False, default=dict)
+    target_grid = serializers.CharField(required=False, allow_blank=True, default="")
+    target_department = serializers.CharField(required=False, allow_blank=True, default="")
+    co_departments = serializers.ListField(
+        child=serializers.CharField(), required=False, allow_null=True, default=None
+    )
+    merge_into = serializers.CharField(required=False, allow_blank=True, default="")
+    category_code = serializers.CharField(required=False, allow_blank=True, default="")
+    attachments = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list, max_length=9
+    )
+
+
+# --- views ----------------------------------------------------------------------------------
+
+
+class IntakeThrottle(AnonRateThrottle):
+    scope = "case_intake"
+    rate = "30/minute"
+
+
+class CaseListView(APIView):
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    def get_throttles(self):
+        if self.request.method == "POST" and not self.request.user.is_authenticated:
+            return [IntakeThrottle()]
+        return []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("state", str, description="状态，可用逗号分隔多个"),
+            OpenApiParameter("category", str, description="类别编码前缀，如 E01"),
+            OpenApiParameter("channel", str),
+            OpenApiParameter("grid", str, description="网格编码（含下级）"),
+            OpenApiParameter("overdue", bool),
+            OpenApiParameter("mine", bool, description="只看我认领的"),
+            OpenApiParameter("claimable", bool, description="可认领：派给我所在单位的待认领事件"),
+            OpenApiParameter("q", str, description="标题/描述/查询码"),
+            OpenApiParameter("limit", int),
+            OpenApiParameter("offset", int),
+        ],
+        responses=CaseOut(many=True),
+        summary="事件列表（按管辖范围）",
+    )
+    def get(self, request: Request) -> Response:
+        p = request.query_params
+        states = [s for s in (p.get("state") or "").split(",") if s]
+        bad = [s for s in states if s not in CaseState.values]
+        if bad:
+            raise ServiceError(_("未知状态：%(s)s") % {"s": ",".join(bad)})
+
+        def flag(name: str) -> bool | None:
+            v = p.get(name)
+            return None if v in (None, "") else v.lower() in ("1", "true", "yes")
+
+        qs = case_list_for_user(
+            request.user,
+            state=states or None,
+            category=p.get("category") or None,
+            channel=p.get("channel") or None,
+            grid=p.get("grid") or None,
+            overdue=flag("overdue"),
+            assigned_to_me=bool(flag("mine")),
+            claimable=bool(flag("claimable")),
+            q=p.get("q") or None,
+        )
+        try:
+            limit = min(max(int(p.get("limit", 50)), 1), 200)
+            offset = max(int(p.get("offset", 0)), 0)
+        except ValueError as exc:
+            raise ServiceError(_("limit/offset 须为整数")) from exc
+        page = list(qs[offset : offset + limit])
+        return Response(
+            {"results": CaseOut(page, many=True).data, "limit": limit, "offset": offset}
+        )
+
+    @extend_schema(
+        request=SubmitIn,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                location=OpenApiParameter.HEADER,
+                description="重试时携带同一个键：返回第一次的结果；内容不同则 422",
+            )
+        ],
+        responses={201: CaseDetailOut, 200: CaseDetailOut},
+        summary="反映问题（居民随手拍 / 网格员巡查 / 电话受理）",
+    )
+    def post(self, request: Request) -> Response:
+        data = SubmitIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        settled, resolution = v.pop("settled"), v.pop("resolution")
+        result_attachments = v.pop("result_attachments")
+        key = request.headers.get("Idempotency-Key")
+        actor = request.user if request.user.is_authenticated else None
+        if settled:
+            if v["channel"] != Channel.PATROL or v["lat"] is None:
+                raise ServiceError(_("现场处置结案只适用于带位置的网格员巡查上报"))
+            case = case_report_settled(
+                actor=actor,
+                idempotency_key=key,
+                resolution=resolution,
+                result_attachments=result_attachments,
+                **v,
+            )
+        else:
+            case = case_submit(actor=actor, idempotency_key=key, **v)
+        status = 200 if case.replayed else 201
+        if actor is None:
+            return Response(PublicCaseOut(case).data, status=status)
+        case = case_get_for_user(actor, case.tracking_code)
+        return Response(_detail(request, case), status=status)
+
+
+def _detail(request: Request, case: Case) -> dict:
+    # Contact data: the reporter sees their own; staff who can see the case see it masked.
+    staff = not scope_for_user(request.user).is_empty
+    ctx = {"user": request.user, "staff": staff or case.reporter_id == request.user.pk}
+    return CaseDetailOut(case, context=ctx).data
+
+
+class CaseDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=CaseDetailOut, summary="事件详情（含处理过程）")
+    def get(self, request: Request, code: str) -> Response:
+        return Response(_detail(request, case_get_for_user(request.user, code)))
+
+
+def _grid(code: str) -> Grid | None:
+    if not code:
+        return None
+    grid = Grid.objects.filter(code=code, is_active=True).first()
+    if grid is None:
+        raise ServiceError(_("网格 %(c)s 不存在") % {"c": code}, code="target_grid")
+    return grid
+
+
+def _department(code: str) -> Department | None:
+    if not code:
+        return None
+    dep = Department.objects.filter(code=code, is_active=True).first()
+    if dep is None:
+        raise ServiceError(_("部门 %(c)s 不存在") % {"c": code}, code="target_department")
+    return dep
+
+
+class CaseActionView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=ActionIn,
+        responses=CaseDetailOut,
+        parameters=[
+            OpenApiParameter(
+                "action",
+                str,
+                location=OpenApiParameter.PATH,
+                enum=sorted(a for a in ACTIONS if a != "overdue"),
+                description="accept 立案派遣, claim 认领, resolve 处置, close 结案, reopen 返工, "
+                "escalate 上报, transfer 转派, return 退回, suspend 挂账, resume 恢复, reject, "
+                "merge, settle_on_spot, comment, urge 督办, extend_request/approve/reject, "
+                "reply 答复, follow_up 回访, rate 评价（payload.score 1–5）",
+            )
+        ],
+        summary="对事件执行一个操作",
+    )
+    def post(self, request: Request, code: str, action: str) -> Response:
+        case = case_get_for_user(request.user, code)
+        if action not in ACTIONS or action == "overdue":
+            raise NotFound(_("未知操作“%(a)s”") % {"a": action})
+        data = ActionIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        merge_into = case_get_for_user(request.user, v["merge_into"]) if v["merge_into"] else None
+        category = None
+        if v["category_code"]:
+            category = Category.objects.filter(code=v["category_code"], is_active=True).first()
+            if category is None or not category.is_minor:
+                raise ServiceError(_("事件类别“%(c)s”不存在或不可用") % {"c": v["category_code"]})
+        co = (
+            [_department(c) for c in v["co_departments"]]
+            if v["co_departments"] is not None
+            else None
+        )
+        case_transition(
+            case=case,
+            actor=request.user,
+            action=action,
+            reason=v["reason"],
+            payload=v["payload"],
+            target_grid=_grid(v["target_grid"]),
+            target_department=_department(v["target_department"]),
+            co_departments=co,
+            merge_into=merge_into,
+            category=category,
+            attachments=v["attachments"],
+        )
+        try:
+            return Response(_detail(request, case_get_for_user(request.user, code)))
+        except NotFound:
+            # The move took the case out of the actor's scope (returned, transferred away).
+            return Response(CaseOut(case).data)
+
+
+class PublicCaseView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [IntakeThrottle]
+
+    @extend_schema(responses=PublicCaseOut, summary="凭查询码查询办理进度（无需登录）")
+    def get(self, request: Request, code: str) -> Response:
+        return Response(PublicCaseOut(case_get_public(code)).data)
+
+
+class MyCasesView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=PublicCaseOut(many=True), summary="我反映的问题")
+    def get(self, request: Request) -> Response:
+        qs = case_list_reported_by(request.user)[:200]
+        return Response(PublicCaseOut(qs, many=True).data)
+
+
+class CategoryListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=CategoryOut(many=True), summary="事件类别")
+    def get(self, request: Request) -> Response:
+        return Response(CategoryOut(category_list(), many=True).data)
+
+
+class SuggestCategoryView(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [IntakeThrottle]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("text", str, required=True)],
+        responses=inline_serializer(
+            "CategorySuggestion", {"code": serializers.CharField(), "name": serializers.CharField()}
+        ),
+        summary="根据描述建议类别",
+    )
+    def get(self, request: Request) -> Response:
+        from wangge.cases.matching import suggest_category
+
+        text = (request.query_params.get("text") or "")[:4000]
+        cat = suggest_category(text)
+        return Response(
+            {"code": cat.code, "name": cat.name} if cat else {"code": None, "name": None}
+        )

@@ -1,0 +1,142 @@
+"""Category suggestion by keyword rules, and duplicate detection for new reports."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jieba
+from django.conf import settings
+from django.db.models import Q
+from rapidfuzz import fuzz
+
+from wangge.cases.models import OPEN_STATES, Case, CaseState, Category
+from wangge.core.geo import METRES_PER_DEGREE
+
+jieba.setLogLevel(logging.WARNING)
+
+
+def suggest_category(text: str) -> Category | None:
+    """The active minor category whose keywords best cover `text` (longer matches weigh more).
+
+    A person confirms the suggestion; a model trained on closed cases can come in front later.
+    """
+    best: tuple[int, str] | None = None
+    best_cat = None
+    for cat in Category.objects.filter(is_active=True, code__length=5):
+        score = sum(len(k) for k in cat.keyword_list() if k in text)
+        if score and (best is None or (score, cat.code) > best):
+            best, best_cat = (score, cat.code), cat
+    return best_cat
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    tracking_code: str
+    distance_m: float
+    similarity: float
+
+    def as_dict(self) -> dict:
+        return {
+            "tracking_code": self.tracking_code,
+            "distance_m": round(self.distance_m, 1),
+            "similarity": round(self.similarity, 1),
+        }
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    # Equirectangular: exact enough below a kilometre.
+    x = (lng2 - lng1) * math.cos(math.radians((lat1 + lat2) / 2))
+    return math.hypot(x, lat2 - lat1) * METRES_PER_DEGREE
+
+
+# Words that say nothing about what the problem is.
+_STOPWORDS = frozenset(
+    [
+        "的",
+        "了",
+        "在",
+        "有",
+        "是",
+        "我",
+        "我们",
+        "你",
+        "他",
+        "她",
+        "这",
+        "那",
+        "一个",
+        "一地",
+        "好多",
+        "很多",
+        "小区",
+        "这里",
+        "那里",
+        "请",
+        "麻烦",
+        "一下",
+        "下面",
+        "楼下",
+        "上面",
+        "附近",
+        "门口",
+        "掉",
+        "儿",
+    ]
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tokens(text: str) -> str:
+    return " ".join(
+        t for t in jieba.lcut(text) if t.strip() and t not in _STOPWORDS and not _PUNCT.match(t)
+    )
+
+
+_PUNCT = re.compile(r"^[\W_]+$")
+
+
+def text_similarity(a: str, b: str) -> float:
+    """0–100: how alike two reports read, compared word by word (jieba) in any order.
+
+    Chinese has no spaces, so plain token matching would compare whole sentences; function
+    words and place fillers are dropped so "16号楼楼下一地碎玻璃" meets "16号楼下面好多碎玻璃".
+    """
+    return fuzz.token_set_ratio(_tokens(a), _tokens(b))
+
+
+def find_duplicates(
+    *, lat: float, lng: float, text: str, now: datetime, category_id: int | None = None
+) -> list[Duplicate]:
+    """Open cases close in space and time with similar text, most similar first."""
+    radius = settings.CASES_DUPLICATE_RADIUS_M
+    dlat = radius / METRES_PER_DEGREE
+    dlng = dlat / max(math.cos(math.radians(lat)), 0.01)
+    since = now - timedelta(hours=settings.CASES_DUPLICATE_WINDOW_HOURS)
+    rows = Case.objects.filter(
+        state__in=[*OPEN_STATES, CaseState.RESOLVED, CaseState.SUSPENDED],
+        created_at__gte=since,
+        lat__range=(lat - dlat, lat + dlat),
+        lng__range=(lng - dlng, lng + dlng),
+    )
+    if category_id is not None:
+        # Two reports of different known categories are different problems.
+        rows = rows.filter(Q(category_id=category_id) | Q(category__isnull=True))
+    # The most recent 50 nearby are plenty to offer; older ones are rarely the same problem.
+    rows = rows.order_by("-created_at").values_list("tracking_code", "lat", "lng", "description")[
+        :50
+    ]
+    found = []
+    for code, clat, clng, desc in rows:
+        d = distance_m(lat, lng, clat, clng)
+        if d > radius:
+            continue
+        sim = text_similarity(text, desc)
+        if sim >= settings.CASES_DUPLICATE_MIN_SIMILARITY:
+            found.append(Duplicate(code, d, sim))
+    found.sort(key=lambda x: (-x.similarity, x.distance_m))
+    return found[:5]

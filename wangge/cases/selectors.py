@@ -1,0 +1,135 @@
+"""Reads on cases, always scoped to the caller.
+
+A case is visible to: its reporter; staff whose grid subtrees contain where it is
+(`grid_path`) or the grid that handles it (`unit_path`); handlers of its lead or co-handling
+department; administrators. Anything else is NotFound, indistinguishable from nonexistent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from wangge.accounts.selectors import scope_for_user
+from wangge.cases.models import Case, CaseEvent, Category
+from wangge.core.api import NotFound
+
+_CASE_RELATED = (
+    "category",
+    "grid",
+    "handling_grid",
+    "handling_department",
+    "assignee",
+    "merged_into",
+)
+
+
+def case_visible_q(user: Any) -> Q:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    scope = scope_for_user(user)
+    if scope.everything:
+        return Q()
+    q = Q(reporter_id=user.pk)
+    if scope.grid_paths:
+        q |= scope.path_q("grid_path") | scope.path_q("unit_path")
+    if scope.department_ids:
+        ids = sorted(scope.department_ids)
+        co = Case.co_departments.through.objects.filter(department_id__in=ids).values("case_id")
+        q |= Q(handling_department_id__in=ids) | Q(pk__in=co)
+    return q
+
+
+def case_list_for_user(
+    user: Any,
+    *,
+    state: list[str] | None = None,
+    category: str | None = None,
+    channel: str | None = None,
+    grid: str | None = None,
+    overdue: bool | None = None,
+    assigned_to_me: bool = False,
+    claimable: bool = False,
+    q: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+) -> QuerySet[Case]:
+    qs = Case.objects.filter(case_visible_q(user))
+    if state:
+        qs = qs.filter(state__in=state)
+    if category:
+        qs = qs.filter(category__code__startswith=category)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if grid:
+        qs = qs.filter(Q(grid_path__contains=f"/{grid}/") | Q(grid_path__startswith=f"{grid}/"))
+    if overdue is not None:
+        qs = qs.filter(overdue=overdue)
+    if assigned_to_me:
+        qs = qs.filter(assignee_id=user.pk)
+    if claimable:
+        # Dispatched to a unit the user works in: what 秒认领 offers.
+        scope = scope_for_user(user)
+        grid_ids = {g for ids in scope.role_grid_ids.values() for g in ids}
+        qs = qs.filter(
+            Q(handling_grid_id__in=grid_ids) | Q(handling_department_id__in=scope.department_ids),
+            state="dispatched",
+        )
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(description__icontains=q) | Q(tracking_code=q))
+    if created_after:
+        qs = qs.filter(created_at__gte=created_after)
+    if created_before:
+        qs = qs.filter(created_at__lt=created_before)
+    return qs.select_related(*_CASE_RELATED).order_by("-created_at", "-id")
+
+
+def case_get_for_user(user: Any, tracking_code: str) -> Case:
+    case = (
+        Case.objects.filter(case_visible_q(user), tracking_code=str(tracking_code).upper())
+        .select_related(*_CASE_RELATED, "reporter", "suggested_category", "root")
+        .first()
+    )
+    if case is None:
+        raise NotFound(f"事件 {tracking_code} 不存在或不在您的管辖范围内")
+    return case
+
+
+def case_get_public(tracking_code: str) -> Case:
+    """By tracking code alone, for the public lookup (the caller shows only public fields)."""
+    case = (
+        Case.objects.filter(tracking_code=str(tracking_code).strip().upper())
+        .select_related("category", "handling_grid", "handling_department")
+        .first()
+    )
+    if case is None:
+        raise NotFound(f"查询码 {tracking_code} 不存在")
+    return case
+
+
+def case_list_reported_by(user: Any) -> QuerySet[Case]:
+    return (
+        Case.objects.filter(reporter_id=user.pk).select_related("category").order_by("-created_at")
+    )
+
+
+def case_timeline(case: Case, *, public_only: bool = False) -> QuerySet[CaseEvent]:
+    qs = CaseEvent.objects.filter(case=case).order_by("seq")
+    if public_only:
+        qs = qs.filter(public=True)
+    return qs
+
+
+def category_list(*, include_inactive: bool = False) -> QuerySet[Category]:
+    qs = Category.objects.select_related("parent").order_by("code")
+    return qs if include_inactive else qs.filter(is_active=True)
+
+
+def case_event_visible_to(user: Any, event_id: int) -> bool:
+    """Attachment access check: a photo on an event is seen by whoever may see the case."""
+    case_id = CaseEvent.objects.filter(pk=event_id).values_list("case_id", flat=True).first()
+    if case_id is None:
+        return False
+    return Case.objects.filter(case_visible_q(user), pk=case_id).exists()

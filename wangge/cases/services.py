@@ -1,0 +1,315 @@
+"""Writes on cases. `case_submit` is the one intake path of every channel.
+
+State changes go through `wangge.cases.workflow.case_transition` (re-exported here).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wangge.accounts.models import GRID_ROLES, READ_ONLY_ROLES
+from wangge.accounts.selectors import scope_for_user
+from wangge.attachments.services import attachments_link
+from wangge.cases.matching import find_duplicates, suggest_category
+from wangge.cases.models import Case, CaseState, Category, Channel, EventKind
+from wangge.cases.routing import route_case
+from wangge.cases.workflow import case_transition, record_submission
+from wangge.core.api import Forbidden, ServiceError, Unprocessable
+from wangge.core.geo import CoordinateError, parse_crs, to_wgs84
+from wangge.grids.locator import Location, locator
+from wangge.grids.models import Grid, GridLevel
+
+# No 0/O, 1/I/L: read over the phone and typed on a keypad without confusion.
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+TRACKING_LENGTH = 8
+PHONE_RE = re.compile(r"^[0-9+\-() ]{3,20}$")
+
+__all__ = ["case_report_settled", "case_submit", "case_transition", "new_tracking_code"]
+
+
+def new_tracking_code() -> str:
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
+
+
+def _request_hash(fields: dict[str, Any]) -> str:
+    body = json.dumps(
+        fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _triage_root() -> Grid:
+    """The district whose centre triages unlocated reports."""
+    code = settings.CASES_TRIAGE_DISTRICT
+    qs = Grid.objects.filter(level=GridLevel.DISTRICT, is_active=True)
+    root = (qs.filter(code=code).first() if code else None) or qs.order_by("code").first()
+    if root is None:
+        raise ServiceError(_("系统尚未配置区县网格，无法受理"), code="no_district")
+    return root
+
+
+def _check_channel(actor: Any, channel: str) -> None:
+    if channel not in Channel.values:
+        raise ServiceError(_("未知的受理渠道“%(c)s”") % {"c": channel}, code="channel")
+    if channel in (Channel.PATROL, Channel.PHONE):
+        scope = scope_for_user(actor)
+        working = (GRID_ROLES - READ_ONLY_ROLES) & scope.roles
+        if not working:
+            raise Forbidden(_("只有网格工作人员可以通过该渠道上报"), code="channel_forbidden")
+
+
+def _clean_text(value: str, *, field: str, limit: int, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ServiceError(
+            _("请填写%(f)s") % {"f": field}, code="required", details={field: "必填"}
+        )
+    if len(value) > limit:
+        raise ServiceError(
+            _("%(f)s不能超过 %(n)d 字（当前 %(m)d 字）")
+            % {"f": field, "n": limit, "m": len(value)},
+            code="too_long",
+        )
+    return value
+
+
+def case_submit(
+    *,
+    actor: Any,
+    channel: str,
+    description: str,
+    lat: float | None = None,
+    lng: float | None = None,
+    crs: str = "wgs84",
+    address: str = "",
+    category_code: str | None = None,
+    anonymous: bool = False,
+    contact_name: str = "",
+    contact_phone: str = "",
+    idempotency_key: str | None = None,
+    external_id: str | None = None,
+    deadline_override: datetime | None = None,
+    attachments: Sequence[Any] = (),
+    title: str = "",
+) -> Case:
+    """Accept a report from any channel; returns the case (`case.replayed` tells a retry).
+
+    In one transaction: validate, honour the idempotency key / external id, locate, suggest a
+    category, look for duplicates, route, compute deadlines, write the first events, queue
+    notifications. A retry with the same key and the same body returns the first case; the
+    same key with another body is Unprocessable (422). Nothing is written on any error.
+    """
+    _check_channel(actor, channel)
+    description = _clean_text(
+        description, field="描述", limit=settings.CASES_DESCRIPTION_MAX, required=True
+    )
+    title = _clean_text(title, field="标题", limit=100)
+    address = _clean_text(address, field="地址", limit=200)
+    contact_name = _clean_text(contact_name, field="联系人", limit=50)
+    contact_phone = _clean_text(contact_phone, field="联系电话", limit=20)
+    if contact_phone and not PHONE_RE.match(contact_phone):
+        raise ServiceError(_("联系电话格式不正确"), code="phone")
+    idempotency_key = (idempotency_key or "").strip() or None
+    if idempotency_key and len(idempotency_key) > 100:
+        raise ServiceError(_("Idempotency-Key 不能超过 100 个字符"), code="idempotency_key")
+    external_id = (external_id or "").strip() or None
+    if external_id and len(external_id) > 64:
+        raise ServiceError(_("外部单号不能超过 64 个字符"), code="external_id")
+    if (lat is None) != (lng is None):
+        raise ServiceError(_("经度和纬度须同时提供"), code="coordinates")
+    try:
+        crs_value = parse_crs(crs)
+        point = to_wgs84(lat, lng, crs_value) if lat is not None else None
+    except CoordinateError as exc:
+        raise ServiceError(str(exc), code="coordinates") from exc
+    category = None
+    if category_code:
+        category = Category.objects.filter(code=category_code, is_active=True).first()
+        if category is None or not category.is_minor:
+            raise ServiceError(
+                _("事件类别“%(c)s”不存在或不可用") % {"c": category_code}, code="category"
+            )
+    if deadline_override is not None and timezone.is_naive(deadline_override):
+        raise ServiceError(_("办理期限须带时区"), code="deadline")
+    attachment_ids = [str(getattr(a, "pk", a)) for a in attachments]
+
+    body_hash = _request_hash(
+        {
+            "description": description,
+            "title": title,
+            "point": [round(point[0], 7), round(point[1], 7)] if point else None,
+            "address": address,
+            "category": category_code or None,
+            "anonymous": bool(anonymous),
+            "contact": [contact_name, contact_phone],
+            "external_id": external_id,
+            "attachments": attachment_ids,
+        }
+    )
+    replay = _find_replay(channel, idempotency_key, external_id, body_hash)
+    if replay is not None:
+        return replay
+
+    now = timezone.now()
+    location: Location | None = locator.locate(*point) if point else None
+    root = Grid.objects.get(pk=location.chain[0].id) if location else _triage_root()
+    text = f"{title} {description} {address}"
+    suggested = suggest_category(text) if category is None else None
+    duplicates = (
+        [
+            d.as_dict()
+            for d in find_duplicates(lat=point[0], lng=point[1], text=description, now=now)
+        ]
+        if point
+        else []
+    )
+    route = route_case(category=category, location=location, text=text)
+    reporter = actor if getattr(actor, "is_authenticated", False) else None
+    if channel in (Channel.PHONE, Channel.HOTLINE):
+        reporter = None  # the operator typed it in; the caller is in the contact fields
+    case = Case(
+        title=title or description[:30],
+        description=description,
+        channel=channel,
+        category=category,
+        suggested_category=suggested,
+        reporter=reporter,
+        anonymous=bool(anonymous),
+        contact_name="" if anonymous else contact_name,
+        contact_phone="" if anonymous else contact_phone,
+        address=address,
+        lat=point[0] if point else None,
+        lng=point[1] if point else None,
+        grid_id=location.grid.id if location else None,
+        grid_path=location.path if location else root.path,
+        root=root,
+        urgent=bool(category and category.urgent),
+        duplicate_candidates=duplicates,
+        idempotency_key=idempotency_key,
+        request_hash=body_hash,
+        external_id=external_id,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with transaction.atomic():
+            _insert_with_code(case)
+            submitted = record_submission(
+                case=case,
+                actor=reporter if reporter else actor,
+                payload={
+                    "channel": channel,
+                    "grid": location.grid.code if location else None,
+                    "located": location is not None,
+                    "suggested_category": suggested.code if suggested else None,
+                    "duplicates": [d["tracking_code"] for d in duplicates],
+                    "attachments": attachment_ids,
+                },
+                public=True,
+                now=now,
+            )
+            if route is not None and category is not None:
+                case_transition(
+                    case=case,
+                    actor=None,
+                    action=EventKind.ACCEPT,
+                    reason=_("按派遣规则自动立案派遣"),
+                    payload={"rule": route.rule.pk if route.rule else None},
+                    target_grid=route.grid,
+                    target_department=route.department,
+                    co_departments=route.co_departments,
+                    deadline_override=deadline_override,
+                    now=now,
+                )
+            if attachment_ids:
+                attachments_link(actor=actor, attachment_ids=attachment_ids, owner=submitted)
+    except IntegrityError:
+        # A concurrent request with the same key (or external id) committed first.
+        replay = _find_replay(channel, idempotency_key, external_id, body_hash)
+        if replay is not None:
+            return replay
+        raise
+    case.replayed = False
+    return case
+
+
+def _find_replay(
+    channel: str, key: str | None, external_id: str | None, body_hash: str
+) -> Case | None:
+    if key:
+        first = Case.objects.filter(channel=channel, idempotency_key=key).first()
+        if first is not None:
+            if first.request_hash != body_hash:
+                raise Unprocessable(
+                    _("该 Idempotency-Key 已用于内容不同的另一次提交"), code="idempotency_mismatch"
+                )
+            first.replayed = True
+            return first
+    if external_id:
+        # A hotline order delivered twice is the same order: the first result stands.
+        first = Case.objects.filter(channel=channel, external_id=external_id).first()
+        if first is not None:
+            first.replayed = True
+            return first
+    return None
+
+
+def _insert_with_code(case: Case) -> None:
+    for attempt in range(5):
+        case.tracking_code = new_tracking_code()
+        try:
+            with transaction.atomic():
+                case.save(force_insert=True)
+            return
+        except IntegrityError:
+            if attempt == 4 or Case.objects.filter(tracking_code=case.tracking_code).count() == 0:
+                raise  # not a code collision: the idempotency constraints speak
+
+
+@transaction.atomic
+def case_report_settled(
+    *,
+    actor: Any,
+    description: str,
+    lat: float,
+    lng: float,
+    crs: str = "wgs84",
+    resolution: str = "",
+    result_attachments: Sequence[Any] = (),
+    **kwargs: Any,
+) -> Case:
+    """小事不出网格: a grid worker reports what they found on patrol and settled at once.
+
+    `attachments` (in kwargs) are the photos before, `result_attachments` after; both are
+    required, as the closing of a case nobody else checks rests on them.
+    """
+    if not kwargs.get("attachments") or not result_attachments:
+        raise ServiceError(_("现场处置结案须附处置前和处置后照片"), code="photos_required")
+    kwargs.pop("channel", None)
+    case = case_submit(
+        actor=actor, channel=Channel.PATROL, description=description, lat=lat, lng=lng, crs=crs,
+        **kwargs,
+    )  # fmt: skip
+    if case.replayed:
+        return case
+    if case.state != CaseState.DISPATCHED:
+        raise ServiceError(_("该事件需要上级处置，不能现场结案"), code="not_settleable")
+    case_transition(
+        case=case,
+        actor=actor,
+        action=EventKind.SETTLE_ON_SPOT,
+        reason=resolution,
+        attachments=result_attachments,
+    )
+    return case
