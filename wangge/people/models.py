@@ -462,8 +462,15 @@ class Visit(models.Model):
     findings = models.TextField(_("发现问题"), blank=True)
     grid = _grid_fk("visits")
     grid_path = models.CharField(max_length=255, editable=False)
-    # The case raised from this visit (the cases app's Case primary key), when one was.
-    case_id = models.BigIntegerField(_("上报事件"), null=True, blank=True)
+    # The case raised from this visit, when one was.
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("上报事件"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
