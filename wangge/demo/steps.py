@@ -10,4 +10,5 @@ DEMO_STEPS: list[str] = [
     "wangge.demo.county.load_users",
     "wangge.workcal.demo.load",
     "wangge.people.demo.load",
+    "wangge.open311.demo.load",
 ]
