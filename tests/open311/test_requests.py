@@ -232,6 +232,9 @@ def test_services_and_definitions(categories, glass_attributes):
     attrs = definition.findall("attributes/attribute")
     assert [a.findtext("code") for a in attrs] == ["area", "kind", "note"]
     assert [v.findtext("key") for v in attrs[1].findall("values/value")] == ["glass", "oil"]
+    services = {s["service_code"]: s for s in c.get("/open311/v2/services.json").json()}
+    assert services["E0104"]["keywords"] == "碎玻璃,玻璃渣,路面脏,油污"  # a string, as in the spec
+    assert services["E0104"]["metadata"] is True and services["E0104"]["type"] == "realtime"
     data = c.get("/open311/v2/services/E0104.json").json()
     assert data["attributes"][0]["datatype"] == "number" and data["attributes"][0]["required"]
     assert c.get("/open311/v2/services/A0106.json").json()["attributes"] == []

@@ -183,30 +183,36 @@ def _run_command(group: ChatGroup, message: ChatMessage, command: Command, user:
             reply(group=group, key=key, text=text, reply_to=message.message_id, case=None)
             return None
         message.case = case
+        values = {
+            "c": case.tracking_code,
+            "n": getattr(user, "display_name", "") or user.get_username(),
+            "r": command.note,
+        }
+        resolved = False
         try:
             with transaction.atomic():
                 if command.action == "claim":
                     case_transition(case=case, actor=user, action=EventKind.CLAIM)
-                    text = _("%(c)s 已由 %(n)s 认领。")
+                    text = _("%(c)s 已由 %(n)s 认领。") % values
                 elif command.action == "resolve":
                     if not command.note:
-                        raise ServiceError(_("请写明处理结果，例如：办结 %(c)s 已更换玻璃"))
+                        raise ServiceError(
+                            _("请写明处理结果，例如：办结 %(c)s 已更换玻璃") % values
+                        )
                     case_transition(
                         case=case, actor=user, action=EventKind.RESOLVE, reason=command.note
                     )
-                    text = _("%(c)s 已办结：%(r)s")
+                    text = _("%(c)s 已办结：%(r)s") % values
+                    resolved = True
                 else:
-                    text = _("%(c)s 当前状态：%(s)s")
+                    text = _("%(c)s 当前状态：%(s)s") % {
+                        **values,
+                        "s": PUBLIC_STATUS[case.state].label,
+                    }
         except ServiceError as exc:
             text = exc.message
-        text = text % {
-            "c": case.tracking_code,
-            "n": getattr(user, "display_name", "") or user.get_username(),
-            "r": command.note,
-            "s": PUBLIC_STATUS[case.state].label,
-        }
         reply(group=group, key=key, text=text, reply_to=message.message_id, case=case)
-        if command.action == "resolve" and case.state != "claimed":
+        if resolved:
             # The result reply was just sent: the sweep need not repeat it.
             ChatMessage.objects.filter(case=case).update(result_sent_seq=case.event_count)
             message.result_sent_seq = case.event_count

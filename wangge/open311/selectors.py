@@ -62,7 +62,7 @@ def service_row(category: Category, *, has_metadata: bool) -> dict[str, Any]:
         "description": f"{category.parent.name if category.parent else ''}·{category.name}",
         "metadata": has_metadata,
         "type": "realtime",
-        "keywords": category.keyword_list(),
+        "keywords": ",".join(category.keyword_list()),
         "group": category.parent.name if category.parent else "",
     }
 
