@@ -273,6 +273,38 @@ class ExportIn(serializers.Serializer):
     tag = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class AddressMatchOut(serializers.Serializer):
+    building_id = serializers.IntegerField()
+    building = serializers.CharField()
+    lat = serializers.FloatField()
+    lng = serializers.FloatField()
+    grid_code = serializers.CharField()
+    score = serializers.FloatField()
+    unit = serializers.CharField()
+    room = serializers.CharField()
+
+
+class RevealOut(serializers.Serializer):
+    id_number = serializers.CharField()
+    phone = serializers.CharField()
+    birth_date = serializers.DateField()
+
+
+class AssetOwnerOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class ImportPreviewOut(serializers.Serializer):
+    headers = serializers.ListField(child=serializers.CharField())
+    header_row = serializers.IntegerField()
+    estimated_rows = serializers.IntegerField()
+    suggested_mapping = serializers.DictField(child=serializers.CharField())
+    missing = serializers.ListField(child=serializers.CharField())
+    fields = serializers.ListField(child=serializers.DictField())
+
+
 def _valid(serializer_cls, data) -> dict:
     s = serializer_cls(data=data)
     s.is_valid(raise_exception=True)
@@ -323,7 +355,11 @@ class BuildingDetailView(APIView):
 class AddressResolveView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=[OpenApiParameter("q", str, required=True)], summary="地址解析")
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True)],
+        responses=AddressMatchOut,
+        summary="地址解析",
+    )
     def get(self, request: Request) -> Response:
         text = request.query_params.get("q", "").strip()
         if not text:
@@ -417,7 +453,9 @@ class ResidentDetailView(APIView):
 class ResidentRevealView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ReasonIn, summary="查看完整身份证号与电话（须填事由，留痕）")
+    @extend_schema(
+        request=ReasonIn, responses=RevealOut, summary="查看完整身份证号与电话（须填事由，留痕）"
+    )
     def post(self, request: Request, pk: int) -> Response:
         r = selectors.resident_get_for_user(request.user, pk)
         data = _valid(ReasonIn, request.data)
@@ -513,7 +551,9 @@ class ImportPreviewView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=ImportIn, summary="导入第一步：识别表头，建议列对应")
+    @extend_schema(
+        request=ImportIn, responses=ImportPreviewOut, summary="导入第一步：识别表头，建议列对应"
+    )
     def post(self, request: Request) -> Response:
         data = _valid(ImportIn, request.data)
         f = data["file"]
@@ -623,6 +663,7 @@ class AssetOwnerView(APIView):
             OpenApiParameter("lng", float, required=True),
             OpenApiParameter("category", str, required=True, description="4 位部件类别编码"),
         ],
+        responses=AssetOwnerOut,
         summary="某处某类部件的权属部门",
     )
     def get(self, request: Request) -> Response:

@@ -258,11 +258,11 @@ def _care(root: Grid, rng: random.Random, stdout) -> None:
 
 
 ASSETS = [
-    # (4-digit 部件 category code, name, owning department code)
-    ("0101", "上水井盖", "water"),
-    ("0105", "电力井盖", "power"),
-    ("0111", "燃气井盖", "gas"),
-    ("0110", "路灯", "chengguan"),
+    # (4-digit 部件 category code — the cases app's "A" + these digits, owning department)
+    ("0103", "上水井盖", "water"),
+    ("0104", "供电设施", "power"),
+    ("0105", "燃气设施", "gas"),
+    ("0106", "路灯", "shizheng"),
 ]
 PLACE_KINDS = [
     PlaceKind.SMALL_STORE,

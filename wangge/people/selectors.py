@@ -206,7 +206,10 @@ def asset_owner_near(
     """The owning department of the nearest active asset of a category within `radius_m`.
 
     Used by case routing ("a manhole cover here: whose is it?"); unscoped like the locator.
+    `category_code` is the 4-digit code, or the cases app's form of it ("A0103" = "0103").
     """
+    if len(category_code) == 5 and category_code[0] in "Aa":
+        category_code = category_code[1:]
     dlat = radius_m / METRES_PER_DEGREE
     dlng = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
     near = Asset.objects.filter(

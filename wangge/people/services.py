@@ -482,25 +482,25 @@ def visit_record(
 
 
 def _raise_case(*, actor: User, visit: Visit) -> int:
-    """Hand the visit's findings to the cases intake.
+    """Hand the visit's findings to the cases intake, as a grid worker's patrol report.
 
-    The intake (`wangge.cases.services.case_submit`) is built separately; until it exists the
-    option is refused with a clear message instead of silently dropping the finding.
+    Located at the building's point with its address; the resident's name is not passed on
+    (a case is seen by the centre and departments, who do not need it). The visit's id is the
+    idempotency key, so a retried submission never raises a second case.
     """
-    try:
-        from wangge.cases.services import case_submit  # type: ignore[attr-defined]
-    except ImportError:
-        raise ServiceError(
-            "事件上报模块尚未启用，走访记录未保存；请先不勾选“上报事件”保存走访",
-            code="cases_unavailable",
-        ) from None
+    from wangge.cases.models import Channel
+    from wangge.cases.services import case_submit
+
     building = visit.resident.household.room.building
     case = case_submit(
         actor=actor,
-        channel="visit",
+        channel=Channel.PATROL,
         description=visit.findings,
         lat=building.lat,
         lng=building.lng,
+        address=building.address or building.name,
+        title=f"走访发现：{visit.findings.strip()[:40]}",
+        idempotency_key=f"people-visit-{visit.pk}",
     )
     return case.pk
 

@@ -22,7 +22,7 @@ from pathlib import Path
 @dataclass(frozen=True)
 class Shot:
     name: str
-    path: str
+    path: str | Callable[[], str | None]  # a callable finds a case in the demo data
     persona: str | None  # a demo username, or None for a visitor
     prepare: Callable | None = None  # (page) -> None, after loading and before the picture
     full_page: bool = True
@@ -34,7 +34,8 @@ def _wait_map(page) -> None:
 
 
 def _wrong_password(page) -> None:
-    page.fill("#id_username", "worker_a")
+    # Not a demo login: repeated runs must not lock a persona out.
+    page.fill("#id_username", "zhangwei")
     page.fill("#id_password", "not-the-password")
     page.click("form button[type=submit]")
     page.wait_for_selector("#login-error")
@@ -45,6 +46,47 @@ def _click_grid(page) -> None:
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.55)
     page.wait_for_selector(".grid-card")
+
+
+def _invalid_report(page) -> None:
+    page.fill("#id_address", "府前路口公交站")
+    page.click("[data-submit]")
+    page.wait_for_selector(".field-error")
+
+
+def _fill_report(page) -> None:
+    page.wait_for_selector("#pinmap[data-ready]")
+    page.fill("#id_description", "16号楼楼下有一地碎玻璃，小孩容易踩到")
+    page.wait_for_selector("[data-accept-category]")
+    page.click("[data-accept-category]")
+    box = page.locator("#pinmap").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.5)
+    page.fill("#id_address", "怡园小区16号楼")
+
+
+def _case_path(persona: str, prefix: str, **filters) -> Callable[[], str | None]:
+    """The newest case `persona` sees that matches `filters`, at `prefix` + its code."""
+
+    def find() -> str | None:
+        from wangge.accounts.models import User
+        from wangge.cases.selectors import case_list_for_user
+
+        user = User.objects.get(username=persona)
+        case = case_list_for_user(user, **filters).first()
+        return f"{prefix}{case.tracking_code}/" if case else None
+
+    return find
+
+
+def _reported_path(prefix: str) -> Callable[[], str | None]:
+    def find() -> str | None:
+        from wangge.accounts.models import User
+        from wangge.cases.selectors import case_list_reported_by
+
+        case = case_list_reported_by(User.objects.get(username="resident")).first()
+        return f"{prefix}{case.tracking_code}/" if case else None
+
+    return find
 
 
 SHOTS: list[Shot] = [
@@ -58,6 +100,18 @@ SHOTS: list[Shot] = [
     Shot("map-operator", "/console/map/", "operator", _wait_map, full_page=False),
     Shot("map-community", "/console/map/", "community", _click_grid, full_page=False),
     Shot("map-worker", "/console/map/", "worker_a", _click_grid, full_page=False),
+    Shot("report", "/report/", None, _fill_report),
+    Shot("report-invalid", "/report/", None, _invalid_report),
+    Shot("track", "/track/", None),
+    Shot("track-case", _reported_path("/track/"), "resident"),
+    Shot("my-cases", "/my/", "resident"),
+    Shot("worker-queue", "/work/", "worker_a"),
+    Shot("patrol", "/work/patrol/", "worker_a"),
+    Shot("case-worker", _case_path("worker_a", "/cases/", claimable=True), "worker_a"),
+    Shot("console", "/console/", "operator"),
+    Shot("console-supervision", "/console/?tab=supervision", "operator"),
+    Shot("case-console", _case_path("operator", "/cases/", state=["submitted"]), "operator"),
+    Shot("phone-entry", "/console/phone/", "operator"),
 ]
 
 
@@ -109,11 +163,19 @@ def take(out: Path, only: set[str] | None = None) -> list[Path]:
                         log_in(ctx.new_page(), server.url, shot.persona, DEMO_PASSWORD)
                     contexts[shot.persona] = (ctx, guard)
                 ctx, guard = contexts[shot.persona]
+                path = shot.path() if callable(shot.path) else shot.path
+                if path is None:
+                    print(f"  {shot.name}: no such case in the demo data, skipped")
+                    continue
                 page = ctx.new_page()
-                page.goto(server.url + shot.path)
+                page.goto(server.url + path)
                 page.wait_for_load_state("networkidle")
                 if shot.prepare:
                     shot.prepare(page)
+                if shot.full_page:
+                    # A full-page picture is taller than the phone: let the tab bar sit at the
+                    # end of the page instead of floating over the middle of the picture.
+                    page.add_style_tag(content=".tabbar { position: static; }")
                 target = out / f"{shot.name}-{size_name}.png"
                 page.screenshot(path=str(target), full_page=shot.full_page)
                 page.close()
