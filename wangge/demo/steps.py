@@ -11,4 +11,5 @@ DEMO_STEPS: list[str] = [
     "wangge.workcal.demo.load",
     "wangge.people.demo.load",
     "wangge.cases.demo.load",
+    "wangge.open311.demo.load",
 ]
