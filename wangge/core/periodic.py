@@ -28,6 +28,8 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     ("wangge.notify.tasks.deliver_outbox", 5),
     # Finished task results would otherwise pile up at one row per run.
     ("wangge.core.periodic.prune_task_results", 3600),
+    # Case summary tables for the statistics API and the cockpit (days touched since last run).
+    ("wangge.stats.tasks.rollup_cases", 60),
 ]
 
 

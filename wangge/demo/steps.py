@@ -10,4 +10,6 @@ DEMO_STEPS: list[str] = [
     "wangge.demo.county.load_users",
     "wangge.workcal.demo.load",
     "wangge.people.demo.load",
+    # Keep last: rolls up the case history loaded by the steps above.
+    "wangge.stats.demo.load",
 ]
