@@ -58,8 +58,13 @@ def generate(n: int, end: date) -> None:
         workers.setdefault(a.grid.path, []).append(a.user_id)
     channels = [Channel.H5] * 5 + [Channel.PATROL] * 6 + [Channel.HOTLINE] * 3 + [Channel.PHONE]
     channels += [Channel.CHAT]
-    start = datetime.combine(end - timedelta(days=364), datetime.min.time(), tzinfo=tz)
-    now = datetime.combine(end, datetime.max.time(), tzinfo=tz)
+    # Reported over the last 365 days up to now (never in the future: the roll-up's watermark
+    # is the newest updated_at, and a future one would hide the incremental run's changes).
+    now = timezone.now()
+    start = max(
+        datetime.combine(end - timedelta(days=364), datetime.min.time(), tzinfo=tz),
+        now - timedelta(days=365),
+    )
     base = Case.objects.count()
     batch: list[Case] = []
     ratings: list[tuple[int, bool, datetime]] = []
@@ -76,7 +81,7 @@ def generate(n: int, end: date) -> None:
         ratings.clear()
 
     for i in range(n):
-        created = start + timedelta(seconds=rng.random() * 365 * 86400)
+        created = start + (now - start) * rng.random()
         g = rng.choice(micro)
         cat = rng.choice(cats)
         asset = cat.code.startswith("A") and rng.random() < 0.5

@@ -64,3 +64,7 @@ def act():
 
 
 HOUR = timedelta(hours=1)
+
+
+# The Playwright harness of the web tests (Chromium, loopback guard, desktop session).
+from tests.web.conftest import chromium, desktop  # noqa: E402, F401

@@ -76,16 +76,21 @@
   var mapEl = document.getElementById("density-map");
   if (mapEl) {
     var map = WanggeMap.create(mapEl, { zoomControl: true, scrollWheelZoom: false });
-    var shades = ["#eef4fb", "#cfe0f3", "#9fc2e7", "#6a9fd8", "#3a78bf", "#1d5fae"];
-    var max = Math.max.apply(null, [1].concat(data.density.map(function (d) { return d.open; })));
+    var shades = ["#eef4fb", "#d4e3f5", "#abc8eb", "#7ba9dc", "#4d87c9", "#1d5fae"];
+    var opens = data.density.map(function (d) { return d.open; });
+    var lo = Math.min.apply(null, opens.concat([0])), hi = Math.max.apply(null, opens.concat([1]));
     var features = data.density.filter(function (d) { return d.geometry; }).map(function (d) {
       return { type: "Feature", geometry: d.geometry, properties: d };
     });
+    // Shade relative to the range shown, so neighbours that differ stand apart.
+    function shade(n) {
+      if (!n) return shades[0];
+      return shades[hi > lo ? 1 + Math.round(4 * (n - lo) / (hi - lo)) : 3];
+    }
     var layer = L.geoJSON({ type: "FeatureCollection", features: features }, {
       style: function (f) {
-        var i = f.properties.open ? Math.min(5, 1 + Math.floor(4 * f.properties.open / max)) : 0;
-        return { color: f.properties.overdue_open ? "#c53030" : "#5b7aa6",
-                 weight: f.properties.overdue_open ? 2 : 1, fillColor: shades[i], fillOpacity: 0.85 };
+        return { color: "#ffffff", weight: 2, opacity: 1,
+                 fillColor: shade(f.properties.open), fillOpacity: 0.9 };
       },
       onEachFeature: function (f, l) {
         var p = f.properties;
@@ -94,6 +99,18 @@
           (p.open_per_km2 !== null ? "<br>" + p.open_per_km2 + " 件/km²" : ""), { sticky: true });
       }
     }).addTo(map);
+    // Name and open count at each grid's centre; overdue in red beside it.
+    if (features.length <= 40) {
+      layer.eachLayer(function (l) {
+        var p = l.feature.properties;
+        var html = '<span class="dm-name">' + p.name + '</span><span class="dm-n">' + p.open +
+          (p.overdue_open ? ' <em>超期 ' + p.overdue_open + '</em>' : "") + "</span>";
+        L.marker(l.getBounds().getCenter(), {
+          interactive: false,
+          icon: L.divIcon({ className: "dm-label", html: html, iconSize: null })
+        }).addTo(map);
+      });
+    }
     if (features.length) map.fitBounds(layer.getBounds(), { padding: [8, 8] });
     else map.setView([26.64, 118.17], 11);
   }
