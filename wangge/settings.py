@@ -272,6 +272,8 @@ NOTIFY_RETRY_MAX_SECONDS = float(os.environ.get("WANGGE_NOTIFY_RETRY_MAX_SECONDS
 NOTIFY_TIMEOUT_SECONDS = float(os.environ.get("WANGGE_NOTIFY_TIMEOUT_SECONDS", "10"))
 NOTIFY_LEASE_SECONDS = float(os.environ.get("WANGGE_NOTIFY_LEASE_SECONDS", "120"))
 NOTIFY_BATCH_SIZE = env_int("WANGGE_NOTIFY_BATCH_SIZE", 100)
+# Delivered webhook rows are deleted after this many days (dead letters are kept).
+NOTIFY_KEEP_DELIVERED_DAYS = env_int("WANGGE_NOTIFY_KEEP_DELIVERED_DAYS", 30)
 # A commit that queued webhooks kicks a delivery run at most this often per process.
 NOTIFY_KICK_MIN_SECONDS = float(os.environ.get("WANGGE_NOTIFY_KICK_MIN_SECONDS", "1"))
 # Finished background-task results are pruned after this many hours (failed ones 7× later).
@@ -340,3 +342,22 @@ CASES_DESCRIPTION_MAX = env_int("WANGGE_CASES_DESCRIPTION_MAX", 4000)
 CASES_DUPLICATE_RADIUS_M = float(os.environ.get("WANGGE_CASES_DUPLICATE_RADIUS_M", "80"))
 CASES_DUPLICATE_WINDOW_HOURS = env_int("WANGGE_CASES_DUPLICATE_WINDOW_HOURS", 72)
 CASES_DUPLICATE_MIN_SIMILARITY = float(os.environ.get("WANGGE_CASES_DUPLICATE_SIMILARITY", "60"))
+
+# --- Channels: Open311, 12345 hotline, grid chat (wangge.open311, wangge.hotline, wangge.chat) --
+# Open311: the jurisdiction this endpoint serves; empty = none (a client's empty value is
+# accepted, any other value is a 404).
+OPEN311_JURISDICTION_ID = os.environ.get("WANGGE_OPEN311_JURISDICTION_ID", "")
+OPEN311_CONTACT = os.environ.get("WANGGE_OPEN311_CONTACT", "网格化服务管理中心 12345")
+OPEN311_KEY_SERVICE = os.environ.get(
+    "WANGGE_OPEN311_KEY_SERVICE", "向网格化服务管理中心申请 api_key（管理后台 › Open311 客户端）"
+)
+# Date of the last change to this endpoint's behaviour (discovery's `changeset`).
+OPEN311_CHANGESET = "2026-11-23T00:00:00+08:00"
+# GET requests: the widest date range and the most requests per answer (the spec's 90 / 1,000).
+OPEN311_MAX_RANGE_DAYS = env_int("WANGGE_OPEN311_MAX_RANGE_DAYS", 90)
+OPEN311_MAX_RESULTS = env_int("WANGGE_OPEN311_MAX_RESULTS", 1000)
+# Cases of these channels are listed publicly by GET requests (anyone may read them): calls
+# to the hotline or an operator are private conversations and are left out by default.
+OPEN311_LIST_CHANNELS = os.environ.get(
+    "WANGGE_OPEN311_LIST_CHANNELS", "open311,h5,patrol,chat,api"
+).split(",")

@@ -76,12 +76,17 @@ def test_receiver_down_for_a_while_then_up_loses_nothing(receiver):
     enqueue(5)
     t0 = timezone.now()
     report = outbox_deliver_due(now=t0)
-    assert (report.claimed, report.retried, report.delivered) == (5, 5, 0)
-    assert all("Error" in m.last_error for m in OutboxMessage.objects.all())
+    # One attempt finds the receiver down; the other four are given back untried.
+    assert (report.claimed, report.retried, report.deferred, report.delivered) == (5, 1, 4, 0)
+    assert set(OutboxMessage.objects.values_list("next_attempt_at", flat=True)) == {
+        t0 + timedelta(seconds=10)
+    }
+    assert "Error" in OutboxMessage.objects.order_by("id").first().last_error
     # Not due again before the backoff has passed.
     assert outbox_deliver_due(now=t0 + timedelta(seconds=5)).claimed == 0
     # Still down at the second attempt (backoff doubles: 10 s, then 20 s).
-    assert outbox_deliver_due(now=t0 + timedelta(seconds=11)).retried == 5
+    report = outbox_deliver_due(now=t0 + timedelta(seconds=11))
+    assert (report.retried, report.deferred) == (1, 4)
     assert outbox_deliver_due(now=t0 + timedelta(seconds=25)).claimed == 0
     receiver.start()  # back on the same port
     report = outbox_deliver_due(now=t0 + timedelta(seconds=32))
@@ -90,7 +95,25 @@ def test_receiver_down_for_a_while_then_up_loses_nothing(receiver):
         str(d) for d in OutboxMessage.objects.values_list("delivery_id", flat=True)
     )
     assert all(r.signature_ok for r in receiver.received)
-    assert set(OutboxMessage.objects.values_list("status", "attempts")) == {("delivered", 3)}
+    assert (
+        list(OutboxMessage.objects.order_by("id").values_list("status", "attempts"))
+        == [("delivered", 3)] + [("delivered", 1)] * 4
+    )
+
+
+@pytest.mark.django_db
+def test_a_dead_receiver_does_not_hold_up_the_others(receiver):
+    from tests.notify.conftest import Receiver
+
+    down = Receiver()
+    down.start()
+    down.stop()
+    endpoint(receiver, name="在线")
+    endpoint(down, name="离线")
+    enqueue(3)
+    report = outbox_deliver_due()
+    assert (report.claimed, report.delivered, report.retried, report.deferred) == (6, 3, 1, 2)
+    assert len(receiver.received) == 3
 
 
 @pytest.mark.django_db
@@ -190,3 +213,50 @@ def test_concurrent_workers_deliver_each_message_once(receiver):
     ids = receiver.delivery_ids()
     assert len(ids) == 60 and len(set(ids)) == 60
     assert OutboxMessage.objects.filter(status=OutboxStatus.DELIVERED).count() == 60
+
+
+@pytest.mark.django_db
+def test_only_http_urls(receiver):
+    from django.core.exceptions import ValidationError
+
+    bad = WebhookEndpoint(name="x", url="file:///etc/passwd", secret="s", topics=["*"])
+    with pytest.raises(ValidationError):
+        bad.full_clean()
+    # Written around the validation (a raw insert): the sender still refuses it.
+    bad.save()
+    enqueue()
+    assert outbox_deliver_due().retried == 1
+    assert "http" in OutboxMessage.objects.get().last_error
+
+
+@pytest.mark.django_db
+def test_prune_delivered_keeps_dead_and_recent(receiver, settings):
+    from wangge.notify.services import outbox_prune
+
+    endpoint(receiver)
+    receiver.statuses = [200, 200, 500]
+    settings.NOTIFY_MAX_ATTEMPTS = 1
+    enqueue(3)
+    outbox_deliver_due()
+    assert sorted(OutboxMessage.objects.values_list("status", flat=True)) == [
+        "dead",
+        "delivered",
+        "delivered",
+    ]
+    assert outbox_prune() == 0  # delivered just now
+    assert outbox_prune(now=timezone.now() + timedelta(days=31)) == 2
+    assert list(OutboxMessage.objects.values_list("status", flat=True)) == ["dead"]
+
+
+@pytest.mark.django_db
+def test_outbox_deliver_command(receiver):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    endpoint(receiver)
+    enqueue(2)
+    out = StringIO()
+    call_command("outbox_deliver", stdout=out)
+    assert "已送达 2" in out.getvalue()
+    assert len(receiver.received) == 2

@@ -117,3 +117,75 @@ def test_journal(api, worker_a, worker_b, county):
     assert resp.status_code == 400
     assert len(c.get("/api/v1/people/journal/").json()["results"]) == 1
     assert api.as_user(worker_b).get("/api/v1/people/journal/").json()["results"] == []
+
+
+def test_visit_with_photos_seen_by_its_grid_only(
+    api, worker_a, worker_b, resident_a, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.attachments.conftest import jpeg_bytes
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    c = api.as_user(worker_a)
+    up = c.post(
+        "/api/v1/attachments/",
+        {"file": SimpleUploadedFile("door.jpg", jpeg_bytes((64, 48)))},
+        format="multipart",
+    )
+    assert up.status_code == 201, up.content
+    resp = c.post(
+        "/api/v1/people/visits/",
+        {"resident_id": resident_a.pk, "notes": "门口照片", "photo_ids": [up.json()["id"]]},
+        format="json",
+    )
+    assert resp.status_code == 201, resp.json()
+    photo = resp.json()["photos"][0]
+    assert photo["id"] == up.json()["id"]
+    assert c.get(photo["url"]).status_code == 200
+    assert api.as_user(worker_b).get(photo["url"]).status_code == 404
+
+
+def test_visit_with_someone_elses_photo_saves_nothing(
+    api, worker_a, worker_b, resident_a, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.attachments.conftest import jpeg_bytes
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    up = api.as_user(worker_b).post(
+        "/api/v1/attachments/",
+        {"file": SimpleUploadedFile("x.jpg", jpeg_bytes((64, 48)))},
+        format="multipart",
+    )
+    resp = api.as_user(worker_a).post(
+        "/api/v1/people/visits/",
+        {"resident_id": resident_a.pk, "photo_ids": [up.json()["id"]]},
+        format="json",
+    )
+    assert resp.status_code == 404
+    assert not Visit.objects.exists()
+
+
+def test_visit_raises_a_case_in_one_step(api, worker_a, resident_a):
+    from wangge.cases.categories import category_seed
+    from wangge.cases.models import Case
+
+    category_seed()
+    resp = api.as_user(worker_a).post(
+        "/api/v1/people/visits/",
+        {
+            "resident_id": resident_a.pk,
+            "notes": "入户走访",
+            "findings": "楼道内电线老化裸露，存在触电和火灾隐患",
+            "raise_case": True,
+        },
+        format="json",
+    )
+    assert resp.status_code == 201, resp.json()
+    case = Case.objects.get(pk=resp.json()["case_id"])
+    assert case.channel == "patrol"
+    assert "电线老化" in case.description
+    assert resident_a.name not in case.description + case.title + case.address
+    assert Visit.objects.get().case_id == case.pk

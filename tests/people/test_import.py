@@ -234,3 +234,21 @@ def test_building_import(api, worker_a, county):
         .json()
     )
     assert (job["created_count"], job["updated_count"]) == (0, 2)
+
+
+def test_copy_text_escapes_free_text():
+    import datetime as dt
+
+    from wangge.people.importing import StagedResident, copy_text
+
+    s = StagedResident(
+        row=2, name="a\tb\\c", id_cipher="g1.x.y", id_hash="h", sex="M",
+        birth_date=dt.date(1950, 1, 2), phone_cipher="", phone_hash="", residence_type="registered",
+        tags="", building_id=1, unit="1", room="101\n", household_no="", relation="",
+        grid_id=3, grid_path="350427/", root_id=4,
+    )  # fmt: skip
+    line = copy_text([s])
+    assert line.count("\n") == 1 and line.endswith("\n")
+    fields = line[:-1].split("\t")
+    assert len(fields) == 18
+    assert fields[1] == "a\\tb\\\\c" and fields[12] == "101\\n" and fields[5] == "1950-01-02"

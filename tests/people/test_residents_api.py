@@ -180,3 +180,19 @@ def test_community_staff_reveal_allowed(api, resident_a, county):
         f"/api/v1/people/residents/{resident_a.pk}/reveal/", {"reason": "办理低保"}, format="json"
     )
     assert resp.status_code == 200
+
+
+def test_resident_list_query_count_does_not_grow(
+    api, worker_a, building_a, resident_a, django_assert_max_num_queries
+):
+    from wangge.people.services import resident_create
+
+    for i in range(20):
+        resident_create(
+            actor=None, name=f"居民{i}", id_number=id_number(300 + i), building=building_a,
+            room=f"{i}01", residence_type="户籍",
+        )  # fmt: skip
+    c = api.as_user(worker_a)
+    with django_assert_max_num_queries(6):  # token, user scope, count, page
+        resp = c.get("/api/v1/people/residents/")
+    assert resp.json()["count"] == 21

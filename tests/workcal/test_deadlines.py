@@ -122,6 +122,10 @@ def test_bad_input_is_refused():
         deadline_add(at(2026, 3, 10), 1, "fortnights")
     with pytest.raises(ValueError):
         deadline_add(at(2026, 3, 10), float("nan"), TimeUnit.NATURAL_DAYS)
+    with pytest.raises(ValueError):
+        deadline_add(at(2026, 3, 10), 1e12, TimeUnit.NATURAL_DAYS)
+    with pytest.raises(TypeError):
+        deadline_add(at(2026, 3, 10), "3", TimeUnit.NATURAL_DAYS)
 
 
 def test_working_days_edge_cases():

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from wangge.core.models import AuditLog
+from wangge.core.models import AuditLog, PeriodicTaskState
 
 
 @admin.register(AuditLog)
@@ -19,4 +19,17 @@ class AuditLogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PeriodicTaskState)
+class PeriodicTaskStateAdmin(admin.ModelAdmin):
+    """When each periodic task last went into the queue and is next due (read-only)."""
+
+    list_display = ["name", "last_enqueued_at", "next_run_at", "runs"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -38,7 +38,11 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("重发选中的死信"))
+    def has_retry_permission(self, request):
+        # The rows are read-only in the admin; resending is what "change" permits here.
+        return request.user.has_perm("notify.change_outboxmessage")
+
+    @admin.action(description=_("重发选中的死信"), permissions=["retry"])
     def retry_dead_letters(self, request, queryset):
         ids = list(queryset.filter(status=OutboxStatus.DEAD).values_list("id", flat=True))
         count = outbox_retry(ids=ids, actor=request.user)

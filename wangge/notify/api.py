@@ -78,7 +78,12 @@ class InboxUnreadCountView(APIView):
 class InboxItemReadView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=InboxItemOut, summary="标记一条消息为已读")
+    @extend_schema(
+        operation_id="inbox_item_read",
+        request=None,
+        responses=InboxItemOut,
+        summary="标记一条消息为已读",
+    )
     def post(self, request: Request, pk: int) -> Response:
         item = inbox_get_for_user(request.user, pk)
         inbox_mark_read(user=request.user, ids=[item.pk])
@@ -107,7 +112,12 @@ class MarkedOut(serializers.Serializer):
 class InboxMarkReadView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=MarkReadIn, responses=MarkedOut, summary="批量标记已读")
+    @extend_schema(
+        operation_id="inbox_mark_read",
+        request=MarkReadIn,
+        responses=MarkedOut,
+        summary="批量标记已读",
+    )
     def post(self, request: Request) -> Response:
         data = MarkReadIn(data=request.data)
         data.is_valid(raise_exception=True)

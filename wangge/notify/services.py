@@ -57,6 +57,8 @@ def outbox_enqueue(
         raise ValueError("topic must be 1–64 characters")
     if not dedupe_key or len(dedupe_key) > 200:
         raise ValueError("dedupe_key must be 1–200 characters")
+    if len(link) > 500:
+        raise ValueError("link must be at most 500 characters")
     if not isinstance(payload, dict):
         raise TypeError("payload must be a dict")
     # Round-trip through JSON now, so datetimes, UUIDs and Decimals are stored as strings and a
@@ -149,6 +151,7 @@ class DeliveryReport:
     delivered: int = 0
     retried: int = 0
     dead: int = 0
+    deferred: int = 0
 
 
 def backoff_seconds(attempt: int) -> float:
@@ -181,7 +184,19 @@ def _claim(now: datetime, limit: int) -> list[OutboxMessage]:
         )
 
 
-def _post(msg: OutboxMessage) -> tuple[bool, int | None, str]:
+@dataclass(frozen=True)
+class _Outcome:
+    ok: bool
+    status_code: int | None
+    error: str
+    # The request never got an HTTP answer (refused, unreachable, timed out).
+    unreachable: bool = False
+
+
+def _post(msg: OutboxMessage) -> _Outcome:
+    if not msg.endpoint.url.lower().startswith(("http://", "https://")):
+        # urllib would also open file: and ftp: addresses; webhooks are HTTP only.
+        return _Outcome(False, None, "URL 必须以 http:// 或 https:// 开头")
     data = json.dumps(msg.body, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     timestamp = str(int(timezone.now().timestamp()))
     request = urllib.request.Request(
@@ -200,51 +215,91 @@ def _post(msg: OutboxMessage) -> tuple[bool, int | None, str]:
     timeout = float(_setting("NOTIFY_TIMEOUT_SECONDS", 10))
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return True, response.status, ""
+            return _Outcome(True, response.status, "")
     except urllib.error.HTTPError as exc:
         detail = exc.read(300).decode("utf-8", "replace")
-        return False, exc.code, f"HTTP {exc.code}: {detail}".strip()
+        return _Outcome(False, exc.code, f"HTTP {exc.code}: {detail}".strip())
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        return False, None, f"{type(exc).__name__}: {exc}"[:1000]
+        return _Outcome(False, None, f"{type(exc).__name__}: {exc}"[:1000], unreachable=True)
 
 
-def _deliver_one(msg: OutboxMessage, now: datetime, report: DeliveryReport) -> None:
-    ok, status_code, error = _post(msg)
+def _deliver_one(
+    msg: OutboxMessage,
+    now: datetime | None,
+    report: DeliveryReport,
+    delivered: dict[int | None, list[int]],
+) -> datetime | None:
+    """POST one message and record a failure (successes are collected in `delivered`, by status
+    code, and recorded together). When the endpoint gave no HTTP answer at all, returns the
+    time until which to leave it alone."""
+    outcome = _post(msg)
     done = timezone.now() if now is None else now
-    if ok:
-        # Whoever finishes first marks it delivered; a duplicate POST is the receiver's to drop.
-        OutboxMessage.objects.filter(pk=msg.pk, status=OutboxStatus.PENDING).update(
-            status=OutboxStatus.DELIVERED,
-            delivered_at=done,
-            last_status_code=status_code,
-            last_error="",
-        )
+    if outcome.ok:
+        delivered.setdefault(outcome.status_code, []).append(msg.pk)
         report.delivered += 1
-        return
+        return None
     max_attempts = int(_setting("NOTIFY_MAX_ATTEMPTS", 8))
-    fields: dict[str, Any] = {"last_error": error[:2000], "last_status_code": status_code}
+    retry_at = done + timedelta(seconds=backoff_seconds(msg.attempts))
+    fields: dict[str, Any] = {
+        "last_error": outcome.error[:2000],
+        "last_status_code": outcome.status_code,
+    }
     if msg.attempts >= max_attempts:
         fields["status"] = OutboxStatus.DEAD
         report.dead += 1
-        logger.warning("outbox %s dead after %s attempts: %s", msg.delivery_id, msg.attempts, error)
+        logger.warning(
+            "outbox %s dead after %s attempts: %s", msg.delivery_id, msg.attempts, outcome.error
+        )
     else:
-        fields["next_attempt_at"] = done + timedelta(seconds=backoff_seconds(msg.attempts))
+        fields["next_attempt_at"] = retry_at
         report.retried += 1
     # Guarded by the attempt count: if the lease ran out and another worker took the row, its
     # outcome is the one that counts.
     OutboxMessage.objects.filter(
         pk=msg.pk, status=OutboxStatus.PENDING, attempts=msg.attempts
     ).update(**fields)
+    return retry_at if outcome.unreachable else None
+
+
+def _defer(msg: OutboxMessage, until: datetime, report: DeliveryReport) -> None:
+    """Give a claimed row back untried (its attempt uncounted), due again at `until`."""
+    OutboxMessage.objects.filter(
+        pk=msg.pk, status=OutboxStatus.PENDING, attempts=msg.attempts
+    ).update(attempts=F("attempts") - 1, next_attempt_at=until)
+    report.deferred += 1
 
 
 def outbox_deliver_due(*, limit: int | None = None, now: datetime | None = None) -> DeliveryReport:
-    """Deliver every due outbox row once (one batch of at most `limit`)."""
+    """Deliver every due outbox row once (one batch of at most `limit`).
+
+    When an endpoint does not answer at all (refused, unreachable, timed out), its other rows
+    in the batch are given back untried until its retry time: one dead gateway must not hold
+    the whole outbox behind a timeout per message.
+    """
     when = now or timezone.now()
     report = DeliveryReport()
     batch = _claim(when, int(limit or _setting("NOTIFY_BATCH_SIZE", 100)))
     report.claimed = len(batch)
-    for msg in batch:
-        _deliver_one(msg, now, report)
+    unreachable: dict[int, datetime] = {}
+    delivered: dict[int | None, list[int]] = {}
+    try:
+        for msg in batch:
+            if msg.endpoint_id in unreachable:
+                _defer(msg, unreachable[msg.endpoint_id], report)
+                continue
+            pause_until = _deliver_one(msg, now, report, delivered)
+            if pause_until is not None:
+                unreachable[msg.endpoint_id] = pause_until
+    finally:
+        # One UPDATE per status code for the whole batch: a commit per message would cost more
+        # than the POST. Whoever records first wins; a duplicate POST is the receiver's to drop.
+        for status_code, ids in delivered.items():
+            OutboxMessage.objects.filter(pk__in=ids, status=OutboxStatus.PENDING).update(
+                status=OutboxStatus.DELIVERED,
+                delivered_at=now or timezone.now(),
+                last_status_code=status_code,
+                last_error="",
+            )
     return report
 
 
@@ -266,6 +321,17 @@ def outbox_retry(*, ids: Iterable[int], actor: Any) -> int:
         )
         transaction.on_commit(kick_delivery, robust=True)
     return count
+
+
+def outbox_prune(*, now: datetime | None = None) -> int:
+    """Delete delivered outbox rows older than NOTIFY_KEEP_DELIVERED_DAYS; dead letters stay
+    until someone looks at them. The inbox is the users' and is not pruned here."""
+    keep = timedelta(days=float(_setting("NOTIFY_KEEP_DELIVERED_DAYS", 30)))
+    cutoff = (now or timezone.now()) - keep
+    deleted, _ = OutboxMessage.objects.filter(
+        status=OutboxStatus.DELIVERED, delivered_at__lt=cutoff
+    ).delete()
+    return deleted
 
 
 # --- inbox ---------------------------------------------------------------------------------------

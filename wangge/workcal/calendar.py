@@ -60,6 +60,14 @@ Sessions = tuple[tuple[time, time], ...]
 
 
 @dataclass(frozen=True)
+class DayInfo:
+    date: date
+    working: bool
+    source: str  # "official", "provisional" or "local"
+    name: str
+
+
+@dataclass(frozen=True)
 class HoursSpec:
     """Working sessions of a day; `summer` applies between two (month, day) bounds inclusive."""
 
@@ -98,6 +106,9 @@ class WorkCalendar:
     hours: HoursSpec = field(default_factory=HoursSpec)
     use_package: bool = True
     version: int = 0
+    # Display names ("春节", "台风停工") of the database entries, for listings only.
+    names: Mapping[date, str] = field(default_factory=dict)
+    local_names: Mapping[date, str] = field(default_factory=dict)
     _year_cache: dict[int, tuple[str, Mapping[date, bool]]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -137,6 +148,19 @@ class WorkCalendar:
 
     def sessions_on(self, d: date) -> Sessions:
         return self.hours.sessions_on(d) if self.is_working_day(d) else ()
+
+    def describe(self, d: date) -> DayInfo:
+        """Whether `d` is a working day, by which source, under which name."""
+        if d in self.local:
+            return DayInfo(d, self.local[d], "local", self.local_names.get(d, ""))
+        source, days = self._year(d.year)
+        if d not in days:
+            return DayInfo(d, d.weekday() < 5, source, "")
+        name = self.names.get(d, "")
+        if not name:
+            pkg_days, _years = package_schedule()
+            name = pkg_days.get(d, (False, ""))[1] or provisional_holidays(d.year).get(d, "")
+        return DayInfo(d, days[d], source, name)
 
     def close_of(self, d: date) -> datetime:
         """Close of business of a working day (end of its last session)."""
@@ -200,12 +224,16 @@ def deadline_add(
     unit = TimeUnit(unit)
     amount = _check_amount(amount)
     start = _local(start, "start")
-    if unit == TimeUnit.NATURAL_MINUTES:
-        return start + timedelta(minutes=amount)
-    if unit == TimeUnit.NATURAL_HOURS:
-        return start + timedelta(hours=amount)
-    if unit == TimeUnit.NATURAL_DAYS:
-        return start + timedelta(days=amount)
+    natural = {
+        TimeUnit.NATURAL_MINUTES: "minutes",
+        TimeUnit.NATURAL_HOURS: "hours",
+        TimeUnit.NATURAL_DAYS: "days",
+    }.get(unit)
+    if natural is not None:
+        try:
+            return start + timedelta(**{natural: amount})
+        except OverflowError as exc:
+            raise ValueError("deadline beyond the representable range") from exc
     cal = calendar if calendar is not None else get_calendar()
     if unit == TimeUnit.WORKING_HOURS:
         return _add_working_seconds(cal, start, amount * 3600)
@@ -289,28 +317,32 @@ def build_calendar(
     official: dict[date, bool] = {}
     provisional: dict[date, bool] = {}
     # (rank, date, working): a higher rank wins — deployment-wide, then deeper grids, then unit.
-    local_rows: list[tuple[int, date, bool]] = []
+    local_rows: list[tuple[int, date, bool, str]] = []
     rows = CalendarEntry.objects.filter(grid__isnull=True, department__isnull=True)
-    for d, kind, source in rows.values_list("date", "kind", "source"):
+    names: dict[date, str] = {}
+    for d, kind, source, name in rows.values_list("date", "kind", "source", "name"):
         working = _is_working_kind(kind)
         if source == EntrySource.OFFICIAL:
             official[d] = working
+            names[d] = name
         elif source == EntrySource.PROVISIONAL:
             provisional[d] = working
+            names.setdefault(d, name)
         else:
-            local_rows.append((0, d, working))
+            local_rows.append((0, d, working, name))
     if grid_path:
         scoped = CalendarEntry.objects.filter(grid__isnull=False, department__isnull=True)
-        for d, kind, path in scoped.values_list("date", "kind", "grid__path"):
+        for d, kind, name, path in scoped.values_list("date", "kind", "name", "grid__path"):
             if grid_path.startswith(path):
                 # A deeper grid's rule wins over its ancestors'.
-                local_rows.append((len(path), d, _is_working_kind(kind)))
+                local_rows.append((len(path), d, _is_working_kind(kind), name))
     if department_id is not None:
-        for d, kind in CalendarEntry.objects.filter(department_id=department_id).values_list(
-            "date", "kind"
-        ):
-            local_rows.append((10_000, d, _is_working_kind(kind)))
-    local = {d: working for _rank, d, working in sorted(local_rows, key=lambda r: r[0])}
+        by_unit = CalendarEntry.objects.filter(department_id=department_id)
+        for d, kind, name in by_unit.values_list("date", "kind", "name"):
+            local_rows.append((10_000, d, _is_working_kind(kind), name))
+    local_rows.sort(key=lambda r: r[0])
+    local = {d: working for _rank, d, working, _name in local_rows}
+    local_names = {d: name for _rank, d, _working, name in local_rows}
 
     profiles = HoursProfile.objects.all()
     profile = profiles.filter(code=hours).first() if hours else None
@@ -328,7 +360,13 @@ def build_calendar(
             # A profile broken outside the admin's validation must not stop deadlines.
             logger.error("working-hours profile %r is invalid: using the default", profile.code)
     return WorkCalendar(
-        official=official, provisional=provisional, local=local, hours=spec, version=version
+        official=official,
+        provisional=provisional,
+        local=local,
+        hours=spec,
+        version=version,
+        names=names,
+        local_names=local_names,
     )
 
 

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from wangge.workcal import api
+
+urlpatterns = [
+    path("workcal/days/", api.CalendarDaysView.as_view(), name="api-workcal-days"),
+    path("workcal/deadline/", api.DeadlinePreviewView.as_view(), name="api-workcal-deadline"),
+]
