@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wangge_bench_intake \\
         .venv/bin/python bench/intake.py --seconds 10 --closed 1000000 --open 10000
 
-1. Starts gunicorn (8 workers × 4 threads) on loopback against the database, and drives
+1. Starts gunicorn (one worker per CPU × 8 threads) on loopback against the database, and drives
    `POST /api/v1/cases/` from 1, 8 and 32 client threads (keep-alive HTTP/1.1, a token user)
    for `--seconds` each: sustained rate and p50/p95/p99 latency. Every request runs the whole
    intake (validate, locate, suggest, duplicates, route, deadlines, two chained events, an inbox
@@ -307,8 +307,8 @@ def main() -> None:
     ap.add_argument("--clients", default="1,8,32")
     ap.add_argument("--closed", type=int, default=1_000_000)
     ap.add_argument("--open", type=int, default=10_000)
-    ap.add_argument("--workers", type=int, default=8)
-    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--threads", type=int, default=8)
     args = ap.parse_args()
     vendor = setup()
     if vendor != "postgresql":
@@ -332,7 +332,11 @@ def main() -> None:
             )
     finally:
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
     from django.db import connection
 
