@@ -165,9 +165,10 @@ def seed_scenario() -> None:
            category=None, located=False)  # fmt: skip
     report("自行车棚顶棚漏雨，电动车都淋湿了", category=None, dlng=0.0004,
            address="怡园小区8号楼车棚")  # fmt: skip
-    report("小区东门的路灯一直不亮，晚上很黑", dlat=0.0002, address="怡园小区东门",
+    report("小区东门路面一大片油污，老人走路容易滑倒", dlat=0.0002, address="怡园小区东门",
            attachments=[photo(resident, (40, 50, 80))])  # fmt: skip
-    in_hand = report("楼上装修垃圾堆在绿化带上好几天了", dlng=-0.0003, address="怡园小区3号楼")
+    in_hand = report("楼上装修垃圾堆在绿化带上好几天了", dlng=-0.0003, address="怡园小区3号楼",
+                     category="C0403")  # fmt: skip
     case_transition(case=in_hand, actor=worker, action="claim")
     answered = report("16号楼楼下有一地碎玻璃，小孩容易踩到", address="怡园小区16号楼",
                       attachments=[photo(resident, (90, 140, 200))])  # fmt: skip
