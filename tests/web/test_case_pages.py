@@ -209,3 +209,20 @@ def test_phone_entry_and_patrol_settle(county, categories, operator, worker_a):
     html = response.content.decode()
     assert "现场结案请填写处置情况" in html
     assert "现场结案请附处置后照片" in html
+
+
+@pytest.mark.django_db
+def test_report_map_outlines_are_public_and_carry_only_names(county):
+    response = client_for().get("/report/grids.geojson")
+    assert response.status_code == 200
+    features = response.json()["features"]
+    assert {f["properties"]["level"] for f in features} == {"community", "zone", "micro"}
+    assert set(features[0]["properties"]) == {"code", "name", "level"}
+    assert GRID_A in {f["properties"]["code"] for f in features}
+
+
+@pytest.mark.django_db
+def test_category_suggestion_fragment(categories):
+    html = client_for().get("/report/suggest/", {"description": "楼下一地碎玻璃"}).content.decode()
+    assert 'data-accept-category="E0104"' in html
+    assert client_for().get("/report/suggest/", {"description": "你好"}).content.strip() == b""

@@ -90,7 +90,7 @@ MINORS: list[tuple[str, str, int, str, float, str, float, str, bool, str]] = [
     ("C0201", "民政救助/低保", L.COMMUNITY, D.CIVIL_AFFAIRS, 1, WD, 7, WD, False,
      "低保 困难 救助 老两口 独居 生活困难 医疗费"),
     ("C0202", "走失求助", L.ZONE, D.POLICE, 10, NM, 2, NH, True,
-     "走失 孩子丢了 找不到 小孩 老人走丢"),
+     "走失 走丢 走散 迷路 孩子丢了 找不到 小孩 老人走丢"),
     ("C0203", "流动人口", L.MICRO, "", 1, WD, 3, WD, False, "流动人口 租户 出租屋 外来人员"),
     ("C0301", "治安隐患", L.COMMUNITY, D.POLICE, 2, WH, 2, WD, False, "治安 可疑 盗窃 监控坏"),
     ("C0302", "高空坠物", L.ZONE, "", 1, NH, 1, WD, True, "高空坠物 高空抛物 掉下来 坠落"),

@@ -35,6 +35,8 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     # Results back to the channels: 12345 回单 webhooks and replies into grid chat groups.
     ("wangge.hotline.tasks.send_results", 30),
     ("wangge.chat.tasks.send_results", 30),
+    # Case summary tables for the statistics API and the cockpit (days touched since last run).
+    ("wangge.stats.tasks.rollup_cases", 60),
 ]
 
 

@@ -10,6 +10,7 @@ import json
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
@@ -363,10 +364,10 @@ class AddressResolveView(APIView):
     def get(self, request: Request) -> Response:
         text = request.query_params.get("q", "").strip()
         if not text:
-            raise ServiceError("请输入地址，例如 怡园社区16号楼")
+            raise ServiceError(_("请输入地址，例如 怡园社区16号楼"))
         m = selectors.address_resolve(text)
         if m is None:
-            raise NotFound(f"未能把“{text[:50]}”解析到已登记的楼栋")
+            raise NotFound(_("未能把“%(text)s”解析到已登记的楼栋") % {"text": text[:50]})
         return Response(
             {
                 "building_id": m.building.pk,
@@ -426,7 +427,7 @@ class ResidentLookupView(APIView):
     def post(self, request: Request) -> Response:
         data = _valid(LookupIn, request.data)
         if not (data["id_number"] or data["phone"]):
-            raise ServiceError("请输入身份证号或手机号")
+            raise ServiceError(_("请输入身份证号或手机号"))
         qs = selectors.resident_list_for_user(
             request.user, id_number=data["id_number"], phone=data["phone"]
         )[:20]
@@ -486,7 +487,7 @@ class CareEnrolView(APIView):
         r = selectors.resident_get_for_user(request.user, data["resident_id"])
         level = CareLevel.objects.filter(code=data["level"]).first()
         if level is None:
-            raise ServiceError(f"关爱等级 “{data['level']}” 不存在")
+            raise ServiceError(_("关爱等级 “%(level)s” 不存在") % {"level": data["level"]})
         rec = services.care_enrol(
             actor=request.user, resident=r, level=level, reason=data["reason"]
         )
@@ -504,7 +505,7 @@ class CareDueListView(ListAPIView):
     def get_queryset(self):
         days = self.request.query_params.get("within_days", "7")
         if not days.isdigit() or int(days) > 366:
-            raise ServiceError("within_days 应为 0–366 的整数")
+            raise ServiceError(_("within_days 应为 0–366 的整数"))
         return selectors.care_due_list_for_user(self.request.user, within_days=int(days))
 
 
@@ -574,9 +575,9 @@ class ImportJobCreateView(APIView):
             try:
                 mapping = json.loads(data["mapping"])
             except ValueError:
-                raise ServiceError('mapping 应为 JSON 对象，例如 {"name": "姓名"}') from None
+                raise ServiceError(_('mapping 应为 JSON 对象，例如 {"name": "姓名"}')) from None
             if not isinstance(mapping, dict):
-                raise ServiceError("mapping 应为 JSON 对象")
+                raise ServiceError(_("mapping 应为 JSON 对象"))
         if data["save_mapping_as"] and mapping:
             jobs.column_mapping_save(
                 actor=request.user, name=data["save_mapping_as"], kind=data["kind"], mapping=mapping
@@ -671,8 +672,8 @@ class AssetOwnerView(APIView):
         try:
             lat, lng = float(p.get("lat", "")), float(p.get("lng", ""))
         except ValueError:
-            raise ServiceError("lat、lng 应为数字") from None
+            raise ServiceError(_("lat、lng 应为数字")) from None
         dept: Department | None = selectors.asset_owner_near(lat, lng, p.get("category", ""))
         if dept is None:
-            raise NotFound("附近没有登记该类部件")
+            raise NotFound(_("附近没有登记该类部件"))
         return Response({"code": dept.code, "name": dept.name, "phone": dept.phone})

@@ -216,7 +216,9 @@ def _care(root: Grid, rng: random.Random, stdout) -> None:
             level = levels.get("blue")
         level = level or next(iter(levels.values()))
         since = today - dt.timedelta(days=rng.randint(1, 400))
-        last = since + dt.timedelta(days=rng.randint(0, (today - since).days))
+        # Most visits on schedule, about one in five late.
+        days_ago = rng.randint(0, int(level.visit_interval_days * 1.25))
+        last = max(since, today - dt.timedelta(days=days_ago))
         last_at = timezone.make_aware(dt.datetime.combine(last, dt.time(10, 0)))
         records.append(
             CareRecord(

@@ -126,7 +126,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(
         "cockpit",
         _("驾驶舱"),
-        "web:cockpit",
+        "stats:cockpit",
         "chart",
         _("结案率、超期、热点与排名"),
         is_cockpit,

@@ -92,6 +92,17 @@
     btn.closest(".suggest").classList.add("accepted");
   });
 
+  // Patrol: what was done and the photos after are asked only when settling on the spot.
+  var settle = document.getElementById("id_settle");
+  var settleFields = document.getElementById("settle-fields");
+  if (settle && settleFields) {
+    var syncSettle = function () {
+      settleFields.hidden = !settle.checked && !settleFields.querySelector(".field-error");
+    };
+    settle.addEventListener("change", syncSettle);
+    syncSettle();
+  }
+
   var anonymous = document.getElementById("id_anonymous");
   var contact = document.getElementById("contact-fields");
   if (anonymous && contact) {

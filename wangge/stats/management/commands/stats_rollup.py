@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand
+
+from wangge.stats.rollup import stats_rollup
+
+
+class Command(BaseCommand):
+    help = "Bring the case summary tables up to date (--full rebuilds every day)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--full", action="store_true", help="recompute every day")
+
+    def handle(self, *args, full: bool = False, **options):
+        r = stats_rollup(full=full)
+        kind = "full" if r.full else "incremental"
+        self.stdout.write(
+            f"stats roll-up ({kind}): {r.days} days, {r.cases} cases, {r.rows} rows; "
+            f"watermark {r.watermark.isoformat() if r.watermark else '-'}"
+        )

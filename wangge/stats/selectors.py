@@ -1,0 +1,499 @@
+"""Reads of the case statistics, always from the summary tables and scoped to the caller.
+
+`stats_query_for_user(user, ...)` validates the parameters (Chinese messages, 4xx) and returns a
+`StatsQuery`; the other functions take that query. Nothing here reads the cases table.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wangge.accounts.models import Role
+from wangge.accounts.selectors import Scope, scope_for_user
+from wangge.cases.models import Category, Channel
+from wangge.core.api import Forbidden, NotFound, ServiceError
+from wangge.grids.models import Department, Grid
+from wangge.stats.models import COUNT_FIELDS, CaseDailyStat, CaseDurationStat, DurationMetric
+from wangge.stats.rollup import bucket_bounds
+
+# Who may read statistics: every staff role except the system-only ones.
+STATS_ROLES = frozenset(
+    {
+        Role.GRID_WORKER,
+        Role.MICRO_GRID_HEAD,
+        Role.BUILDING_HEAD,
+        Role.GRID_HEAD,
+        Role.COMMUNITY_STAFF,
+        Role.STREET_STAFF,
+        Role.DISTRICT_STAFF,
+        Role.OPERATOR,
+        Role.DEPARTMENT_HANDLER,
+        Role.LEADER,
+        Role.ADMINISTRATOR,
+    }
+)
+INTERVALS = ("day", "week", "month")
+
+
+def max_range_days() -> int:
+    return int(getattr(settings, "STATS_MAX_RANGE_DAYS", 731))
+
+
+@dataclass(frozen=True)
+class StatsQuery:
+    start: date
+    end: date  # inclusive
+    scope: Scope
+    grid: Grid | None = None
+    category_prefix: str = ""
+    channel: str = ""
+    department: Department | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_params(self) -> dict[str, str]:
+        out = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        if self.grid is not None:
+            out["grid"] = self.grid.code
+        if self.category_prefix:
+            out["category"] = self.category_prefix
+        if self.channel:
+            out["channel"] = self.channel
+        if self.department is not None:
+            out["department"] = self.department.code
+        return out
+
+
+def _parse_date(value: str | None, name: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ServiceError(
+            _("%(name)s 日期格式应为 YYYY-MM-DD") % {"name": name}, code="bad_date"
+        ) from None
+
+
+def stats_scope_for_user(user: Any) -> Scope:
+    scope = scope_for_user(user)
+    if scope.is_empty or not (scope.everything or scope.has_role(*STATS_ROLES)):
+        raise Forbidden(_("您没有查看统计数据的权限"), code="stats_forbidden")
+    return scope
+
+
+def stats_query_for_user(
+    user: Any,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    grid: str | None = None,
+    category: str | None = None,
+    channel: str | None = None,
+    department: str | None = None,
+) -> StatsQuery:
+    """Validate the filters; the default period is the last 30 days up to today."""
+    scope = stats_scope_for_user(user)
+    today = timezone.localdate()
+    end_d = _parse_date(end, _("结束")) or today
+    start_d = _parse_date(start, _("开始")) or (end_d - timedelta(days=29))
+    if end_d < start_d:
+        raise ServiceError(_("结束日期不能早于开始日期"), code="bad_range")
+    if (end_d - start_d).days + 1 > max_range_days():
+        raise ServiceError(
+            _("统计区间最长 %(days)d 天，请缩短时间范围") % {"days": max_range_days()},
+            code="range_too_long",
+        )
+    grid_obj = None
+    if grid:
+        grid_obj = Grid.objects.filter(code=grid).first()
+        # Out of scope reads the same as nonexistent.
+        if grid_obj is None or not _grid_visible(scope, grid_obj):
+            raise NotFound(_("网格“%(code)s”不存在或不在您的管辖范围内") % {"code": grid})
+    category = (category or "").strip()
+    if category and not Category.objects.filter(code__startswith=category).exists():
+        raise ServiceError(_("未知的事件类别“%(code)s”") % {"code": category}, code="bad_category")
+    channel = (channel or "").strip()
+    if channel and channel not in Channel.values:
+        raise ServiceError(_("未知的渠道“%(code)s”") % {"code": channel}, code="bad_channel")
+    dept = None
+    if department:
+        dept = Department.objects.filter(code=department).first()
+        if dept is None:
+            raise NotFound(_("部门“%(code)s”不存在") % {"code": department})
+    return StatsQuery(
+        start=start_d,
+        end=end_d,
+        scope=scope,
+        grid=grid_obj,
+        category_prefix=category,
+        channel=channel,
+        department=dept,
+    )
+
+
+def _grid_visible(scope: Scope, grid: Grid) -> bool:
+    if scope.covers_path(grid.path):
+        return True
+    # A department's people see the grids of their service area.
+    return any(grid.path.startswith(p) for p in scope.department_area_paths)
+
+
+def _scope_q(scope: Scope) -> Q:
+    """Rows in scope: located in the user's subtrees, or led by the user's departments."""
+    if scope.everything:
+        return Q()
+    q = scope.path_q("grid_path") if scope.grid_paths else Q(pk__in=[])
+    if scope.department_ids:
+        q |= Q(department_id__in=sorted(scope.department_ids))
+    return q
+
+
+def _rows(model: type, sq: StatsQuery, *, with_period: bool = True) -> QuerySet:
+    qs = model.objects.filter(_scope_q(sq.scope))
+    if with_period:
+        qs = qs.filter(day__gte=sq.start, day__lte=sq.end)
+    if sq.grid is not None:
+        qs = qs.filter(grid_path__startswith=sq.grid.path)
+    if sq.category_prefix:
+        ids = Category.objects.filter(code__startswith=sq.category_prefix).values("pk")
+        qs = qs.filter(category_id__in=ids)
+    if sq.channel:
+        qs = qs.filter(channel=sq.channel)
+    if sq.department is not None:
+        qs = qs.filter(department_id=sq.department.pk)
+    return qs
+
+
+def stat_rows(sq: StatsQuery) -> QuerySet[CaseDailyStat]:
+    return _rows(CaseDailyStat, sq)
+
+
+_SUMS = {f: Sum(f) for f in COUNT_FIELDS}
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den > 0 else None
+
+
+def indicators(c: dict[str, int | None]) -> dict[str, Any]:
+    """Rates from summed counters (definitions in docs/stats.md); None when undefined."""
+    c = {f: int(c.get(f) or 0) for f in COUNT_FIELDS}
+    base = c["due"] - c["suspended"]  # 应结案 − 缓办
+    return {
+        "registered": c["registered"],
+        "accepted": c["accepted"],
+        "due": c["due"],
+        "closed": c["closed"],
+        "closed_on_time": c["closed_on_time"],
+        "suspended": c["suspended"],
+        "reworked": c["reworked"],
+        "extended": c["extended"],
+        "responded": c["responded"],
+        "rated": c["rated"],
+        "satisfied": c["satisfied"],
+        "open": c["open_cases"],
+        "overdue_open": c["overdue_open"],
+        "completion_rate": _ratio(c["closed"], base),
+        "on_time_rate": _ratio(c["closed_on_time"], base),
+        "rework_rate": _ratio(c["reworked"], c["accepted"]),
+        "extension_rate": _ratio(c["extended"], c["accepted"]),
+        "response_rate": _ratio(c["responded"], c["accepted"]),
+        "response_on_time_rate": _ratio(c["responded_on_time"], c["responded"]),
+        "satisfaction_rate": _ratio(c["satisfied"], c["rated"]),
+        "mean_claim_hours": _hours(c["claim_seconds"] / c["claim_timed"])
+        if c["claim_timed"]
+        else None,
+        "mean_resolve_hours": _hours(c["resolve_seconds"] / c["resolve_timed"])
+        if c["resolve_timed"]
+        else None,
+    }
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 2)
+
+
+def median_from_histogram(hist: dict[int, int]) -> float | None:
+    """The median in seconds, interpolated geometrically inside the bucket holding it."""
+    total = sum(hist.values())
+    if total == 0:
+        return None
+    half = total / 2
+    seen = 0
+    for k in sorted(hist):
+        n = hist[k]
+        if seen + n >= half:
+            lo, hi = bucket_bounds(k)
+            frac = (half - seen) / n
+            if k == 0:
+                return lo + (hi - lo) * frac
+            return lo * (hi / lo) ** frac
+        seen += n
+    return None  # pragma: no cover - unreachable: the loop always reaches half
+
+
+def medians(sq: StatsQuery) -> dict[str, float | None]:
+    hists: dict[str, dict[int, int]] = {m: {} for m in DurationMetric.values}
+    rows = (
+        _rows(CaseDurationStat, sq)
+        .values("metric", "bucket")
+        .annotate(n=Sum("count"))
+        .values_list("metric", "bucket", "n")
+    )
+    for metric, bucket, n in rows:
+        hists[metric][bucket] = n
+    return {
+        "median_claim_hours": _hours(median_from_histogram(hists[DurationMetric.CLAIM])),
+        "median_resolve_hours": _hours(median_from_histogram(hists[DurationMetric.RESOLVE])),
+    }
+
+
+def summary(sq: StatsQuery) -> dict[str, Any]:
+    totals = stat_rows(sq).aggregate(**_SUMS)
+    return {**indicators(totals), **medians(sq)}
+
+
+def _label(obj: Any) -> str:
+    return getattr(obj, "name", "") if obj is not None else ""
+
+
+def breakdown(sq: StatsQuery, by: str) -> list[dict[str, Any]]:
+    """Indicators per category, channel, department or child grid, largest first."""
+    if by == "grid":
+        return _grid_breakdown(sq)
+    if by == "category":
+        grouped = stat_rows(sq).values("category_id").annotate(**_SUMS)
+        cats = {c.pk: c for c in Category.objects.all()}
+        out = [
+            {
+                "key": cats[g["category_id"]].code if g["category_id"] in cats else "",
+                "name": _label(cats.get(g["category_id"])) or _("未分类"),
+                **indicators(g),
+            }
+            for g in grouped
+        ]
+    elif by == "channel":
+        grouped = stat_rows(sq).values("channel").annotate(**_SUMS)
+        names = dict(Channel.choices)
+        out = [
+            {
+                "key": g["channel"],
+                "name": str(names.get(g["channel"], g["channel"])),
+                **indicators(g),
+            }
+            for g in grouped
+        ]
+    elif by == "department":
+        grouped = (
+            stat_rows(sq).exclude(department_id=None).values("department_id").annotate(**_SUMS)
+        )
+        depts = {
+            d.pk: d for d in Department.objects.filter(pk__in=[g["department_id"] for g in grouped])
+        }
+        out = [
+            {
+                "key": depts[g["department_id"]].code,
+                "name": depts[g["department_id"]].name,
+                **indicators(g),
+            }
+            for g in grouped
+        ]
+    else:
+        raise ServiceError(
+            _("分组方式须为 category、channel、grid 或 department"), code="bad_breakdown"
+        )
+    out.sort(key=lambda r: (-r["registered"], r["key"]))
+    return out
+
+
+def child_grids(sq: StatsQuery) -> list[Grid]:
+    """The grids one level below the chosen grid, or the top grids of the caller's scope."""
+    if sq.grid is not None:
+        return list(Grid.objects.filter(parent=sq.grid).order_by("code"))
+    scope = sq.scope
+    if scope.everything:
+        roots = list(Grid.objects.filter(parent=None).order_by("code"))
+        if len(roots) == 1:
+            return list(Grid.objects.filter(parent=roots[0]).order_by("code"))
+        return roots
+    paths = list(scope.grid_paths) or list(scope.department_area_paths)
+    tops = list(Grid.objects.filter(path__in=paths).order_by("code"))
+    if len(tops) == 1:
+        children = list(Grid.objects.filter(parent=tops[0]).order_by("code"))
+        return children or tops
+    return tops
+
+
+def _grid_breakdown(sq: StatsQuery) -> list[dict[str, Any]]:
+    children = child_grids(sq)
+    # Sum per leaf path in SQL (a few hundred rows at most), then fold leaves into children.
+    grouped = stat_rows(sq).values("grid_path").annotate(**_SUMS)
+    acc: dict[str, dict[str, int]] = {g.path: defaultdict(int) for g in children}
+    by_len = sorted(acc, key=len, reverse=True)
+    for g in grouped:
+        for p in by_len:
+            if g["grid_path"].startswith(p):
+                for f in COUNT_FIELDS:
+                    acc[p][f] += g[f] or 0
+                break
+    return [
+        {"key": g.code, "name": g.name, "level": g.level, **indicators(acc[g.path])}
+        for g in children
+    ]
+
+
+def _period_start(d: date, interval: str) -> date:
+    if interval == "week":
+        return d - timedelta(days=d.weekday())
+    if interval == "month":
+        return d.replace(day=1)
+    return d
+
+
+def trend(sq: StatsQuery, interval: str = "day") -> list[dict[str, Any]]:
+    """Indicators per day, ISO week (Monday) or month of report, every period present."""
+    if interval not in INTERVALS:
+        raise ServiceError(_("时间粒度须为 day、week 或 month"), code="bad_interval")
+    per_day = {g["day"]: g for g in stat_rows(sq).values("day").annotate(**_SUMS)}
+    periods: dict[date, dict[str, int]] = {}
+    d = sq.start
+    while d <= sq.end:
+        p = _period_start(d, interval)
+        acc = periods.setdefault(p, defaultdict(int))
+        row = per_day.get(d)
+        if row:
+            for f in COUNT_FIELDS:
+                acc[f] += row[f] or 0
+        d += timedelta(days=1)
+    return [{"period": p.isoformat(), **indicators(c)} for p, c in periods.items()]
+
+
+def _area_km2(geometry: dict | None) -> float | None:
+    """Approximate area of a WGS-84 polygon (equirectangular at its latitude: fine for a grid)."""
+    if not geometry:
+        return None
+    from shapely.geometry import shape
+
+    geom = shape(geometry)
+    if geom.is_empty:
+        return None
+    lat = geom.centroid.y
+    kx = 111.320 * math.cos(math.radians(lat))
+    return round(geom.area * kx * 110.574, 4)
+
+
+def density(sq: StatsQuery) -> list[dict[str, Any]]:
+    """Open and overdue cases per child grid (all reported up to the period end), per km²."""
+    children = child_grids(sq)
+    grouped = (
+        _rows(CaseDailyStat, sq, with_period=False)
+        .filter(day__lte=sq.end)
+        .values("grid_path")
+        .annotate(open=Sum("open_cases"), overdue=Sum("overdue_open"))
+    )
+    acc = {g.path: [0, 0] for g in children}
+    by_len = sorted(acc, key=len, reverse=True)
+    for g in grouped:
+        for p in by_len:
+            if g["grid_path"].startswith(p):
+                acc[p][0] += g["open"] or 0
+                acc[p][1] += g["overdue"] or 0
+                break
+    out = []
+    for g in children:
+        area = _area_km2(g.geometry)
+        n_open, n_overdue = acc[g.path]
+        out.append(
+            {
+                "key": g.code,
+                "name": g.name,
+                "open": n_open,
+                "overdue_open": n_overdue,
+                "area_km2": area,
+                "open_per_km2": round(n_open / area, 2) if area else None,
+            }
+        )
+    return out
+
+
+RANK_INDICATORS = (
+    "completion_rate",
+    "on_time_rate",
+    "satisfaction_rate",
+    "response_rate",
+    "rework_rate",
+    "extension_rate",
+)
+# Rates where a lower value is better.
+LOWER_IS_BETTER = frozenset({"rework_rate", "extension_rate"})
+
+
+def min_rank_cases() -> int:
+    return int(getattr(settings, "STATS_RANK_MIN_CASES", 10))
+
+
+def ranking(
+    sq: StatsQuery, *, by: str, indicator: str = "completion_rate", limit: int = 5
+) -> dict[str, Any]:
+    """Best and worst child grids or departments by an indicator.
+
+    Units with fewer than `STATS_RANK_MIN_CASES` cases in the indicator's denominator are listed
+    apart ("样本不足") instead of ranked: two cases at 100 % must not beat 500 at 98 %.
+    """
+    if by not in ("grid", "department"):
+        raise ServiceError(_("排名对象须为 grid 或 department"), code="bad_rank_by")
+    if indicator not in RANK_INDICATORS:
+        raise ServiceError(_("不支持按该指标排名"), code="bad_indicator")
+    if not 1 <= limit <= 50:
+        raise ServiceError(_("名次数须在 1 到 50 之间"), code="bad_limit")
+    rows = breakdown(sq, by)
+    floor = min_rank_cases()
+    ranked, small = [], []
+    for r in rows:
+        den = _denominator(r, indicator)
+        (ranked if den >= floor and r[indicator] is not None else small).append(r)
+    best_first = sorted(
+        ranked,
+        key=lambda r: (r[indicator], _denominator(r, indicator)),
+        reverse=indicator not in LOWER_IS_BETTER,
+    )
+    top = best_first[:limit]
+    bottom = best_first[::-1][:limit]
+    return {
+        "indicator": indicator,
+        "min_cases": floor,
+        "top": top,
+        "bottom": bottom,
+        "small_samples": [{"key": r["key"], "name": r["name"]} for r in small],
+    }
+
+
+def _denominator(r: dict[str, Any], indicator: str) -> int:
+    if indicator in ("completion_rate", "on_time_rate"):
+        return r["due"] - r["suspended"]
+    if indicator == "satisfaction_rate":
+        return r["rated"]
+    return r["accepted"]
+
+
+def cockpit(sq: StatsQuery, *, interval: str = "day") -> dict[str, Any]:
+    """Everything the leader cockpit shows, in one payload (the page renders exactly this)."""
+    return {
+        "params": sq.as_params(),
+        "summary": summary(sq),
+        "trend": trend(sq, interval),
+        "by_category": breakdown(sq, "category")[:10],
+        "by_channel": breakdown(sq, "channel"),
+        "grids": ranking(sq, by="grid"),
+        "departments": ranking(sq, by="department"),
+        "density": density(sq),
+    }
