@@ -62,7 +62,8 @@ test-postgres: setup
 ## make test: set up, then lint, migrations check, and the whole suite on SQLite and PostgreSQL
 test: lint check-migrations test-sqlite test-postgres
 
-screenshots: demo
+## make screenshots: phone and desktop pictures of the main pages into docs/screenshots (builds its own demo database)
+screenshots: setup
 	$(BIN)/python -m wangge.web.screenshots
 
 bench: setup

@@ -272,6 +272,8 @@ NOTIFY_RETRY_MAX_SECONDS = float(os.environ.get("WANGGE_NOTIFY_RETRY_MAX_SECONDS
 NOTIFY_TIMEOUT_SECONDS = float(os.environ.get("WANGGE_NOTIFY_TIMEOUT_SECONDS", "10"))
 NOTIFY_LEASE_SECONDS = float(os.environ.get("WANGGE_NOTIFY_LEASE_SECONDS", "120"))
 NOTIFY_BATCH_SIZE = env_int("WANGGE_NOTIFY_BATCH_SIZE", 100)
+# Delivered webhook rows are deleted after this many days (dead letters are kept).
+NOTIFY_KEEP_DELIVERED_DAYS = env_int("WANGGE_NOTIFY_KEEP_DELIVERED_DAYS", 30)
 # A commit that queued webhooks kicks a delivery run at most this often per process.
 NOTIFY_KICK_MIN_SECONDS = float(os.environ.get("WANGGE_NOTIFY_KICK_MIN_SECONDS", "1"))
 # Finished background-task results are pruned after this many hours (failed ones 7× later).

@@ -31,6 +31,7 @@ def test_registry_lists_real_tasks():
     from django_tasks.base import Task
 
     assert (DELIVER, 5) in PERIODIC_TASKS
+    assert any(path == "wangge.notify.tasks.prune_outbox" for path, _ in PERIODIC_TASKS)
     for path, interval in PERIODIC_TASKS:
         assert isinstance(import_string(path), Task), path
         assert interval > 0
@@ -141,3 +142,23 @@ def test_worker_command_batch_delivers_due_webhooks():
     assert receiver.received[0].signature_ok
     assert OutboxMessage.objects.get().status == OutboxStatus.DELIVERED
     assert DBTaskResult.objects.filter(task_path=DELIVER, status="SUCCESSFUL").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scheduler_thread_enqueues_and_stops():
+    import time
+
+    from wangge.core.management.commands.wangge_worker import Scheduler
+
+    scheduler = Scheduler(tick=0.05)
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and queued(DELIVER) == 0:
+            time.sleep(0.05)
+    finally:
+        scheduler.stopped.set()
+        scheduler.join(5)
+    assert not scheduler.is_alive()
+    assert queued(DELIVER) == 1
+    assert PeriodicTaskState.objects.filter(name=DELIVER).exists()

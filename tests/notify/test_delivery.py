@@ -213,3 +213,50 @@ def test_concurrent_workers_deliver_each_message_once(receiver):
     ids = receiver.delivery_ids()
     assert len(ids) == 60 and len(set(ids)) == 60
     assert OutboxMessage.objects.filter(status=OutboxStatus.DELIVERED).count() == 60
+
+
+@pytest.mark.django_db
+def test_only_http_urls(receiver):
+    from django.core.exceptions import ValidationError
+
+    bad = WebhookEndpoint(name="x", url="file:///etc/passwd", secret="s", topics=["*"])
+    with pytest.raises(ValidationError):
+        bad.full_clean()
+    # Written around the validation (a raw insert): the sender still refuses it.
+    bad.save()
+    enqueue()
+    assert outbox_deliver_due().retried == 1
+    assert "http" in OutboxMessage.objects.get().last_error
+
+
+@pytest.mark.django_db
+def test_prune_delivered_keeps_dead_and_recent(receiver, settings):
+    from wangge.notify.services import outbox_prune
+
+    endpoint(receiver)
+    receiver.statuses = [200, 200, 500]
+    settings.NOTIFY_MAX_ATTEMPTS = 1
+    enqueue(3)
+    outbox_deliver_due()
+    assert sorted(OutboxMessage.objects.values_list("status", flat=True)) == [
+        "dead",
+        "delivered",
+        "delivered",
+    ]
+    assert outbox_prune() == 0  # delivered just now
+    assert outbox_prune(now=timezone.now() + timedelta(days=31)) == 2
+    assert list(OutboxMessage.objects.values_list("status", flat=True)) == ["dead"]
+
+
+@pytest.mark.django_db
+def test_outbox_deliver_command(receiver):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    endpoint(receiver)
+    enqueue(2)
+    out = StringIO()
+    call_command("outbox_deliver", stdout=out)
+    assert "已送达 2" in out.getvalue()
+    assert len(receiver.received) == 2

@@ -76,7 +76,24 @@ def test_bad_arguments(worker_a):
         _enqueue(dedupe_key="")
     with pytest.raises(ValueError):
         _enqueue(topic="")
+    with pytest.raises(ValueError):
+        _enqueue(link="/" + "x" * 500)
     with pytest.raises(TypeError):
         _enqueue(payload={"x": object()})
     with pytest.raises(TypeError):
+        _enqueue(payload=["not", "a", "dict"])
+    with pytest.raises(TypeError):
         outbox_enqueue(topic="t", title="t", body="", payload={}, dedupe_key="k", extra=1)
+
+
+def test_long_title_is_shortened_and_payload_normalised(worker_a):
+    import datetime as dt
+
+    _enqueue(
+        title="高" * 300,
+        user_ids=[worker_a.id],
+        payload={"at": dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC), "n": 1},
+    )
+    item = InboxItem.objects.get()
+    assert len(item.title) == 200 and item.title.endswith("…")
+    assert item.payload == {"at": "2026-03-10T09:00:00Z", "n": 1}

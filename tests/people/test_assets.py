@@ -58,3 +58,12 @@ def test_organisations(worker_a, worker_b, county):
     assert Organisation.objects.get().grid_path == county[GRID_A].path
     with pytest.raises(ServiceError):
         organisation_create(actor=worker_b, kind=org.kind, name="x", grid=county[GRID_A])
+
+
+def test_cases_form_of_the_category_code_is_accepted(departments, county):
+    lat, lng = grid_centre(county[GRID_A])
+    asset_create(
+        actor=None, code="w1", category_code="0103", department=departments["water"],
+        lat=lat, lng=lng,
+    )  # fmt: skip
+    assert asset_owner_near(lat, lng, "A0103") == departments["water"]

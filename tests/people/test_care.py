@@ -166,3 +166,26 @@ def test_visit_with_someone_elses_photo_saves_nothing(
     )
     assert resp.status_code == 404
     assert not Visit.objects.exists()
+
+
+def test_visit_raises_a_case_in_one_step(api, worker_a, resident_a):
+    from wangge.cases.categories import category_seed
+    from wangge.cases.models import Case
+
+    category_seed()
+    resp = api.as_user(worker_a).post(
+        "/api/v1/people/visits/",
+        {
+            "resident_id": resident_a.pk,
+            "notes": "入户走访",
+            "findings": "楼道内电线老化裸露，存在触电和火灾隐患",
+            "raise_case": True,
+        },
+        format="json",
+    )
+    assert resp.status_code == 201, resp.json()
+    case = Case.objects.get(pk=resp.json()["case_id"])
+    assert case.channel == "patrol"
+    assert "电线老化" in case.description
+    assert resident_a.name not in case.description + case.title + case.address
+    assert Visit.objects.get().case_id == case.pk

@@ -74,8 +74,8 @@ def browser_factory(chromium, live_server):
     """More browsers in one test (two people at once): `browser_factory(wb.PHONE)`."""
     made = []
 
-    def make(viewport=wb.PHONE):
-        context, guard = wb.new_context(chromium, viewport=viewport)
+    def make(viewport=wb.PHONE, **options):
+        context, guard = wb.new_context(chromium, viewport=viewport, **options)
         made.append((context, guard))
         return Session(context, guard, live_server.url)
 
@@ -83,3 +83,23 @@ def browser_factory(chromium, live_server):
     for context, guard in made:
         context.close()
         guard.assert_clean()
+
+
+@pytest.fixture
+def categories(db):
+    """The seeded category tree (transactional tests flush it; seeding is idempotent)."""
+    from wangge.cases.categories import category_seed
+    from wangge.cases.models import Category
+
+    category_seed()
+    return {c.code: c for c in Category.objects.all()}
+
+
+@pytest.fixture
+def photo(tmp_path):
+    """A small real JPEG, as a phone camera would hand over."""
+    from PIL import Image
+
+    path = tmp_path / "photo.jpg"
+    Image.new("RGB", (640, 480), (90, 140, 200)).save(path, "JPEG", quality=85)
+    return path

@@ -23,24 +23,40 @@ class Route:
         return self.grid.path if self.grid else ""
 
 
-def owning_department(kind: str, path: str) -> Department | None:
+@dataclass
+class RoutingData:
+    """What routing reads, loaded once: bulk callers (demo history, imports) reuse it."""
+
+    rules: list[RoutingRule]
+    departments: list[Department]
+    grids: dict[int, Grid] | None = None
+
+    @classmethod
+    def load(cls, *, with_grids: bool = False) -> RoutingData:
+        rules = list(
+            RoutingRule.objects.filter(is_active=True)
+            .select_related("grid", "target_department")
+            .prefetch_related("co_departments")
+        )
+        departments = list(Department.objects.filter(is_active=True).select_related("service_area"))
+        grids = {g.pk: g for g in Grid.objects.filter(is_active=True)} if with_grids else None
+        return cls(rules, departments, grids)
+
+
+def owning_department(kind: str, path: str, departments: list[Department]) -> Department | None:
     """The active department of `kind` whose service area covers `path`, the narrowest first."""
-    if not kind:
-        return None
     candidates = [
-        d
-        for d in Department.objects.filter(kind=kind, is_active=True).select_related("service_area")
-        if path.startswith(d.service_area.path)
+        d for d in departments if kind and d.kind == kind and path.startswith(d.service_area.path)
     ]
     if not candidates:
         return None
     return max(candidates, key=lambda d: (len(d.service_area.path), -d.pk))
 
 
-def territorial_unit(location: Location, level: int) -> Grid:
+def territorial_unit(location: Location, level: int, grids: dict[int, Grid] | None = None) -> Grid:
     """The grid at `level` containing the point; the leaf when the tree is shallower there."""
     ref = location.at_level(level) or location.grid
-    return Grid.objects.get(pk=ref.id)
+    return grids[ref.id] if grids is not None else Grid.objects.get(pk=ref.id)
 
 
 def _rule_matches(rule: RoutingRule, *, category: Category | None, path: str, text: str) -> bool:
@@ -52,27 +68,36 @@ def _rule_matches(rule: RoutingRule, *, category: Category | None, path: str, te
     return not keywords or any(k in text for k in keywords)
 
 
-def route_case(*, category: Category | None, location: Location | None, text: str) -> Route | None:
+def route_case(
+    *,
+    category: Category | None,
+    location: Location | None,
+    text: str,
+    data: RoutingData | None = None,
+) -> Route | None:
     """The unit a new case goes to, or None when a person must triage it (no point/category)."""
     if location is None:
         return None
-    rules = RoutingRule.objects.filter(is_active=True).select_related("grid", "target_department")
-    for rule in rules:
+    data = data or RoutingData.load()
+    grids = data.grids
+    for rule in data.rules:
         if _rule_matches(rule, category=category, path=location.path, text=text):
             co = tuple(rule.co_departments.all())
             if rule.target_department_id:
                 return Route(department=rule.target_department, co_departments=co, rule=rule)
             return Route(
-                grid=territorial_unit(location, rule.target_level), co_departments=co, rule=rule
+                grid=territorial_unit(location, rule.target_level, grids),
+                co_departments=co,
+                rule=rule,
             )
     if category is None:
         return None
-    owner = owning_department(category.department_kind, location.path)
+    owner = owning_department(category.department_kind, location.path, data.departments)
     if category.kind == CategoryKind.ASSET and owner is not None:
         # 先属主后属地: the owner leads; without one in this area, the territory takes it.
         return Route(department=owner)
     # 先属地后属主: the territory leads, the owning department (if any) joins as co-handler.
     return Route(
-        grid=territorial_unit(location, category.handling_level),
+        grid=territorial_unit(location, category.handling_level, grids),
         co_departments=(owner,) if owner else (),
     )

@@ -618,4 +618,65 @@ def _extension_amount(payload: dict[str, Any]) -> tuple[float, str]:
     return float(amount), unit
 
 
-__all__ = ["ACTIONS", "Rel", "allowed_actions", "case_transition", "relations"]
+@dataclass(slots=True)
+class HistoryEvent:
+    """A case event built in memory by `history_build`, with the fields the hash covers."""
+
+    case_id: int
+    seq: int
+    kind: str
+    actor_id: int | None
+    actor_name: str
+    from_state: str
+    to_state: str
+    reason: str
+    payload: dict[str, Any]
+    public: bool
+    created_at: datetime
+    prev_hash: str
+    hash: str = ""
+
+
+def history_build(
+    case: Case, steps: Iterable[tuple[str, Any, datetime, str, dict[str, Any]]]
+) -> list[HistoryEvent]:
+    """Chain a whole history in memory, for bulk loads (demo data, imports from a predecessor).
+
+    Each step is (action, actor, at, reason, payload), the first being "submit". The state
+    moves exactly as the table says (a step not allowed from the state reached is a
+    ValueError); the caller sets the other fields and stores the case (with its primary key
+    already assigned, since the hashes cover it) and the events in bulk.
+    """
+    events: list[HistoryEvent] = []
+    for action, actor, at, reason, payload in steps:
+        if action == EventKind.SUBMIT:
+            if events:
+                raise ValueError("submit must be the first step")
+            from_state, to_state, public = "", S.SUBMITTED, True
+        else:
+            move = ACTIONS[action]
+            if case.state not in move.sources:
+                raise ValueError(f"{action} not allowed from {case.state}")
+            from_state, to_state, public = case.state, move.target or case.state, move.public
+        case.state = to_state
+        event = HistoryEvent(
+            case_id=case.pk,
+            seq=case.event_count + 1,
+            kind=action,
+            actor_id=actor.pk if actor is not None else None,
+            actor_name=_display(actor)[:100],
+            from_state=from_state,
+            to_state=to_state,
+            reason=reason,
+            payload=payload,
+            public=public,
+            created_at=at,
+            prev_hash=case.chain_head,
+        )
+        event.hash = hash_of(event, case.chain_head)
+        case.event_count, case.chain_head = event.seq, event.hash
+        events.append(event)
+    return events
+
+
+__all__ = ["ACTIONS", "Rel", "allowed_actions", "case_transition", "history_build", "relations"]

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from wangge.chat.api import ChatWebhookView
+
+urlpatterns = [
+    path("chat/webhook/", ChatWebhookView.as_view(), name="chat-webhook"),
+]

@@ -26,8 +26,15 @@ logger = logging.getLogger(__name__)
 PERIODIC_TASKS: list[tuple[str, int]] = [
     # Webhook delivery; commits that queue webhooks also kick it at once (on_commit).
     ("wangge.notify.tasks.deliver_outbox", 5),
+    # Delivered webhook rows past their keeping time.
+    ("wangge.notify.tasks.prune_outbox", 6 * 3600),
     # Finished task results would otherwise pile up at one row per run.
     ("wangge.core.periodic.prune_task_results", 3600),
+    # SLA sweep: escalate cases unclaimed past their response limit, flag handling-overdue ones.
+    ("wangge.cases.tasks.sweep_cases", 60),
+    # Results back to the channels: 12345 回单 webhooks and replies into grid chat groups.
+    ("wangge.hotline.tasks.send_results", 30),
+    ("wangge.chat.tasks.send_results", 30),
     # Case summary tables for the statistics API and the cockpit (days touched since last run).
     ("wangge.stats.tasks.rollup_cases", 60),
 ]

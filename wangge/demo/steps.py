@@ -10,6 +10,8 @@ DEMO_STEPS: list[str] = [
     "wangge.demo.county.load_users",
     "wangge.workcal.demo.load",
     "wangge.people.demo.load",
+    "wangge.cases.demo.load",
+    "wangge.open311.demo.load",
     # Keep last: rolls up the case history loaded by the steps above.
     "wangge.stats.demo.load",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +24,9 @@ class WebhookEndpoint(models.Model):
     """
 
     name = models.CharField(_("名称"), max_length=100)
-    url = models.URLField(_("地址"), max_length=500)
+    url = models.URLField(
+        _("地址"), max_length=500, validators=[URLValidator(schemes=["http", "https"])]
+    )
     secret = models.CharField(
         _("签名密钥"), max_length=200, help_text=_("用于 X-Wangge-Signature 的 HMAC-SHA256 密钥")
     )

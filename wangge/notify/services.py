@@ -57,6 +57,8 @@ def outbox_enqueue(
         raise ValueError("topic must be 1–64 characters")
     if not dedupe_key or len(dedupe_key) > 200:
         raise ValueError("dedupe_key must be 1–200 characters")
+    if len(link) > 500:
+        raise ValueError("link must be at most 500 characters")
     if not isinstance(payload, dict):
         raise TypeError("payload must be a dict")
     # Round-trip through JSON now, so datetimes, UUIDs and Decimals are stored as strings and a
@@ -192,6 +194,9 @@ class _Outcome:
 
 
 def _post(msg: OutboxMessage) -> _Outcome:
+    if not msg.endpoint.url.lower().startswith(("http://", "https://")):
+        # urllib would also open file: and ftp: addresses; webhooks are HTTP only.
+        return _Outcome(False, None, "URL 必须以 http:// 或 https:// 开头")
     data = json.dumps(msg.body, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     timestamp = str(int(timezone.now().timestamp()))
     request = urllib.request.Request(
@@ -316,6 +321,17 @@ def outbox_retry(*, ids: Iterable[int], actor: Any) -> int:
         )
         transaction.on_commit(kick_delivery, robust=True)
     return count
+
+
+def outbox_prune(*, now: datetime | None = None) -> int:
+    """Delete delivered outbox rows older than NOTIFY_KEEP_DELIVERED_DAYS; dead letters stay
+    until someone looks at them. The inbox is the users' and is not pruned here."""
+    keep = timedelta(days=float(_setting("NOTIFY_KEEP_DELIVERED_DAYS", 30)))
+    cutoff = (now or timezone.now()) - keep
+    deleted, _ = OutboxMessage.objects.filter(
+        status=OutboxStatus.DELIVERED, delivered_at__lt=cutoff
+    ).delete()
+    return deleted
 
 
 # --- inbox ---------------------------------------------------------------------------------------

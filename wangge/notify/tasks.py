@@ -8,7 +8,7 @@ from dataclasses import asdict
 from django.conf import settings
 from django_tasks import task
 
-from wangge.notify.services import DeliveryReport, outbox_deliver_due
+from wangge.notify.services import DeliveryReport, outbox_deliver_due, outbox_prune
 
 
 @task()
@@ -23,3 +23,9 @@ def deliver_outbox() -> dict:
             setattr(total, field, getattr(total, field) + getattr(report, field))
         if report.claimed == 0 or time.monotonic() - started > budget:
             return asdict(total)
+
+
+@task()
+def prune_outbox() -> int:
+    """Delete delivered webhook rows past NOTIFY_KEEP_DELIVERED_DAYS."""
+    return outbox_prune()

@@ -81,3 +81,39 @@ class ServiceAttribute(models.Model):
 
     def value_keys(self) -> list[str]:
         return [str(v.get("key")) for v in self.values or () if isinstance(v, dict)]
+
+
+class Open311Request(models.Model):
+    """What an Open311 POST carried beyond the case itself (kept private: email, device)."""
+
+    case = models.OneToOneField(
+        "cases.Case", verbose_name=_("事件"), on_delete=models.PROTECT, related_name="open311"
+    )
+    client = models.ForeignKey(
+        ApiClient, verbose_name=_("客户端"), on_delete=models.PROTECT, related_name="requests"
+    )
+    # Returned to the client at once; GET tokens/{token} maps it to the request id.
+    token = models.UUIDField(_("令牌"), unique=True, editable=False)
+    attributes = models.JSONField(_("属性"), default=dict, blank=True)
+    media_url = models.URLField(_("图片地址（客户端提供）"), max_length=500, blank=True)
+    media = models.ForeignKey(
+        "attachments.Attachment",
+        verbose_name=_("上传图片"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    email = models.EmailField(_("邮箱"), blank=True)
+    device_id = models.CharField(_("设备标识"), max_length=100, blank=True)
+    account_id = models.CharField(_("账户标识"), max_length=100, blank=True)
+    address_id = models.CharField(_("地址编号"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Open311 请求")
+        verbose_name_plural = _("Open311 请求")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return str(self.token)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.core.api import Forbidden
 from wangge.core.services import audit_record
-from wangge.open311.models import ApiClient
+from wangge.open311.models import ApiClient, Open311Request
+from wangge.open311.params import NewRequest
 
 KEY_BYTES = 24
 
@@ -56,3 +59,63 @@ def api_client_authenticate(raw_key: str | None) -> ApiClient:
     if client.last_used_at is None or (now - client.last_used_at).total_seconds() > 60:
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
     return client
+
+
+def open311_request_submit(
+    *,
+    client: ApiClient,
+    request: NewRequest,
+    category: Any,
+    media: UploadedFile | None = None,
+) -> Open311Request:
+    """Create a case from an Open311 POST through the common intake (channel "open311").
+
+    A `media` file is checked and stored as a photo first (a refused picture is a 400 and
+    nothing else is written); the case and the Open311 record are written in one transaction.
+    Without a point, the address is resolved to a building where the base data allows;
+    otherwise the case goes to triage unlocated, with the address kept.
+    """
+    from wangge.attachments.services import attachment_store
+    from wangge.cases.models import Channel
+    from wangge.cases.services import case_submit
+
+    photo = None
+    if media is not None:
+        photo = attachment_store(actor=None, upload=media, filename=media.name or "media.jpg")
+    lat, lng = request.lat, request.lng
+    if lat is None and request.address_string:
+        lat, lng = resolve_address(request.address_string)
+    with transaction.atomic():
+        case = case_submit(
+            actor=None,
+            channel=Channel.OPEN311,
+            title=category.name,
+            description=request.description or category.name,
+            lat=lat,
+            lng=lng,
+            address=request.address_string or request.address_id,
+            category_code=category.code,
+            contact_name=request.contact_name,
+            contact_phone=request.phone,
+            attachments=[photo] if photo else (),
+        )
+        return Open311Request.objects.create(
+            case=case,
+            client=client,
+            token=uuid.uuid4(),
+            attributes=request.attributes,
+            media_url=request.media_url,
+            media=photo,
+            email=request.email,
+            device_id=request.device_id,
+            account_id=request.account_id,
+            address_id=request.address_id,
+        )
+
+
+def resolve_address(text: str) -> tuple[float | None, float | None]:
+    """A building's point for an address text, or (None, None) when the base data has none."""
+    from wangge.people.selectors import address_resolve
+
+    match = address_resolve(text)
+    return (match.lat, match.lng) if match else (None, None)

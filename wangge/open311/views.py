@@ -16,8 +16,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from wangge.core.api import ServiceError
-from wangge.open311 import params
+from wangge.open311 import params, selectors
 from wangge.open311.render import FORMATS, error_response, respond
+from wangge.open311.services import api_client_authenticate, open311_request_submit
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 
@@ -76,3 +77,78 @@ def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Anything else under /open311/v2/: 404 in the spec's shape (format from the suffix)."""
     fmt = "json" if rest.endswith(".json") else "xml"
     return error_response(fmt, 404, [(404, _("没有这个资源"))])
+
+
+@open311_view(["GET"])
+def services(request: HttpRequest, fmt: str) -> HttpResponse:
+    with_attributes = selectors.service_codes_with_attributes()
+    rows = [
+        selectors.service_row(c, has_metadata=c.code in with_attributes)
+        for c in selectors.service_list()
+    ]
+    return respond(fmt, root="services", item="service", data=rows)
+
+
+@open311_view(["GET"])
+def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpResponse:
+    category = selectors.service_get(code)
+    data = selectors.definition_row(category.code, selectors.service_definition(category.code))
+    return respond(fmt, root="service_definition", item=None, data=data)
+
+
+@open311_view(["GET", "POST"])
+def requests_(request: HttpRequest, fmt: str) -> HttpResponse:
+    if request.method == "POST":
+        return _post_request(request, fmt)
+    f = params.parse_request_filter(request.GET)
+    cases, total = selectors.request_list(f)
+    rows = [selectors.request_row(c, absolute=request.build_absolute_uri) for c in cases]
+    pages = max(1, -(-total // f.page_size))
+    headers = {
+        "X-Total-Count": str(total),
+        "X-Page": str(f.page),
+        "X-Page-Size": str(f.page_size),
+        "X-Total-Pages": str(pages),
+    }
+    if f.page < pages:
+        query = request.GET.copy()
+        query["page"] = str(f.page + 1)
+        headers["Link"] = f'<{request.build_absolute_uri("?" + query.urlencode())}>; rel="next"'
+    return respond(fmt, root="service_requests", item="request", data=rows, headers=headers)
+
+
+def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
+    data = request.POST
+    # The spec puts api_key in the body; a query-string key is accepted too.
+    client = api_client_authenticate(params.value(data, "api_key") or request.GET.get("api_key"))
+    code = params.value(data, "service_code")
+    if code is None:
+        raise ServiceError(_("缺少 service_code"), code="service_code")
+    category = selectors.service_get(code)
+    new = params.parse_new_request(
+        data, definition=selectors.service_definition(category.code), service_code=category.code
+    )
+    saved = open311_request_submit(
+        client=client, request=new, category=category, media=request.FILES.get("media")
+    )
+    row = {
+        "service_request_id": saved.case.tracking_code,
+        "token": str(saved.token),
+        "service_notice": "",
+        "account_id": new.account_id,
+    }
+    return respond(fmt, root="service_requests", item="request", data=[row])
+
+
+@open311_view(["GET"])
+def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
+    case = selectors.request_get(request_id)
+    row = selectors.request_row(case, absolute=request.build_absolute_uri)
+    return respond(fmt, root="service_requests", item="request", data=[row])
+
+
+@open311_view(["GET"])
+def token(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
+    found = selectors.request_for_token(token)
+    row = {"service_request_id": found.case.tracking_code, "token": str(found.token)}
+    return respond(fmt, root="service_requests", item="request", data=[row])

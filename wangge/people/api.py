@@ -10,6 +10,7 @@ import json
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
@@ -273,6 +274,38 @@ class ExportIn(serializers.Serializer):
     tag = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class AddressMatchOut(serializers.Serializer):
+    building_id = serializers.IntegerField()
+    building = serializers.CharField()
+    lat = serializers.FloatField()
+    lng = serializers.FloatField()
+    grid_code = serializers.CharField()
+    score = serializers.FloatField()
+    unit = serializers.CharField()
+    room = serializers.CharField()
+
+
+class RevealOut(serializers.Serializer):
+    id_number = serializers.CharField()
+    phone = serializers.CharField()
+    birth_date = serializers.DateField()
+
+
+class AssetOwnerOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class ImportPreviewOut(serializers.Serializer):
+    headers = serializers.ListField(child=serializers.CharField())
+    header_row = serializers.IntegerField()
+    estimated_rows = serializers.IntegerField()
+    suggested_mapping = serializers.DictField(child=serializers.CharField())
+    missing = serializers.ListField(child=serializers.CharField())
+    fields = serializers.ListField(child=serializers.DictField())
+
+
 def _valid(serializer_cls, data) -> dict:
     s = serializer_cls(data=data)
     s.is_valid(raise_exception=True)
@@ -323,14 +356,18 @@ class BuildingDetailView(APIView):
 class AddressResolveView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=[OpenApiParameter("q", str, required=True)], summary="地址解析")
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True)],
+        responses=AddressMatchOut,
+        summary="地址解析",
+    )
     def get(self, request: Request) -> Response:
         text = request.query_params.get("q", "").strip()
         if not text:
-            raise ServiceError("请输入地址，例如 怡园社区16号楼")
+            raise ServiceError(_("请输入地址，例如 怡园社区16号楼"))
         m = selectors.address_resolve(text)
         if m is None:
-            raise NotFound(f"未能把“{text[:50]}”解析到已登记的楼栋")
+            raise NotFound(_("未能把“%(text)s”解析到已登记的楼栋") % {"text": text[:50]})
         return Response(
             {
                 "building_id": m.building.pk,
@@ -390,7 +427,7 @@ class ResidentLookupView(APIView):
     def post(self, request: Request) -> Response:
         data = _valid(LookupIn, request.data)
         if not (data["id_number"] or data["phone"]):
-            raise ServiceError("请输入身份证号或手机号")
+            raise ServiceError(_("请输入身份证号或手机号"))
         qs = selectors.resident_list_for_user(
             request.user, id_number=data["id_number"], phone=data["phone"]
         )[:20]
@@ -417,7 +454,9 @@ class ResidentDetailView(APIView):
 class ResidentRevealView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ReasonIn, summary="查看完整身份证号与电话（须填事由，留痕）")
+    @extend_schema(
+        request=ReasonIn, responses=RevealOut, summary="查看完整身份证号与电话（须填事由，留痕）"
+    )
     def post(self, request: Request, pk: int) -> Response:
         r = selectors.resident_get_for_user(request.user, pk)
         data = _valid(ReasonIn, request.data)
@@ -448,7 +487,7 @@ class CareEnrolView(APIView):
         r = selectors.resident_get_for_user(request.user, data["resident_id"])
         level = CareLevel.objects.filter(code=data["level"]).first()
         if level is None:
-            raise ServiceError(f"关爱等级 “{data['level']}” 不存在")
+            raise ServiceError(_("关爱等级 “%(level)s” 不存在") % {"level": data["level"]})
         rec = services.care_enrol(
             actor=request.user, resident=r, level=level, reason=data["reason"]
         )
@@ -466,7 +505,7 @@ class CareDueListView(ListAPIView):
     def get_queryset(self):
         days = self.request.query_params.get("within_days", "7")
         if not days.isdigit() or int(days) > 366:
-            raise ServiceError("within_days 应为 0–366 的整数")
+            raise ServiceError(_("within_days 应为 0–366 的整数"))
         return selectors.care_due_list_for_user(self.request.user, within_days=int(days))
 
 
@@ -513,7 +552,9 @@ class ImportPreviewView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request=ImportIn, summary="导入第一步：识别表头，建议列对应")
+    @extend_schema(
+        request=ImportIn, responses=ImportPreviewOut, summary="导入第一步：识别表头，建议列对应"
+    )
     def post(self, request: Request) -> Response:
         data = _valid(ImportIn, request.data)
         f = data["file"]
@@ -534,9 +575,9 @@ class ImportJobCreateView(APIView):
             try:
                 mapping = json.loads(data["mapping"])
             except ValueError:
-                raise ServiceError('mapping 应为 JSON 对象，例如 {"name": "姓名"}') from None
+                raise ServiceError(_('mapping 应为 JSON 对象，例如 {"name": "姓名"}')) from None
             if not isinstance(mapping, dict):
-                raise ServiceError("mapping 应为 JSON 对象")
+                raise ServiceError(_("mapping 应为 JSON 对象"))
         if data["save_mapping_as"] and mapping:
             jobs.column_mapping_save(
                 actor=request.user, name=data["save_mapping_as"], kind=data["kind"], mapping=mapping
@@ -623,6 +664,7 @@ class AssetOwnerView(APIView):
             OpenApiParameter("lng", float, required=True),
             OpenApiParameter("category", str, required=True, description="4 位部件类别编码"),
         ],
+        responses=AssetOwnerOut,
         summary="某处某类部件的权属部门",
     )
     def get(self, request: Request) -> Response:
@@ -630,8 +672,8 @@ class AssetOwnerView(APIView):
         try:
             lat, lng = float(p.get("lat", "")), float(p.get("lng", ""))
         except ValueError:
-            raise ServiceError("lat、lng 应为数字") from None
+            raise ServiceError(_("lat、lng 应为数字")) from None
         dept: Department | None = selectors.asset_owner_near(lat, lng, p.get("category", ""))
         if dept is None:
-            raise NotFound("附近没有登记该类部件")
+            raise NotFound(_("附近没有登记该类部件"))
         return Response({"code": dept.code, "name": dept.name, "phone": dept.phone})

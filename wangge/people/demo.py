@@ -216,7 +216,9 @@ def _care(root: Grid, rng: random.Random, stdout) -> None:
             level = levels.get("blue")
         level = level or next(iter(levels.values()))
         since = today - dt.timedelta(days=rng.randint(1, 400))
-        last = since + dt.timedelta(days=rng.randint(0, (today - since).days))
+        # Most visits on schedule, about one in five late.
+        days_ago = rng.randint(0, int(level.visit_interval_days * 1.25))
+        last = max(since, today - dt.timedelta(days=days_ago))
         last_at = timezone.make_aware(dt.datetime.combine(last, dt.time(10, 0)))
         records.append(
             CareRecord(
@@ -258,11 +260,11 @@ def _care(root: Grid, rng: random.Random, stdout) -> None:
 
 
 ASSETS = [
-    # (4-digit 部件 category code, name, owning department code)
-    ("0101", "上水井盖", "water"),
-    ("0105", "电力井盖", "power"),
-    ("0111", "燃气井盖", "gas"),
-    ("0110", "路灯", "chengguan"),
+    # (4-digit 部件 category code — the cases app's "A" + these digits, owning department)
+    ("0103", "上水井盖", "water"),
+    ("0104", "供电设施", "power"),
+    ("0105", "燃气设施", "gas"),
+    ("0106", "路灯", "shizheng"),
 ]
 PLACE_KINDS = [
     PlaceKind.SMALL_STORE,

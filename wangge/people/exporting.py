@@ -10,6 +10,7 @@ import io
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.accounts.models import User
 from wangge.accounts.selectors import scope_for_user
@@ -39,21 +40,23 @@ def residents_export(
 ) -> tuple[bytes, str, str]:
     """(content, filename, content type) of the residents in the actor's scope."""
     if fmt not in ("xlsx", "csv"):
-        raise ServiceError("导出格式应为 xlsx 或 csv")
+        raise ServiceError(_("导出格式应为 xlsx 或 csv"))
     scope = scope_for_user(actor)
     if scope.is_empty:
-        raise Forbidden("您没有可导出的数据范围")
+        raise Forbidden(_("您没有可导出的数据范围"))
     if full:
         if not scope.has_role(*reveal_roles()):
-            raise Forbidden("您的角色无权导出完整身份证号和电话")
+            raise Forbidden(_("您的角色无权导出完整身份证号和电话"))
         if len(reason.strip()) < 2:
-            raise ServiceError("导出完整信息必须填写事由", code="reason_required")
+            raise ServiceError(_("导出完整信息必须填写事由"), code="reason_required")
     qs = resident_list_for_user(actor, tag=tag).select_related(
         "household__room__building__community", "household__room__building__compound"
     )
     count = qs.count()
     if count > MAX_EXPORT_ROWS:
-        raise ServiceError(f"一次最多导出 {MAX_EXPORT_ROWS} 人，请按标签或网格分批导出")
+        raise ServiceError(
+            _("一次最多导出 %(max)s 人，请按标签或网格分批导出") % {"max": MAX_EXPORT_ROWS}
+        )
     c = cipher()
     wide = scope.has_role(*WIDE_MASK_ROLES)
     rows = []

@@ -27,6 +27,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.accounts.selectors import Scope
 from wangge.core.api import ServiceError
@@ -121,21 +122,21 @@ def check_zip(data: IO[bytes]) -> None:
         with zipfile.ZipFile(data) as zf:
             infos = zf.infolist()
     except zipfile.BadZipFile:
-        raise ServiceError("文件不是有效的 Excel（.xlsx）文件", code="bad_file") from None
+        raise ServiceError(_("文件不是有效的 Excel（.xlsx）文件"), code="bad_file") from None
     if len(infos) > 2000:
-        raise ServiceError("Excel 文件内部结构异常（部件过多），已拒绝", code="zip_bomb")
+        raise ServiceError(_("Excel 文件内部结构异常（部件过多），已拒绝"), code="zip_bomb")
     total = sum(i.file_size for i in infos)
     if total > max_total:
         raise ServiceError(
-            f"Excel 文件解压后约 {total // 1048576} MB，超过上限 {max_total // 1048576} MB，"
-            "疑似压缩炸弹，已拒绝",
+            _("Excel 文件解压后约 %(mb)s MB，超过上限 %(cap_mb)s MB，疑似压缩炸弹，已拒绝")
+            % {"mb": total // 1048576, "cap_mb": max_total // 1048576},
             code="zip_bomb",
         )
     for i in infos:
         if i.file_size > 1_000_000 and i.file_size > max_ratio * max(i.compress_size, 1):
             raise ServiceError(
-                f"Excel 文件压缩比异常（{i.file_size // max(i.compress_size, 1)} 倍），"
-                "疑似压缩炸弹，已拒绝",
+                _("Excel 文件压缩比异常（%(ratio)s 倍），疑似压缩炸弹，已拒绝")
+                % {"ratio": i.file_size // max(i.compress_size, 1)},
                 code="zip_bomb",
             )
     data.seek(0)
@@ -146,7 +147,8 @@ def open_table(data: IO[bytes], *, size: int, kind: str) -> Table:
     cap = settings.PEOPLE_IMPORT_MAX_BYTES
     if size > cap:
         raise PayloadTooLarge(
-            f"文件 {size / 1048576:.0f} MB，超过导入上限 {cap // 1048576} MB；请分批导入"
+            _("文件 %(mb)s MB，超过导入上限 %(cap_mb)s MB；请分批导入")
+            % {"mb": f"{size / 1048576:.0f}", "cap_mb": cap // 1048576}
         )
     head = data.read(8)
     data.seek(0)
@@ -154,7 +156,7 @@ def open_table(data: IO[bytes], *, size: int, kind: str) -> Table:
         check_zip(data)
         return _xlsx_table(data, kind)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ServiceError("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV 后导入")
+        raise ServiceError(_("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV 后导入"))
     return _csv_table(data.read(), kind)
 
 
@@ -167,7 +169,9 @@ def _xlsx_table(data: IO[bytes], kind: str) -> Table:
         try:
             wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception:
-            raise ServiceError("无法读取该 Excel 文件，请确认文件未损坏", code="bad_file") from None
+            raise ServiceError(
+                _("无法读取该 Excel 文件，请确认文件未损坏"), code="bad_file"
+            ) from None
         try:
             ws = wb.worksheets[0]
             for values in ws.iter_rows(values_only=True):
@@ -182,7 +186,7 @@ def _xlsx_table(data: IO[bytes], kind: str) -> Table:
         estimated = max((wb.worksheets[0].max_row or 1) - 1, 0)
         wb.close()
     except Exception:
-        raise ServiceError("无法读取该 Excel 文件，请确认文件未损坏", code="bad_file") from None
+        raise ServiceError(_("无法读取该 Excel 文件，请确认文件未损坏"), code="bad_file") from None
     return _with_header(rows, kind, estimated)
 
 
@@ -194,9 +198,9 @@ def _csv_table(raw: bytes, kind: str) -> Table:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
-        raise ServiceError("无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV")
+        raise ServiceError(_("无法识别文件编码，请保存为 UTF-8 或 GBK 编码的 CSV"))
     if "\x00" in text[:4096]:
-        raise ServiceError("文件不是 CSV 或 Excel 表格", code="bad_file")
+        raise ServiceError(_("文件不是 CSV 或 Excel 表格"), code="bad_file")
 
     def rows() -> Iterator[list[str]]:
         for cells in csv.reader(io.StringIO(text)):
@@ -216,7 +220,7 @@ def _with_header(rows: Callable[[], Iterator[list[str]]], kind: str, estimated: 
         if sum(1 for c in cells if c in known) >= 2:
             return Table(cells, i + 1, rows, max(estimated - i, 0))
     if first is None:
-        raise ServiceError("文件是空的", code="empty_file")
+        raise ServiceError(_("文件是空的"), code="empty_file")
     return Table(first, 1, rows, estimated)
 
 
@@ -238,7 +242,9 @@ def resolve_mapping(
     specs = {f.name: f for f in FIELDS[kind]}
     unknown_fields = [k for k in merged if k not in specs]
     if unknown_fields:
-        raise ServiceError(f"列对应中有未知字段：{'、'.join(unknown_fields)}")
+        raise ServiceError(
+            _("列对应中有未知字段：%(fields)s") % {"fields": "、".join(unknown_fields)}
+        )
     absent = [v for v in merged.values() if v not in headers]
     missing = [f.label for f in FIELDS[kind] if f.required and f.name not in merged]
     if missing or absent:
@@ -248,7 +254,11 @@ def resolve_mapping(
         if absent:
             parts.append(f"列对应中的列在文件中不存在：{'、'.join(absent)}")
         raise ServiceError(
-            f"{'；'.join(parts)}。文件中的列：{'、'.join(h for h in headers if h) or '（无）'}",
+            _("%(problems)s。文件中的列：%(headers)s")
+            % {
+                "problems": "；".join(parts),
+                "headers": "、".join(h for h in headers if h) or "（无）",
+            },
             code="missing_columns",
             details={"missing": missing, "absent": absent, "headers": headers},
         )
@@ -362,9 +372,9 @@ class ResidentValidator:
 
         name = g(cells, "name")
         if not name:
-            bad("name", "姓名为空")
+            bad("name", _("姓名为空"))
         elif len(name) > 50:
-            bad("name", "姓名过长（最多 50 字）")
+            bad("name", _("姓名过长（最多 50 字）"))
         ident = None
         try:
             ident = parse_id_number(g(cells, "id_number"), today=self.today)
@@ -391,18 +401,18 @@ class ResidentValidator:
             number=g(cells, "building"),
         )
         if not g(cells, "building"):
-            bad("building", "楼栋为空")
+            bad("building", _("楼栋为空"))
         elif isinstance(building, str):
             bad("building", building)
         room = g(cells, "room").removesuffix("室").removesuffix("号")
         if not room:
-            bad("room", "房号为空")
+            bad("room", _("房号为空"))
         id_hash = ""
         if ident is not None:
             id_hash = self.cipher.lookup_hash(ident.number, kind="id")
             first = self.seen.get(id_hash)
             if first is not None:
-                bad("id_number", f"与第 {first} 行身份证号重复（同一人）")
+                bad("id_number", _("与第 %(first)s 行身份证号重复（同一人）") % {"first": first})
             elif not rejects:
                 self.seen[id_hash] = row
         if rejects or ident is None or isinstance(building, str):
@@ -561,7 +571,7 @@ def merge_postgres(
         label="duplicates",
     )
     rejects += [
-        Reject(row, "身份证号", f"与第 {first} 行身份证号重复（同一人）")
+        Reject(row, _("身份证号"), _("与第 %(first)s 行身份证号重复（同一人）") % {"first": first})
         for row, first in cursor.fetchall()
     ]
     if scope_patterns is not None:
@@ -572,7 +582,7 @@ def merge_postgres(
             [scope_patterns],
             label="scope",
         )
-        rejects += [Reject(r[0], "身份证号", OUT_OF_SCOPE) for r in cursor.fetchall()]
+        rejects += [Reject(r[0], _("身份证号"), OUT_OF_SCOPE) for r in cursor.fetchall()]
     cursor.execute(
         f"""INSERT INTO people_room (building_id, unit, number)
             SELECT DISTINCT building_id, unit, room FROM {table}
@@ -707,7 +717,7 @@ def _apply_batched(staged, *, scope, progress, batch: int = 1000) -> ApplyResult
             if old is None:
                 new.append(Resident(id_hash=s.id_hash, created_at=now, **values))
             elif scope is not None and not scope.covers_path(old.grid_path):
-                result.rejects.append(Reject(s.row, "身份证号", OUT_OF_SCOPE))
+                result.rejects.append(Reject(s.row, _("身份证号"), OUT_OF_SCOPE))
             else:
                 changed.append(Resident(pk=old.pk, **values))
         Resident.objects.bulk_create(new)

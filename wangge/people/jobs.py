@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.accounts.models import User
 from wangge.accounts.selectors import scope_for_user
@@ -32,21 +33,21 @@ log = logging.getLogger(__name__)
 def _check_importer(actor: User) -> None:
     scope = scope_for_user(actor)
     if scope.is_empty or scope.read_only or not (scope.grid_paths or scope.everything):
-        raise Forbidden("您的角色不能导入基础数据")
+        raise Forbidden(_("您的角色不能导入基础数据"))
 
 
 def column_mapping_save(
     *, actor: User, name: str, kind: str, mapping: dict[str, str]
 ) -> ColumnMapping:
     if kind not in ImportKind.values:
-        raise ServiceError(f"导入类别 “{kind}” 无效")
+        raise ServiceError(_("导入类别 “%(kind)s” 无效") % {"kind": kind})
     specs = {f.name for f in importing.FIELDS[kind]}
     unknown = [k for k in mapping if k not in specs]
     if unknown:
-        raise ServiceError(f"列对应中有未知字段：{'、'.join(unknown)}")
+        raise ServiceError(_("列对应中有未知字段：%(unknown)s") % {"unknown": "、".join(unknown)})
     if not name.strip():
-        raise ServiceError("请为列对应起一个名称")
-    obj, _ = ColumnMapping.objects.update_or_create(
+        raise ServiceError(_("请为列对应起一个名称"))
+    obj, _created = ColumnMapping.objects.update_or_create(
         created_by=actor, kind=kind, name=name.strip(), defaults={"mapping": mapping}
     )
     return obj
@@ -84,12 +85,14 @@ def import_job_create(
 ) -> ImportJob:
     """Check the whole file and the mapping, store the file, then run or queue the job."""
     if kind not in ImportKind.values:
-        raise ServiceError(f"导入类别 “{kind}” 无效，应为 residents 或 buildings")
+        raise ServiceError(
+            _("导入类别 “%(kind)s” 无效，应为 residents 或 buildings") % {"kind": kind}
+        )
     _check_importer(actor)
     if mapping_id:
         saved = ColumnMapping.objects.filter(pk=mapping_id, created_by=actor, kind=kind).first()
         if saved is None:
-            raise NotFound("未找到该列对应")
+            raise NotFound(_("未找到该列对应"))
         mapping = saved.mapping | (mapping or {})
     table = importing.open_table(data, size=size, kind=kind)
     columns = importing.resolve_mapping(kind, table.headers, mapping)
@@ -218,15 +221,15 @@ def _run_buildings(job: ImportJob, table: importing.Table, columns: dict[str, in
             total += 1
             community = communities.get(get(cells, "community"))
             if community is None:
-                result.rejects.append(
-                    importing.Reject(row_no, "社区", f"未找到社区“{get(cells, 'community')}”"
-                                     "（或不在您的管辖范围内）")
-                )  # fmt: skip
+                reason = _("未找到社区“%(community)s”（或不在您的管辖范围内）") % {
+                    "community": get(cells, "community")
+                }
+                result.rejects.append(importing.Reject(row_no, _("社区"), reason))
                 continue
             try:
                 lat, lng = float(get(cells, "lat")), float(get(cells, "lng"))
             except ValueError:
-                result.rejects.append(importing.Reject(row_no, "经度/纬度", "经纬度不是数字"))
+                result.rejects.append(importing.Reject(row_no, _("经度/纬度"), _("经纬度不是数字")))
                 continue
             number = address.building_number(get(cells, "building"))
             compound_name = get(cells, "compound")
@@ -256,9 +259,9 @@ def _run_buildings(job: ImportJob, table: importing.Table, columns: dict[str, in
                         )
                         result.created += 1
             except (ServiceError, Conflict) as exc:
-                result.rejects.append(importing.Reject(row_no, "楼栋", exc.message))
+                result.rejects.append(importing.Reject(row_no, _("楼栋"), exc.message))
             except ValueError:
-                result.rejects.append(importing.Reject(row_no, "单元数/层数", "不是整数"))
+                result.rejects.append(importing.Reject(row_no, _("单元数/层数"), _("不是整数")))
     job.total_rows = total
     return result
 
@@ -268,7 +271,9 @@ def _building_move(b: Building, *, lat: float, lng: float, address_text: str) ->
 
     loc = locator.locate(lat, lng)
     if loc is None or not loc.path.startswith(b.community.path):
-        raise ServiceError(f"楼栋位置不在{b.community.name}范围内，请核对经纬度")
+        raise ServiceError(
+            _("楼栋位置不在%(community)s范围内，请核对经纬度") % {"community": b.community.name}
+        )
     b.lat, b.lng = lat, lng
     b.grid_id, b.grid_path = loc.grid.id, loc.path
     if address_text:
@@ -279,5 +284,5 @@ def _building_move(b: Building, *, lat: float, lng: float, address_text: str) ->
 def import_job_get_for_user(user: User, pk: int) -> ImportJob:
     job = ImportJob.objects.filter(pk=pk).first()
     if job is None or (job.created_by_id != user.pk and not scope_for_user(user).everything):
-        raise NotFound("未找到该导入任务")
+        raise NotFound(_("未找到该导入任务"))
     return job

@@ -245,18 +245,27 @@ class Resident(models.Model):
         Household, verbose_name=_("户"), on_delete=models.PROTECT, related_name="members"
     )
     relation = models.CharField(_("与户主关系"), max_length=20, blank=True, default="")
-    # No index on grid_id/root_id: scope queries use the grid_path index, and every extra
-    # index costs a million-row import dearly (see docs/benchmarks.md).
+    # grid/grid_path/root are copies of the household's building's (written only together
+    # with `household`), so they carry neither an index nor a database foreign key: the
+    # building's own PROTECT foreign keys already keep its grid from being deleted, and each
+    # extra check or index costs a million-row import dearly (see docs/benchmarks.md). Scope
+    # queries use the grid_path index.
     grid = models.ForeignKey(
         Grid,
         verbose_name=_("所在网格"),
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
         related_name="residents",
         db_index=False,
+        db_constraint=False,
     )
     grid_path = models.CharField(max_length=255, editable=False)
     root = models.ForeignKey(
-        Grid, verbose_name=_("所属区县"), on_delete=models.PROTECT, related_name="+", db_index=False
+        Grid,
+        verbose_name=_("所属区县"),
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     is_active = models.BooleanField(_("在册"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -453,8 +462,15 @@ class Visit(models.Model):
     findings = models.TextField(_("发现问题"), blank=True)
     grid = _grid_fk("visits")
     grid_path = models.CharField(max_length=255, editable=False)
-    # The case raised from this visit (the cases app's Case primary key), when one was.
-    case_id = models.BigIntegerField(_("上报事件"), null=True, blank=True)
+    # The case raised from this visit, when one was.
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("上报事件"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

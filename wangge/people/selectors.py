@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
 
 from wangge.accounts.models import User
@@ -126,7 +127,7 @@ def building_list_for_user(user: User, *, q: str = "", grid_code: str = "") -> Q
 def building_get_for_user(user: User, pk: int) -> Building:
     b = building_list_for_user(user).filter(pk=pk).first()
     if b is None:
-        raise NotFound("未找到该楼栋，或不在您的管辖范围内")
+        raise NotFound(_("未找到该楼栋，或不在您的管辖范围内"))
     return b
 
 
@@ -160,7 +161,7 @@ def resident_list_for_user(
 def resident_get_for_user(user: User, pk: int) -> Resident:
     r = resident_list_for_user(user).filter(pk=pk).first()
     if r is None:
-        raise NotFound("未找到该居民，或不在您的管辖范围内")
+        raise NotFound(_("未找到该居民，或不在您的管辖范围内"))
     return r
 
 
@@ -206,7 +207,10 @@ def asset_owner_near(
     """The owning department of the nearest active asset of a category within `radius_m`.
 
     Used by case routing ("a manhole cover here: whose is it?"); unscoped like the locator.
+    `category_code` is the 4-digit code, or the cases app's form of it ("A0103" = "0103").
     """
+    if len(category_code) == 5 and category_code[0] in "Aa":
+        category_code = category_code[1:]
     dlat = radius_m / METRES_PER_DEGREE
     dlng = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
     near = Asset.objects.filter(

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.accounts.models import Role, User
 from wangge.accounts.selectors import scope_for_user
@@ -81,9 +82,9 @@ def check_writable(actor: User | None, grid_path: str) -> None:
         return
     scope = scope_for_user(actor)
     if not scope.covers_path(grid_path):
-        raise NotFound("未找到该对象，或不在您的管辖范围内")
+        raise NotFound(_("未找到该对象，或不在您的管辖范围内"))
     if scope.read_only:
-        raise Forbidden("您的角色只能查看，不能修改基础数据")
+        raise Forbidden(_("您的角色只能查看，不能修改基础数据"))
 
 
 def normalise_phone(raw: str) -> str:
@@ -94,7 +95,10 @@ def normalise_phone(raw: str) -> str:
     if text == "":
         return ""
     if not _PHONE.match(text):
-        raise ServiceError(f"联系电话 “{text[:3]}…” 格式错误：应为 11 位手机号或带区号的座机号")
+        raise ServiceError(
+            _("联系电话 “%(prefix)s…” 格式错误：应为 11 位手机号或带区号的座机号")
+            % {"prefix": text[:3]}
+        )
     return text
 
 
@@ -106,7 +110,8 @@ def parse_tags(raw: str | list[str] | None) -> list[str]:
     unknown = [i for i in items if i not in CARE_TAG_SET]
     if unknown:
         raise ServiceError(
-            f"未知的人员类别：{'、'.join(unknown)}（可选：{'、'.join(CareTag.values)}）"
+            _("未知的人员类别：%(unknown)s（可选：%(allowed)s）")
+            % {"unknown": "、".join(unknown), "allowed": "、".join(CareTag.values)}
         )
     return items
 
@@ -132,7 +137,9 @@ def parse_residence_type(raw: str) -> str:
         return text
     if text in RESIDENCE_SYNONYMS:
         return RESIDENCE_SYNONYMS[text]
-    raise ServiceError(f"人员类型 “{text}” 无效，应为 户籍、常住、流动 或 境外")
+    raise ServiceError(
+        _("人员类型 “%(text)s” 无效，应为 户籍、常住、流动 或 境外") % {"text": text}
+    )
 
 
 def validate_id(raw: str) -> IdNumber:
@@ -150,7 +157,7 @@ def _locate(lat: float, lng: float):
         raise ServiceError(str(exc)) from None
     loc = locator.locate(lat, lng)
     if loc is None:
-        raise ServiceError("该位置不在任何网格内，请核对经纬度")
+        raise ServiceError(_("该位置不在任何网格内，请核对经纬度"))
     return lat, lng, loc
 
 
@@ -168,22 +175,29 @@ def building_create(
 ) -> Building:
     """Register a building; its point decides its grid, which must lie in `community`."""
     if community.level != GridLevel.COMMUNITY:
-        raise ServiceError("楼栋必须属于一个社区（第 3 级网格）")
+        raise ServiceError(_("楼栋必须属于一个社区（第 3 级网格）"))
     num = address.building_number(number)
     if not num or not re.fullmatch(r"[0-9A-Z]{1,20}", num):
-        raise ServiceError(f"楼号 “{number}” 无效，例如 16、16号楼、十六栋")
+        raise ServiceError(
+            _("楼号 “%(number)s” 无效，例如 16、16号楼、十六栋") % {"number": number}
+        )
     lat, lng, loc = _locate(lat, lng)
     if not loc.path.startswith(community.path):
-        raise ServiceError(f"楼栋位置不在{community.name}范围内，请核对经纬度")
+        raise ServiceError(
+            _("楼栋位置不在%(community)s范围内，请核对经纬度") % {"community": community.name}
+        )
     check_writable(actor, loc.path)
     with transaction.atomic():
         compound = None
         if compound_name.strip():
-            compound, _ = Compound.objects.get_or_create(
+            compound, _created = Compound.objects.get_or_create(
                 community=community, name=compound_name.strip()
             )
         if Building.objects.filter(community=community, compound=compound, number=num).exists():
-            raise Conflict(f"{compound_name or community.name}已有 {num} 号楼")
+            raise Conflict(
+                _("%(place)s已有 %(num)s 号楼")
+                % {"place": compound_name or community.name, "num": num}
+            )
         prefix = compound.name if compound else community.name
         return Building.objects.create(
             community=community,
@@ -215,14 +229,14 @@ def room_get_or_create(*, building: Building, unit: str, number: str) -> Room:
     unit = address.building_number(unit).removesuffix("单元") if unit else ""
     number = str(number).strip().removesuffix("室").removesuffix("号")
     if not number:
-        raise ServiceError("房号不能为空")
-    room, _ = Room.objects.get_or_create(building=building, unit=unit, number=number)
+        raise ServiceError(_("房号不能为空"))
+    room, _created = Room.objects.get_or_create(building=building, unit=unit, number=number)
     return room
 
 
 def household_get_or_create(*, room: Room, number: str = "") -> Household:
     building = room.building
-    hh, _ = Household.objects.get_or_create(
+    hh, _created = Household.objects.get_or_create(
         room=room,
         number=number.strip(),
         defaults={"grid_id": building.grid_id, "grid_path": building.grid_path},
@@ -247,7 +261,7 @@ def resident_create(
 ) -> Resident:
     name = name.strip()
     if not name:
-        raise ServiceError("姓名不能为空")
+        raise ServiceError(_("姓名不能为空"))
     ident = validate_id(id_number)
     phone = normalise_phone(phone)
     tag_list = parse_tags(tags)
@@ -258,7 +272,7 @@ def resident_create(
     with transaction.atomic():
         if Resident.objects.filter(id_hash=id_hash).exists():
             # Whether in or out of the actor's scope: a person is registered once.
-            raise Conflict("该身份证号已登记，同一人不能重复登记", code="duplicate_person")
+            raise Conflict(_("该身份证号已登记，同一人不能重复登记"), code="duplicate_person")
         room_obj = room_get_or_create(building=building, unit=unit, number=room)
         hh = household_get_or_create(room=room_obj, number=household_number)
         return Resident.objects.create(
@@ -292,7 +306,7 @@ def resident_update(
     changed: list[str] = []
     if name is not None:
         if not name.strip():
-            raise ServiceError("姓名不能为空")
+            raise ServiceError(_("姓名不能为空"))
         resident.name = name.strip()
         changed.append("name")
     if phone is not None:
@@ -324,12 +338,12 @@ def resident_reveal(
     """The full ID number and phone, for a named role, with a reason; always audited."""
     scope = scope_for_user(actor)
     if not scope.covers_path(resident.grid_path):
-        raise NotFound("未找到该居民，或不在您的管辖范围内")
+        raise NotFound(_("未找到该居民，或不在您的管辖范围内"))
     if not scope.has_role(*reveal_roles()):
-        raise Forbidden("您的角色无权查看完整身份证号和电话")
+        raise Forbidden(_("您的角色无权查看完整身份证号和电话"))
     reason = (reason or "").strip()
     if len(reason) < 2:
-        raise ServiceError("查看完整信息必须填写事由", code="reason_required")
+        raise ServiceError(_("查看完整信息必须填写事由"), code="reason_required")
     c = cipher()
     out = Revealed(
         id_number=c.decrypt(resident.id_cipher, column=ID_COLUMN),
@@ -353,7 +367,7 @@ def organisation_create(
 ) -> Organisation:
     check_writable(actor, grid.path)
     if Organisation.objects.filter(grid=grid, kind=kind, name=name).exists():
-        raise Conflict(f"{grid.name}已有组织“{name}”")
+        raise Conflict(_("%(grid)s已有组织“%(name)s”") % {"grid": grid.name, "name": name})
     return Organisation.objects.create(
         kind=kind, name=name, grid=grid, grid_path=grid.path, **extra
     )
@@ -370,11 +384,11 @@ def asset_create(
     name: str = "",
 ) -> Asset:
     if not re.fullmatch(r"\d{4}", category_code or ""):
-        raise ServiceError("部件类别编码应为 4 位数字（GB/T 30428.2），例如 0101")
+        raise ServiceError(_("部件类别编码应为 4 位数字（GB/T 30428.2），例如 0101"))
     lat, lng, loc = _locate(lat, lng)
     check_writable(actor, loc.path)
     if Asset.objects.filter(code=code).exists():
-        raise Conflict(f"部件编码 {code} 已存在")
+        raise Conflict(_("部件编码 %(code)s 已存在") % {"code": code})
     return Asset.objects.create(
         code=code,
         category_code=category_code,
@@ -445,9 +459,9 @@ def visit_record(
     check_writable(actor, resident.grid_path)
     visited_at = visited_at or timezone.now()
     if visited_at > timezone.now() + dt.timedelta(minutes=5):
-        raise ServiceError("走访时间不能晚于现在")
+        raise ServiceError(_("走访时间不能晚于现在"))
     if raise_case and not findings.strip():
-        raise ServiceError("上报事件需要填写发现的问题")
+        raise ServiceError(_("上报事件需要填写发现的问题"))
     with transaction.atomic():
         visit = Visit.objects.create(
             resident=resident,
@@ -482,25 +496,25 @@ def visit_record(
 
 
 def _raise_case(*, actor: User, visit: Visit) -> int:
-    """Hand the visit's findings to the cases intake.
+    """Hand the visit's findings to the cases intake, as a grid worker's patrol report.
 
-    The intake (`wangge.cases.services.case_submit`) is built separately; until it exists the
-    option is refused with a clear message instead of silently dropping the finding.
+    Located at the building's point with its address; the resident's name is not passed on
+    (a case is seen by the centre and departments, who do not need it). The visit's id is the
+    idempotency key, so a retried submission never raises a second case.
     """
-    try:
-        from wangge.cases.services import case_submit  # type: ignore[attr-defined]
-    except ImportError:
-        raise ServiceError(
-            "事件上报模块尚未启用，走访记录未保存；请先不勾选“上报事件”保存走访",
-            code="cases_unavailable",
-        ) from None
+    from wangge.cases.models import Channel
+    from wangge.cases.services import case_submit
+
     building = visit.resident.household.room.building
     case = case_submit(
         actor=actor,
-        channel="visit",
+        channel=Channel.PATROL,
         description=visit.findings,
         lat=building.lat,
         lng=building.lng,
+        address=building.address or building.name,
+        title=f"走访发现：{visit.findings.strip()[:40]}",
+        idempotency_key=f"people-visit-{visit.pk}",
     )
     return case.pk
 
@@ -510,12 +524,12 @@ def journal_add(
 ) -> JournalEntry:
     check_writable(actor, grid.path)
     if not content.strip():
-        raise ServiceError("日志内容不能为空")
+        raise ServiceError(_("日志内容不能为空"))
     if kind not in JournalKind.values:
-        raise ServiceError(f"日志类别 “{kind}” 无效")
+        raise ServiceError(_("日志类别 “%(kind)s” 无效") % {"kind": kind})
     day = day or timezone.localdate()
     if day > timezone.localdate():
-        raise ServiceError("日志日期不能晚于今天")
+        raise ServiceError(_("日志日期不能晚于今天"))
     return JournalEntry.objects.create(
         author=actor, grid=grid, grid_path=grid.path, day=day, kind=kind, content=content.strip()
     )

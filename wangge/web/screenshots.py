@@ -1,11 +1,14 @@
 """Screenshots of the main pages, at phone (390×844) and desktop (1440×900) sizes.
 
-    python -m wangge.web.screenshots [--out docs/screenshots] [--only NAME ...]
+    python -m wangge.web.screenshots [--out docs/screenshots] [--only NAME ...] [--use-db]
 
-(`make screenshots` loads the demo county first.) Serves the app on a free loopback port from
-this process, against the configured database, signs in as the demo personas through the login
-form, and saves `<page>-phone.png` and `<page>-desktop.png`. Any request that would leave
-127.0.0.1 stops the run.
+Builds a throw-away SQLite database with the demo county (`demo_load`) and a few cases filed
+through the real services (a report waiting to be claimed, one in hand, one answered and
+waiting for the resident, two in the triage queue), serves the app on a free loopback port from
+this process, signs in as the demo personas through the login form, and saves
+`<page>-phone.png` and `<page>-desktop.png`. `--use-db` takes the configured database as it is
+instead (the scenario cases are added once). Any request that would leave 127.0.0.1 stops the
+run.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 @dataclass(frozen=True)
 class Shot:
     name: str
-    path: str
+    path: str | Callable[[], str | None]  # a callable finds a case in the demo data
     persona: str | None  # a demo username, or None for a visitor
     prepare: Callable | None = None  # (page) -> None, after loading and before the picture
     full_page: bool = True
@@ -34,7 +37,8 @@ def _wait_map(page) -> None:
 
 
 def _wrong_password(page) -> None:
-    page.fill("#id_username", "worker_a")
+    # Not a demo login: repeated runs must not lock a persona out.
+    page.fill("#id_username", "zhangwei")
     page.fill("#id_password", "not-the-password")
     page.click("form button[type=submit]")
     page.wait_for_selector("#login-error")
@@ -45,6 +49,47 @@ def _click_grid(page) -> None:
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.55)
     page.wait_for_selector(".grid-card")
+
+
+def _invalid_report(page) -> None:
+    page.fill("#id_address", "府前路口公交站")
+    page.click("[data-submit]")
+    page.wait_for_selector(".field-error")
+
+
+def _fill_report(page) -> None:
+    page.wait_for_selector("#pinmap[data-ready]")
+    page.fill("#id_description", "16号楼楼下有一地碎玻璃，小孩容易踩到")
+    page.wait_for_selector("[data-accept-category]")
+    page.click("[data-accept-category]")
+    box = page.locator("#pinmap").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.5)
+    page.fill("#id_address", "怡园小区16号楼")
+
+
+def _case_path(persona: str, prefix: str, **filters) -> Callable[[], str | None]:
+    """The newest case `persona` sees that matches `filters`, at `prefix` + its code."""
+
+    def find() -> str | None:
+        from wangge.accounts.models import User
+        from wangge.cases.selectors import case_list_for_user
+
+        user = User.objects.get(username=persona)
+        case = case_list_for_user(user, **filters).first()
+        return f"{prefix}{case.tracking_code}/" if case else None
+
+    return find
+
+
+def _reported_path(prefix: str) -> Callable[[], str | None]:
+    def find() -> str | None:
+        from wangge.accounts.models import User
+        from wangge.cases.selectors import case_list_reported_by
+
+        case = case_list_reported_by(User.objects.get(username="resident")).first()
+        return f"{prefix}{case.tracking_code}/" if case else None
+
+    return find
 
 
 SHOTS: list[Shot] = [
@@ -58,7 +103,97 @@ SHOTS: list[Shot] = [
     Shot("map-operator", "/console/map/", "operator", _wait_map, full_page=False),
     Shot("map-community", "/console/map/", "community", _click_grid, full_page=False),
     Shot("map-worker", "/console/map/", "worker_a", _click_grid, full_page=False),
+    Shot("report", "/report/", None, _fill_report),
+    Shot("report-invalid", "/report/", None, _invalid_report),
+    Shot("track", "/track/", None),
+    Shot("track-case", _reported_path("/track/"), "resident"),
+    Shot("my-cases", "/my/", "resident"),
+    Shot("worker-queue", "/work/", "worker_a"),
+    Shot("patrol", "/work/patrol/", "worker_a"),
+    Shot("case-worker", _case_path("worker_a", "/cases/", claimable=True), "worker_a"),
+    Shot("console", "/console/", "operator"),
+    Shot("console-supervision", "/console/?tab=supervision", "operator"),
+    Shot("case-console", _case_path("operator", "/cases/", state=["submitted"]), "operator"),
+    Shot("phone-entry", "/console/phone/", "operator"),
 ]
+
+
+def _jpeg(colour: tuple[int, int, int]) -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (960, 720), colour)
+    draw = ImageDraw.Draw(img)
+    for i in range(0, 960, 60):
+        draw.line([(i, 0), (i + 300, 720)], fill=(255, 255, 255), width=6)
+    buffer = io.BytesIO()
+    img.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def seed_scenario() -> None:
+    """A few cases in the demo county, filed and moved through the real services (once)."""
+    from shapely.geometry import shape
+
+    from wangge.accounts.models import User
+    from wangge.attachments.services import attachment_store
+    from wangge.cases.models import Case
+    from wangge.cases.services import case_submit, case_transition
+    from wangge.grids.models import Grid
+
+    if Case.objects.filter(channel="h5", idempotency_key="screens-1").exists():
+        return  # already there (--use-db, second run)
+    resident = User.objects.get(username="resident")
+    worker = User.objects.get(username="worker_a")
+    p = shape(Grid.objects.get(code="350427001001001001").geometry).representative_point()
+    lat, lng = p.y, p.x
+
+    def photo(actor, colour):
+        return attachment_store(actor=actor, upload=_jpeg(colour), filename="photo.jpg")
+
+    keys = iter(range(1, 100))
+
+    def report(text, *, dlat=0.0, dlng=0.0, category="E0104", actor=resident, located=True, **kw):
+        return case_submit(
+            actor=actor, channel="h5", description=text, idempotency_key=f"screens-{next(keys)}",
+            lat=lat + dlat if located else None, lng=lng + dlng if located else None,
+            category_code=category, **kw,
+        )  # fmt: skip
+
+    report("河边步道的木板断了一块，晚上看不清容易绊倒", actor=None, anonymous=True,
+           category=None, located=False)  # fmt: skip
+    report("自行车棚顶棚漏雨，电动车都淋湿了", category=None, dlng=0.0004,
+           address="怡园小区8号楼车棚")  # fmt: skip
+    report("小区东门的路灯一直不亮，晚上很黑", dlat=0.0002, address="怡园小区东门",
+           attachments=[photo(resident, (40, 50, 80))])  # fmt: skip
+    in_hand = report("楼上装修垃圾堆在绿化带上好几天了", dlng=-0.0003, address="怡园小区3号楼")
+    case_transition(case=in_hand, actor=worker, action="claim")
+    answered = report("16号楼楼下有一地碎玻璃，小孩容易踩到", address="怡园小区16号楼",
+                      attachments=[photo(resident, (90, 140, 200))])  # fmt: skip
+    case_transition(case=answered, actor=worker, action="claim")
+    case_transition(
+        case=answered, actor=worker, action="resolve", reason="已清扫干净，并提醒物业加强巡查",
+        attachments=[photo(worker, (120, 170, 110))],
+    )  # fmt: skip
+
+
+def prepare_database(use_db: bool) -> None:
+    import tempfile
+
+    if not use_db:
+        os.environ["WANGGE_DATA_DIR"] = tempfile.mkdtemp(prefix="wangge-screens-")
+        os.environ["DATABASE_URL"] = ""
+    import django
+
+    django.setup()
+    if not use_db:
+        from django.core.management import call_command
+
+        print("Building a throw-away demo database (migrate + demo_load) …")
+        call_command("migrate", verbosity=0, interactive=False)
+        call_command("demo_load", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    seed_scenario()
 
 
 class _Server:
@@ -109,11 +244,19 @@ def take(out: Path, only: set[str] | None = None) -> list[Path]:
                         log_in(ctx.new_page(), server.url, shot.persona, DEMO_PASSWORD)
                     contexts[shot.persona] = (ctx, guard)
                 ctx, guard = contexts[shot.persona]
+                path = shot.path() if callable(shot.path) else shot.path
+                if path is None:
+                    print(f"  {shot.name}: no such case in the demo data, skipped")
+                    continue
                 page = ctx.new_page()
-                page.goto(server.url + shot.path)
+                page.goto(server.url + path)
                 page.wait_for_load_state("networkidle")
                 if shot.prepare:
                     shot.prepare(page)
+                if shot.full_page:
+                    # A full-page picture is taller than the phone: let the tab bar sit at the
+                    # end of the page instead of floating over the middle of the picture.
+                    page.add_style_tag(content=".tabbar { position: static; }")
                 target = out / f"{shot.name}-{size_name}.png"
                 page.screenshot(path=str(target), full_page=shot.full_page)
                 page.close()
@@ -130,14 +273,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/screenshots")
     parser.add_argument("--only", nargs="*", help="page names, e.g. login map-operator")
+    parser.add_argument(
+        "--use-db", action="store_true", help="use the configured database, not a fresh demo"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wangge.settings")
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls come from the
     # server threads, but the async-safety check looks at the main thread's loop too.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    import django
-
-    django.setup()
+    prepare_database(args.use_db)
     import logging
 
     logging.getLogger("axes").setLevel(logging.WARNING)  # one line per sign-in is noise here

@@ -1,10 +1,30 @@
 from django.urls import path
 
-from wangge.web import views
+from wangge.web import case_views, views
 
 app_name = "web"
 
 urlpatterns = [
+    # Residents (no sign-in needed to report or to look a case up).
+    path("report/", case_views.report, name="report"),
+    path("report/suggest/", case_views.suggest, name="report-suggest"),
+    path("report/grids.geojson", case_views.grid_outlines, name="grid-outlines"),
+    path("report/done/<str:code>/", case_views.report_done, name="report-done"),
+    path("track/", case_views.track, name="track"),
+    path("track/<str:code>/", case_views.track_case, name="track-case"),
+    path("track/<str:code>/answer/", case_views.resident_act, name="resident-act"),
+    path("my/", case_views.my_cases, name="my-cases"),
+    # Grid workers.
+    path("work/", case_views.worker_queue, name="worker-queue"),
+    path("work/queue/", case_views.worker_queue_fragment, name="worker-queue-fragment"),
+    path("work/patrol/", case_views.patrol, name="patrol"),
+    # Any staff with the case in scope.
+    path("cases/<str:code>/", case_views.case_detail, name="case"),
+    path("cases/<str:code>/claim/", case_views.claim, name="claim"),
+    path("cases/<str:code>/do/<str:action>/", case_views.case_act, name="case-act"),
+    # Centre console.
+    path("console/", case_views.console, name="console"),
+    path("console/phone/", case_views.phone_entry, name="phone-entry"),
     path("console/map/", views.grid_map, name="grid-map"),
     path("console/map/grids/<str:code>/", views.grid_card, name="grid-card"),
 ]

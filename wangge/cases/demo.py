@@ -1,0 +1,632 @@
+"""Demo step: about a year of cases in the demo county, worded like the source reports.
+
+Deterministic (seeded) and idempotent (skipped when the demo cases exist). Histories are
+chained in memory by `workflow.history_build` — the same table the live workflow checks — and
+stored with bulk inserts, so the whole step takes seconds rather than the hours one
+`case_submit` per case would.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.utils import timezone
+
+from wangge.accounts.models import Role, RoleAssignment, User
+from wangge.cases.models import (
+    Case,
+    CaseEvent,
+    CaseRating,
+    Category,
+    Channel,
+    EventKind,
+    ExtensionRequest,
+    LimitUnit,
+)
+from wangge.cases.routing import RoutingData, route_case
+from wangge.cases.services import TRACKING_ALPHABET
+from wangge.cases.sla import deadline
+from wangge.cases.workflow import history_build
+from wangge.grids.locator import locator
+from wangge.grids.models import Grid, GridLevel
+
+SEED = 20260101
+DISTRICT_CODE = "350427"
+CASES_PER_DAY = 80
+DAYS = 365
+KEY_PREFIX = "demo-"
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严欧莫孔向常汤康易乔赖文"  # noqa: E501
+GIVEN = "敏磊静伟芳娜强军洋勇艳杰娟涛明超秀霞平刚桂英华丽玲斌辉鹏飞宇浩然晨阳欣怡子涵梓萱"
+PLACES = [
+    "怡园小区",
+    "府前花园",
+    "东门新村",
+    "水南公寓",
+    "金沙苑",
+    "翠绿家园",
+    "洋坊新村",
+    "沙阳里",
+]
+ROADS = ["府前路", "东大街", "沙阳路", "水南街", "建设路", "城西路", "解放路", "文昌街"]
+
+# (category, weight, channel weights h5/patrol/phone/hotline/chat, descriptions)
+TEMPLATES: list[tuple[str, int, tuple[int, ...], list[str]]] = [
+    ("E0104", 10, (4, 4, 1, 1, 3), [
+        "{p}{b}号楼楼下掉了一地的碎玻璃渣儿，大家经过时一定要小心",
+        "{b}号楼门口路面有一大片油污，老人小孩容易滑倒",
+    ]),
+    ("A0205", 5, (4, 2, 1, 1, 2), [
+        "{p}的电动车车棚顶漏雨，下雨天车子全淋湿了",
+        "{p}{b}号楼旁边的自行车棚顶棚破了个大洞，一直漏雨",
+    ]),
+    ("A0206", 3, (3, 3, 1, 1, 1), [
+        "沙溪河边的木栈道有几块木板断了，老人晚上散步容易绊倒",
+        "公园木栈道栏杆松动，木板翘起来了",
+    ]),
+    ("A0108", 5, (3, 2, 2, 2, 1), [
+        "{r}一家咖啡店门口的下水道堵了，污水漫到人行道上",
+        "{p}{b}号楼化粪池下水管堵塞，一楼返水",
+    ]),
+    ("A0106", 5, (4, 2, 1, 2, 2), [
+        "{p}{b}号楼到{b2}号楼之间一盏路灯都没有，晚上黑漆漆的",
+        "{r}一排路灯不亮好几天了，晚上走路不安全",
+    ]),
+    ("C0202", 1, (1, 2, 3, 2, 2), [
+        "菜市场有个小孩和家人走散了，穿红色外套，大约五岁，正在市场门口等",
+        "一位老人在{r}走失，穿灰色外套，家属很着急",
+    ]),
+    ("C0403", 5, (3, 4, 1, 1, 2), [
+        "{p}绿化带上堆了好多装修垃圾，好几天没人清运",
+        "{b}号楼有住户把装修建渣堆在楼道口",
+    ]),
+    ("C0302", 2, (3, 1, 2, 2, 3), [
+        "{p}{b}号楼高层阳台有花盆掉下来，差点砸到楼下的人",
+        "{b}号楼经常有人从楼上往下扔垃圾，高空抛物很危险",
+    ]),
+    ("C0402", 2, (3, 1, 1, 2, 1), [
+        "家里木门和地板发现白蚁，{b}号楼好几户都有",
+        "{p}老房子屋梁被白蚁蛀了，想请专业人员来看看",
+    ]),
+    ("C0101", 6, (3, 3, 2, 2, 3), [
+        "楼上住户夜里经常有噪音，沟通几次都没有效果，邻里矛盾越来越大",
+        "{b}号楼两户邻居因为楼道堆放杂物吵起来了",
+    ]),
+    ("C0401", 5, (3, 1, 2, 2, 2), [
+        "{p}{b}号楼顶楼屋顶漏雨，卧室墙面渗水发霉",
+        "楼上卫生间渗水到我家天花板，找过物业没解决",
+    ]),
+    ("C0201", 2, (1, 4, 1, 1, 1), [
+        "姚家巷一对老两口都有病，每月医疗费开支大，生活困难，想申请低保",
+        "{p}独居老人行动不便，家里没人照顾，想咨询救助政策",
+    ]),
+    ("E0102", 8, (3, 4, 1, 1, 3), [
+        "{p}垃圾桶满了一直没人清，周边堆了不少垃圾",
+        "{r}路边有人乱扔垃圾，味道很大",
+    ]),
+    ("E0502", 4, (2, 4, 1, 2, 1), [
+        "早市摊贩占道经营，{r}车辆通行困难",
+        "{r}流动摊贩摆摊占了人行道",
+    ]),
+    ("C0102", 4, (3, 1, 2, 2, 3), [
+        "{p}物业不及时维修电梯，业主意见很大",
+        "物业费涨了但是小区保洁越来越差",
+    ]),
+    ("E0201", 3, (1, 5, 0, 1, 1), ["{b}号楼单元门上贴满了小广告", "{r}电线杆上到处是牛皮癣"]),
+    ("C0301", 3, (2, 3, 1, 1, 2), [
+        "{p}监控坏了很久，晚上有陌生人进出",
+        "{b}号楼单元门禁坏了，担心治安",
+    ]),
+    ("C0501", 3, (3, 0, 3, 2, 3), [
+        "想咨询一下孩子办身份证需要哪些材料",
+        "请问社区老年食堂什么时候开放",
+    ]),
+    ("E0401", 1, (2, 2, 2, 2, 1), ["{r}路边水管破裂，大量跑水", "{p}{b}号楼前自来水管爆了"]),
+    ("A0101", 2, (2, 3, 1, 2, 1), [
+        "{r}一个井盖缺失，很危险",
+        "{p}{b}号楼前井盖松动，车压过去哐哐响",
+    ]),
+    ("C0203", 2, (0, 5, 0, 0, 1), ["{p}{b}号楼新搬来几户租户，需登记流动人口信息"]),
+]  # fmt: skip
+CHANNELS = [Channel.H5, Channel.PATROL, Channel.PHONE, Channel.HOTLINE, Channel.CHAT]
+
+REPLIES = ["已收到，马上安排处理", "网格员已到现场查看", "已联系相关单位，正在协调"]
+RESOLUTIONS = {
+    "default": ["已到现场处理完毕", "已协调相关单位处置完毕，现场已恢复", "已处理，请居民确认"],
+    "C0101": ["已上门调解，双方达成谅解", "已组织双方到社区说事，约定了作息时间"],
+    "C0201": ["已协助提交低保申请材料，民政部门已受理", "已对接民政救助，建立帮扶台账"],
+    "C0202": ["孩子已与家人团聚", "老人已找到，安全送回家中"],
+    "C0501": ["已电话答复居民", "已告知办理流程和所需材料"],
+}
+
+
+@dataclass
+class Plan:
+    """One demo case being built: the row and its steps."""
+
+    case: Case
+    steps: list[tuple[str, Any, datetime, str, dict]] = field(default_factory=list)
+    co: list[int] = field(default_factory=list)
+    rating: tuple[int, str] | None = None
+    extension: tuple[float, str, datetime, Any, Any] | None = None
+
+
+def load(*, stdout) -> None:
+    root = Grid.objects.filter(code=DISTRICT_CODE).first()
+    if root is None:
+        stdout.write("  未找到演示区县，跳过事件")
+        return
+    if Case.objects.filter(idempotency_key__startswith=KEY_PREFIX).exists():
+        stdout.write("  演示事件已存在，跳过")
+        return
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    with transaction.atomic():
+        n = _build(root, now, stdout)
+    stdout.write(f"  演示事件：{n} 件（约一年）")
+
+
+def _workers(micro: list[Grid], rng: random.Random) -> dict[int, User]:
+    """One grid worker per micro-grid (the personas where they exist)."""
+    by_grid: dict[int, User] = {}
+    for ra in RoleAssignment.objects.filter(role=Role.GRID_WORKER, grid__in=micro).select_related(
+        "user"
+    ):
+        by_grid.setdefault(ra.grid_id, ra.user)
+    missing = [g for g in micro if g.pk not in by_grid]
+    if missing:
+        password = make_password(None)  # unusable: demo history people do not log in
+        users = [
+            User(
+                username=f"gw{g.code}",
+                display_name=f"网格员 {rng.choice(SURNAMES)}{rng.choice(GIVEN)}（{g.name}）"[:50],
+                password=password,
+            )
+            for g in missing
+        ]
+        existing = {
+            u.username: u for u in User.objects.filter(username__in=[u.username for u in users])
+        }
+        new = [u for u in users if u.username not in existing]
+        User.objects.bulk_create(new)
+        made = {
+            u.username: u for u in User.objects.filter(username__in=[u.username for u in users])
+        }
+        RoleAssignment.objects.bulk_create(
+            [
+                RoleAssignment(user=made[f"gw{g.code}"], role=Role.GRID_WORKER, grid=g)
+                for g in missing
+            ],
+            ignore_conflicts=True,
+        )
+        for g in missing:
+            by_grid[g.pk] = made[f"gw{g.code}"]
+    return by_grid
+
+
+def _persona(username: str) -> User | None:
+    return User.objects.filter(username=username).first()
+
+
+def _build(root: Grid, now: datetime, stdout) -> int:
+    rng = random.Random(SEED)
+    categories = {c.code: c for c in Category.objects.filter(code__length=5)}
+    grids = {g.pk: g for g in Grid.objects.filter(path__startswith=root.path, is_active=True)}
+    micro = [g for g in grids.values() if g.level == GridLevel.MICRO]
+    workers = _workers(sorted(micro, key=lambda g: g.code), rng)
+    operator = _persona("operator")
+    resident = _persona("resident")
+    dept_handlers = {
+        ra.department_id: ra.user
+        for ra in RoleAssignment.objects.filter(role=Role.DEPARTMENT_HANDLER).select_related("user")
+    }
+    routing = RoutingData.load(with_grids=True)
+
+    total = CASES_PER_DAY * DAYS
+    # Points: uniform over the district's box, located in bulk; the few outside are unlocated.
+    lats = [rng.uniform(root.min_lat, root.max_lat) for _ in range(total)]
+    lngs = [rng.uniform(root.min_lng, root.max_lng) for _ in range(total)]
+    locations = locator.locate_many(lats, lngs)
+    weights = [t[1] for t in TEMPLATES]
+    base_id = (Case.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    codes: set[str] = set(Case.objects.values_list("tracking_code", flat=True))
+    plans: list[Plan] = []
+    recent_by_grid: dict[int, Plan] = {}
+    start = now - timedelta(days=DAYS)
+    for i in range(total):
+        # Reports come in daytime mostly; created times are spread evenly over the year.
+        day = start + timedelta(days=i * DAYS / total)
+        t = day.replace(hour=rng.choice([7, 8, 9, 9, 10, 10, 11, 14, 15, 16, 17, 19, 20, 21]))
+        t += timedelta(minutes=rng.randrange(60), seconds=rng.randrange(60))
+        if t >= now - timedelta(minutes=5):
+            t = now - timedelta(minutes=rng.randrange(5, 600))
+        code, _w, channel_weights, texts = rng.choices(TEMPLATES, weights=weights)[0]
+        channel = rng.choices(CHANNELS, weights=channel_weights)[0]
+        text = rng.choice(texts).format(
+            p=rng.choice(PLACES),
+            b=rng.randint(1, 30),
+            b2=rng.randint(1, 30),
+            r=rng.choice(ROADS),
+        )
+        loc = locations[i]
+        if rng.random() < 0.015:
+            loc = None  # a report whose point fell outside every grid, or gave none
+        tracking = "".join(rng.choice(TRACKING_ALPHABET) for _ in range(8))
+        while tracking in codes:
+            tracking = "".join(rng.choice(TRACKING_ALPHABET) for _ in range(8))
+        codes.add(tracking)
+        category = categories[code]
+        grid = grids[loc.grid.id] if loc else None
+        worker = workers.get(grid.pk) if grid else None
+        reporter = None
+        if channel == Channel.PATROL:
+            reporter = worker
+        elif channel in (Channel.H5, Channel.CHAT) and rng.random() < 0.1:
+            reporter = resident
+        anonymous = channel == Channel.H5 and reporter is None and rng.random() < 0.3
+        case = Case(
+            pk=base_id + i,
+            tracking_code=tracking,
+            title=text[:30],
+            description=text,
+            channel=channel,
+            category=category,
+            reporter=reporter,
+            anonymous=anonymous,
+            contact_name="" if anonymous or reporter else f"{rng.choice(SURNAMES)}先生",
+            contact_phone="" if anonymous else f"13{rng.randrange(10**9):09d}",
+            lat=lats[i] if loc else None,
+            lng=lngs[i] if loc else None,
+            grid=grid,
+            grid_path=grid.path if grid else root.path,
+            root=root,
+            urgent=category.urgent,
+            idempotency_key=f"{KEY_PREFIX}{i}",
+            external_id=f"12345-{t:%Y%m%d}-{i:06d}" if channel == Channel.HOTLINE else None,
+            created_at=t,
+        )
+        plan = Plan(case)
+        _history(plan, rng, now, t, loc, worker, reporter, operator, dept_handlers, routing)
+        if plan.case.merged_into is None and grid is not None:
+            prev = recent_by_grid.get(grid.pk)
+            if (
+                prev is not None
+                and prev.case.category_id == category.pk
+                and t - prev.case.created_at < timedelta(days=2)
+                and rng.random() < 0.5
+                and len(plan.steps) > 2
+            ):
+                _as_duplicate(plan, prev, operator)
+            recent_by_grid[grid.pk] = plan
+        plans.append(plan)
+
+    cases, events = [], []
+    for plan in plans:
+        events += history_build(plan.case, plan.steps)
+        plan.case.version = plan.case.event_count
+        plan.case.updated_at = plan.steps[-1][2]
+        cases.append(plan.case)
+    _insert_rows(Case, cases)
+    _insert_rows(CaseEvent, events)
+    through = Case.co_departments.through
+    through.objects.bulk_create(
+        [through(case_id=p.case.pk, department_id=d) for p in plans for d in p.co],
+        batch_size=5000,
+    )
+    CaseRating.objects.bulk_create(
+        [
+            CaseRating(
+                case=p.case,
+                rater=p.case.reporter,
+                score=p.rating[0],
+                satisfied=p.rating[0] >= 3,
+                comment=p.rating[1],
+                created_at=p.case.closed_at or p.case.updated_at,
+            )
+            for p in plans
+            if p.rating
+        ],
+        batch_size=5000,
+    )
+    ExtensionRequest.objects.bulk_create(
+        [
+            ExtensionRequest(
+                case=p.case,
+                requested_by=p.extension[3],
+                amount=p.extension[0],
+                unit=p.extension[1],
+                reason="需要等待配件到货",
+                status="approved",
+                decided_by=p.extension[4],
+                decided_at=p.extension[2],
+                created_at=p.extension[2] - timedelta(hours=2),
+            )
+            for p in plans
+            if p.extension
+        ],
+        batch_size=5000,
+    )
+    # Ids were assigned here (the hashes cover them): move PostgreSQL's sequence past them.
+    with connection.cursor() as cur:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [Case]):
+            cur.execute(sql)
+    return len(cases)
+
+
+def _insert_rows(model: type, objs: list) -> None:
+    """Plain executemany over the model's concrete columns (the primary key too when set):
+    the ORM's per-object work in bulk_create would be most of the step's time."""
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if not (f.primary_key and getattr(objs[0], f.attname, None) is None)
+    ]
+    qn = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        qn(model._meta.db_table),
+        ", ".join(qn(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    attnames = [f.attname for f in fields]
+    prep = [f.get_db_prep_save for f in fields]
+    with connection.cursor() as cur:
+        for i in range(0, len(objs), 5000):
+            cur.executemany(
+                sql,
+                [
+                    tuple(p(getattr(o, a), connection) for p, a in zip(prep, attnames, strict=True))
+                    for o in objs[i : i + 5000]
+                ],
+            )
+
+
+def _unit(plan: Plan, grid: Grid | None, department: Any) -> None:
+    c = plan.case
+    c.handling_grid, c.handling_department = grid, department
+    c.unit_path = grid.path if grid else ""
+
+
+def _history(plan, rng, now, t, loc, worker, reporter, operator, dept_handlers, routing):
+    c = plan.case
+    cat = c.category
+    submitter = reporter or (operator if c.channel in (Channel.PHONE, Channel.HOTLINE) else None)
+    plan.steps.append(
+        (
+            EventKind.SUBMIT,
+            submitter,
+            t,
+            "",
+            {"channel": c.channel, "grid": loc.grid.code if loc else None, "located": bool(loc)},
+        )
+    )
+    route = route_case(category=cat, location=loc, text=c.description, data=routing)
+    if route is None:
+        # Unlocated: the centre rejects what is not ours, places the rest by hand.
+        at = t + timedelta(minutes=rng.randint(10, 90))
+        if rng.random() < 0.4 or at > now:
+            if at <= now:
+                plan.steps.append(
+                    (EventKind.REJECT, operator, at, "地址不在本区受理范围，已告知来电人", {})
+                )
+                c.closed_at = at
+            return
+        grid = rng.choice([g for g in routing.grids.values() if g.level == GridLevel.COMMUNITY])
+        c.grid, c.grid_path = grid, grid.path
+        _dispatch(plan, at, grid, None, operator, {"to_unit": grid.code})
+        _work(plan, rng, now, at, None, reporter, operator, dept_handlers, routing)
+        return
+    _dispatch(
+        plan,
+        t,
+        route.grid,
+        route.department,
+        None,
+        {"to_unit": (route.grid or route.department).code},
+    )
+    plan.co = [d.pk for d in route.co_departments]
+    if c.channel == Channel.PATROL and worker and route.grid and rng.random() < 0.45:
+        at = t + timedelta(minutes=rng.randint(5, 40))
+        if at < now:
+            plan.steps.append((EventKind.SETTLE_ON_SPOT, worker, at, "已现场处理完毕", {}))
+            c.assignee, c.claimed_at, c.resolved_at, c.closed_at = worker, at, at, at
+            return
+    _work(plan, rng, now, t, worker, reporter, operator, dept_handlers, routing)
+
+
+def _dispatch(plan, at, grid, department, actor, payload):
+    c = plan.case
+    resp = deadline(at, c.category.response_limit, c.category.response_unit)
+    hand = deadline(at, c.category.handling_limit, c.category.handling_unit)
+    plan.steps.append(
+        (EventKind.ACCEPT, actor, at, "按派遣规则自动立案派遣" if actor is None else "", payload)
+    )
+    _unit(plan, grid, department)
+    c.dispatched_at, c.respond_by, c.resolve_by = at, resp, hand
+
+
+def _unit_worker(plan, worker, dept_handlers, operator):
+    c = plan.case
+    if c.handling_department_id:
+        return dept_handlers.get(c.handling_department_id, operator)
+    if c.handling_grid and c.handling_grid.level == GridLevel.MICRO and worker:
+        return worker
+    return operator
+
+
+def _work(plan, rng, now, t, worker, reporter, operator, dept_handlers, routing):
+    """From dispatch on: claim (or escalate when nobody claims in time), work, close."""
+    c = plan.case
+    cat = c.category
+    handler = _unit_worker(plan, worker, dept_handlers, operator)
+    # How long until someone claims: mostly well within the limit, sometimes too late.
+    late_claim = rng.random() < 0.08
+    if late_claim:
+        esc_at = c.respond_by
+        if esc_at >= now:
+            return  # still waiting for a claim
+        grids = routing.grids
+        parent_id = c.handling_grid.parent_id if c.handling_grid else None
+        parent = grids.get(parent_id, c.root)
+        plan.steps.append(
+            (
+                EventKind.ESCALATE,
+                None,
+                esc_at,
+                "超过响应时限未认领，系统自动上报上级",
+                {"to_unit": parent.code},
+            )
+        )
+        _unit(plan, parent, None)
+        c.escalation_count += 1
+        c.respond_by = deadline(esc_at, cat.response_limit, cat.response_unit)
+        handler = operator
+        claim_at = esc_at + (c.respond_by - esc_at) * rng.uniform(0.1, 0.8)
+    else:
+        claim_at = t + (c.respond_by - t) * rng.uniform(0.02, 0.7)
+    if claim_at >= now:
+        return  # dispatched, not yet claimed
+    plan.steps.append((EventKind.CLAIM, handler, claim_at, "", {}))
+    c.assignee, c.claimed_at = handler, claim_at
+    at = claim_at
+    if rng.random() < 0.3:
+        at += timedelta(minutes=rng.randint(5, 120))
+        if at >= now:
+            return
+        plan.steps.append((EventKind.REPLY, handler, at, rng.choice(REPLIES), {}))
+    if rng.random() < 0.015 and c.created_at < now - timedelta(days=30):
+        plan.steps.append(
+            (
+                EventKind.SUSPEND,
+                operator,
+                at + timedelta(days=1),
+                "需纳入旧城改造计划统一解决，已向居民说明原因",
+                {},
+            )
+        )
+        c.assignee = None
+        c.respond_by = None
+        return
+    if rng.random() < 0.03:
+        req_at = at + (c.resolve_by - at) * 0.5
+        if req_at < now:
+            amount = 2.0
+            plan.steps.append(
+                (
+                    EventKind.EXTEND_REQUEST,
+                    handler,
+                    req_at,
+                    "需要等待配件到货",
+                    {"amount": amount, "unit": LimitUnit.WORKING_DAYS},
+                )
+            )
+            ok_at = req_at + timedelta(hours=2)
+            new_by = deadline(c.resolve_by, amount, LimitUnit.WORKING_DAYS)
+            plan.steps.append(
+                (
+                    EventKind.EXTEND_APPROVE,
+                    operator,
+                    ok_at,
+                    "",
+                    {
+                        "amount": amount,
+                        "unit": LimitUnit.WORKING_DAYS,
+                        "resolve_by": new_by.isoformat(),
+                    },
+                )
+            )
+            c.resolve_by, c.extension_count = new_by, 1
+            plan.extension = (amount, LimitUnit.WORKING_DAYS, ok_at, handler, operator)
+    late = rng.random() < 0.07
+    window = c.resolve_by - claim_at
+    resolve_at = claim_at + window * (rng.uniform(1.05, 1.6) if late else rng.uniform(0.1, 0.95))
+    if (late or resolve_at >= now) and c.resolve_by < now and resolve_at > c.resolve_by:
+        plan.steps.append((EventKind.OVERDUE, None, c.resolve_by, "超过处置时限，列入督办", {}))
+        c.overdue = True
+        if rng.random() < 0.5:
+            urge_at = c.resolve_by + timedelta(hours=1)
+            if urge_at < now:
+                plan.steps.append((EventKind.URGE, operator, urge_at, "请抓紧办理并反馈", {}))
+                c.urge_count += 1
+    if resolve_at >= now:
+        return  # being handled
+    key = cat.code if cat.code in RESOLUTIONS else "default"
+    plan.steps.append((EventKind.RESOLVE, handler, resolve_at, rng.choice(RESOLUTIONS[key]), {}))
+    c.resolved_at = resolve_at
+    if rng.random() < 0.04:
+        back = resolve_at + timedelta(hours=rng.randint(2, 30))
+        if back >= now:
+            return
+        plan.steps.append(
+            (EventKind.REOPEN, reporter or operator, back, "复查发现问题仍未解决", {})
+        )
+        c.rework_count += 1
+        c.resolved_at = None
+        c.assignee = None
+        c.dispatched_at = back
+        c.respond_by = deadline(back, cat.response_limit, cat.response_unit)
+        c.resolve_by = deadline(back, cat.handling_limit, cat.handling_unit)
+        c.overdue = False
+        again = back + timedelta(hours=rng.randint(1, 6))
+        done = again + timedelta(hours=rng.randint(2, 30))
+        if done >= now:
+            return
+        plan.steps.append((EventKind.CLAIM, handler, again, "", {}))
+        plan.steps.append((EventKind.RESOLVE, handler, done, "已返工处理完毕", {}))
+        c.assignee, c.claimed_at, c.resolved_at = handler, again, done
+        resolve_at = done
+    close_at = resolve_at + timedelta(hours=rng.randint(1, 48))
+    if close_at >= now:
+        return  # waiting for the resident or the verifier
+    plan.steps.append((EventKind.CLOSE, reporter or operator, close_at, "", {}))
+    c.closed_at = close_at
+    if reporter is not None and rng.random() < 0.6:
+        score = rng.choices([5, 4, 3, 2, 1], weights=[60, 25, 8, 5, 2])[0]
+        comment = "处理很及时，谢谢网格员" if score >= 4 else ("还可以" if score == 3 else "太慢了")
+        plan.steps.append(
+            (
+                EventKind.RATE,
+                reporter,
+                close_at + timedelta(minutes=30),
+                "",
+                {"score": score, "comment": comment, "satisfied": score >= 3},
+            )
+        )
+        plan.rating = (score, comment)
+    elif rng.random() < 0.2:
+        fu_at = close_at + timedelta(days=1)
+        if fu_at < now:
+            plan.steps.append((EventKind.FOLLOW_UP, operator, fu_at, "回访：居民表示满意", {}))
+
+
+def _as_duplicate(plan: Plan, first: Plan, operator) -> None:
+    """Turn a freshly dispatched case into a duplicate the operator merged into `first`."""
+    c = plan.case
+    submit, accept = plan.steps[0], plan.steps[1]
+    at = accept[2] + timedelta(minutes=20)
+    plan.steps = [
+        submit,
+        accept,
+        (
+            EventKind.MERGE,
+            operator,
+            at,
+            "与已受理事件重复，合并办理",
+            {"merged_into": first.case.tracking_code},
+        ),
+    ]
+    plan.rating = plan.extension = None
+    c.merged_into = first.case
+    c.assignee = c.claimed_at = c.resolved_at = None
+    c.closed_at = at
+    c.overdue = False
+    c.escalation_count = c.rework_count = c.extension_count = c.urge_count = 0
+    if first.case.pk > c.pk:  # pragma: no cover - plans come in id order
+        raise AssertionError
+    c.duplicate_candidates = [
+        {"tracking_code": first.case.tracking_code, "distance_m": 30.0, "similarity": 80.0}
+    ]

@@ -1,0 +1,265 @@
+"""The grid chat bridge: receive a message, turn requests into cases, run worker commands,
+reply into the group through the outbound webhook (the outbox), report results later.
+
+See docs/chat.md for the wire format and the command syntax.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from shapely.geometry import shape
+
+from wangge.cases.models import PUBLIC_STATUS, Case, CaseEvent, Channel, EventKind
+from wangge.cases.selectors import case_get_for_user
+from wangge.cases.services import case_submit
+from wangge.cases.workflow import case_transition
+from wangge.chat.commands import Command, parse_command
+from wangge.chat.detector import detect
+from wangge.chat.models import ChatGroup, ChatMessage, ChatStaff, MessageKind
+from wangge.core.api import ServiceError
+from wangge.notify.services import outbox_enqueue
+
+MAX_IMAGES = 9
+
+
+@dataclass
+class Inbound:
+    message_id: str
+    sender_id: str
+    sender_name: str = ""
+    text: str = ""
+    mentions: list[str] = field(default_factory=list)
+    image_urls: list[str] = field(default_factory=list)
+    # Uploaded pictures as (filename, base64 data).
+    uploads: list[tuple[str, str]] = field(default_factory=list)
+    sent_at: datetime | None = None
+
+
+@dataclass
+class Received:
+    kind: str  # chat | request | command | duplicate
+    message: ChatMessage
+    case: Case | None = None
+
+
+def reply(*, group: ChatGroup, key: str, text: str, reply_to: str, case: Case | None) -> None:
+    """Queue a message into the group (inside the caller's transaction)."""
+    if group.endpoint_id is None:
+        return
+    outbox_enqueue(
+        topic="chat.reply",
+        title=text[:60],
+        body=text,
+        payload={
+            "group_id": group.group_id,
+            "reply_to": reply_to,
+            "text": text,
+            "tracking_code": case.tracking_code if case else None,
+        },
+        endpoint_ids=[group.endpoint_id],
+        dedupe_key=f"chat:{group.pk}:{key}"[:200],
+    )
+
+
+def _grid_point(group: ChatGroup, text: str) -> tuple[float, float]:
+    """Where the request is: a building named in the text when it lies in the group's grid,
+    else a point inside the grid (the case belongs to that grid either way)."""
+    from wangge.people.selectors import address_resolve
+
+    match = address_resolve(text)
+    if match is not None and match.grid_code.startswith(group.grid.code):
+        return match.lat, match.lng
+    point = shape(group.grid.geometry).representative_point()
+    return point.y, point.x
+
+
+def _store_uploads(uploads: list[tuple[str, str]]) -> list[Any]:
+    from wangge.attachments.services import attachment_store
+
+    photos = []
+    for filename, data in uploads[:MAX_IMAGES]:
+        try:
+            raw = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ServiceError(_("图片数据不是有效的 base64"), code="image") from exc
+        photos.append(attachment_store(actor=None, upload=raw, filename=filename or "chat.jpg"))
+    return photos
+
+
+def message_receive(*, group: ChatGroup, inbound: Inbound) -> Received:
+    """Handle one delivered message; a replayed delivery (same message id) changes nothing."""
+    seen = ChatMessage.objects.filter(group=group, message_id=inbound.message_id).first()
+    if seen is not None:
+        return Received("duplicate", seen, seen.case)
+    staff = {s.sender_id: s for s in ChatStaff.objects.filter(group=group).select_related("user")}
+    command = parse_command(inbound.text)
+    now = timezone.now()
+    message = ChatMessage(
+        group=group,
+        message_id=inbound.message_id,
+        sender_id=inbound.sender_id,
+        sender_name=inbound.sender_name,
+        text=inbound.text,
+        mentions=inbound.mentions,
+        image_urls=inbound.image_urls,
+        sent_at=inbound.sent_at,
+        received_at=now,
+    )
+    if command is not None and inbound.sender_id in staff:
+        message.kind = MessageKind.COMMAND
+        return _run_command(group, message, command, staff[inbound.sender_id].user)
+    found = detect(inbound.text, mentions=inbound.mentions, staff_ids=list(staff))
+    message.score = found.score
+    message.kind = MessageKind.REQUEST if found.is_request else MessageKind.CHAT
+    if message.kind == MessageKind.CHAT:
+        return _save_once(message, lambda: None)
+    photos = _store_uploads(inbound.uploads)
+    lat, lng = _grid_point(group, inbound.text)
+
+    def create_case() -> Case:
+        case = case_submit(
+            actor=None,
+            channel=Channel.CHAT,
+            description=inbound.text,
+            lat=lat,
+            lng=lng,
+            contact_name=inbound.sender_name[:50],
+            idempotency_key=f"{group.group_id}:{inbound.message_id}"[:100],
+            attachments=photos,
+        )
+        message.case = case
+        reply(
+            group=group,
+            key=f"{inbound.message_id}:ack",
+            text=_("@%(name)s 已收到您的反映，已转%(unit)s办理，查询码 %(code)s。")
+            % {
+                "name": inbound.sender_name or _("群友"),
+                "unit": case.handling_grid.name if case.handling_grid_id else _("指挥中心"),
+                "code": case.tracking_code,
+            },
+            reply_to=inbound.message_id,
+            case=case,
+        )
+        return case
+
+    return _save_once(message, create_case)
+
+
+def _save_once(message: ChatMessage, work: Any) -> Received:
+    """Run `work` and store the message in one transaction; a concurrent twin loses quietly."""
+    try:
+        with transaction.atomic():
+            case = work()
+            message.save(force_insert=True)
+    except IntegrityError:
+        twin = ChatMessage.objects.filter(
+            group=message.group, message_id=message.message_id
+        ).first()
+        if twin is None:
+            raise
+        return Received("duplicate", twin, twin.case)
+    return Received(message.kind, message, case)
+
+
+def _run_command(group: ChatGroup, message: ChatMessage, command: Command, user: Any) -> Received:
+    """Claim / resolve / status from the chat, acting as the staff member's user. Refusals are
+    answered in the group with the reason; nothing changes then."""
+    key = f"{message.message_id}:cmd"
+
+    def work() -> Case | None:
+        try:
+            case = case_get_for_user(user, command.code)
+        except ServiceError:
+            text = _("查询码 %(c)s 不存在或不在您的网格。") % {"c": command.code}
+            reply(group=group, key=key, text=text, reply_to=message.message_id, case=None)
+            return None
+        message.case = case
+        values = {
+            "c": case.tracking_code,
+            "n": getattr(user, "display_name", "") or user.get_username(),
+            "r": command.note,
+        }
+        resolved = False
+        try:
+            with transaction.atomic():
+                if command.action == "claim":
+                    case_transition(case=case, actor=user, action=EventKind.CLAIM)
+                    text = _("%(c)s 已由 %(n)s 认领。") % values
+                elif command.action == "resolve":
+                    if not command.note:
+                        raise ServiceError(
+                            _("请写明处理结果，例如：办结 %(c)s 已更换玻璃") % values
+                        )
+                    case_transition(
+                        case=case, actor=user, action=EventKind.RESOLVE, reason=command.note
+                    )
+                    text = _("%(c)s 已办结：%(r)s") % values
+                    resolved = True
+                else:
+                    text = _("%(c)s 当前状态：%(s)s") % {
+                        **values,
+                        "s": PUBLIC_STATUS[case.state].label,
+                    }
+        except ServiceError as exc:
+            text = exc.message
+        reply(group=group, key=key, text=text, reply_to=message.message_id, case=case)
+        if resolved:
+            # The result reply was just sent: the sweep need not repeat it.
+            ChatMessage.objects.filter(case=case).update(result_sent_seq=case.event_count)
+            message.result_sent_seq = case.event_count
+        return case
+
+    return _save_once(message, work)
+
+
+RESULT_KINDS = (EventKind.RESOLVE, EventKind.CLOSE, EventKind.SETTLE_ON_SPOT, EventKind.REJECT)
+
+
+def results_send(*, limit: int = 500) -> int:
+    """Tell each group the result of the cases its messages raised, once per result event."""
+    messages = (
+        ChatMessage.objects.filter(
+            kind=MessageKind.REQUEST,
+            case__isnull=False,
+            group__endpoint__isnull=False,
+            case__state__in=["resolved", "closed", "rejected", "merged"],
+        )
+        .exclude(result_sent_seq__gte=F("case__event_count"))
+        .select_related("group", "case")
+        .order_by("id")[:limit]
+    )
+    sent = 0
+    for message in messages:
+        case = message.case
+        last = (
+            CaseEvent.objects.filter(case=case, kind__in=RESULT_KINDS, public=True)
+            .order_by("-seq")
+            .first()
+        )
+        with transaction.atomic():
+            if last is not None:
+                text = _("@%(n)s 您反映的问题（%(c)s）%(s)s：%(r)s") % {
+                    "n": message.sender_name or _("群友"),
+                    "c": case.tracking_code,
+                    "s": PUBLIC_STATUS[case.state].label,
+                    "r": last.reason or _("已处理"),
+                }
+                reply(
+                    group=message.group,
+                    key=f"{message.message_id}:result:{last.seq}",
+                    text=text,
+                    reply_to=message.message_id,
+                    case=case,
+                )
+                sent += 1
+            ChatMessage.objects.filter(pk=message.pk).update(result_sent_seq=case.event_count)
+    return sent

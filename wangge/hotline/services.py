@@ -1,0 +1,364 @@
+"""Write paths for 12345 work orders: upsert one order, import a file, push, send results back.
+
+Every order becomes a case through the common intake (`case_submit`, channel "hotline"); the
+order number, prefixed with the source code, is the case's external id, so an order delivered
+again — by file or by push — never makes a second case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wangge.cases.models import Case, CaseEvent, CaseRating, Category, Channel, EventKind
+from wangge.cases.services import case_submit
+from wangge.core.api import Forbidden, ServiceError
+from wangge.core.services import audit_record
+from wangge.hotline.models import HotlineImport, HotlineOrder, HotlineSource, ImportStatus
+from wangge.hotline.parsing import FileError, OrderRow, Reject, normalise_order, parse_file
+from wangge.notify.services import outbox_enqueue
+
+IMPORT_MAX_BYTES = 50 * 1024 * 1024
+# Order fields compared to tell an update from a repeat.
+ORDER_FIELDS = (
+    "received_at",
+    "caller_name",
+    "caller_phone",
+    "content",
+    "address",
+    "category_code",
+    "deadline",
+)
+
+
+def _key_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def source_key_issue(*, actor: Any, source: HotlineSource) -> str:
+    """A new push key for the source (shown once; the old one stops working)."""
+    raw = secrets.token_urlsafe(24)
+    source.key_prefix, source.key_hash = raw[:8], _key_hash(raw)
+    source.save(update_fields=["key_prefix", "key_hash"])
+    audit_record(actor=actor, action="hotline.key_issue", target=source)
+    return raw
+
+
+def source_authenticate(code: str, raw_key: str | None) -> HotlineSource:
+    """The active source `code` if `raw_key` is its push key, else Forbidden (403)."""
+    raw_key = (raw_key or "").strip()
+    source = HotlineSource.objects.filter(code=code, active=True).select_related("webhook").first()
+    if source is None or not raw_key or not source.key_hash:
+        raise Forbidden(_("热线来源或推送密钥无效"), code="hotline_key")
+    if not secrets.compare_digest(source.key_hash, _key_hash(raw_key)):
+        raise Forbidden(_("热线来源或推送密钥无效"), code="hotline_key")
+    return source
+
+
+def category_lookup() -> Any:
+    """A function: a category code or a minor category's name → its code (or None)."""
+    minor = {c.code: c for c in Category.objects.filter(is_active=True) if c.is_minor}
+    names = {c.name: c.code for c in minor.values()}
+
+    def lookup(value: str) -> str | None:
+        value = value.strip()
+        if value.upper() in minor:
+            return value.upper()
+        return names.get(value)
+
+    return lookup
+
+
+def _locate(address: str) -> tuple[float | None, float | None]:
+    if not address:
+        return None, None
+    from wangge.people.selectors import address_resolve
+
+    match = address_resolve(address)
+    return (match.lat, match.lng) if match else (None, None)
+
+
+@dataclass
+class UpsertResult:
+    order: HotlineOrder
+    outcome: str  # created | updated | unchanged
+
+
+def order_upsert(
+    *, actor: Any, source: HotlineSource, row: OrderRow, now: Any = None
+) -> UpsertResult:
+    """Create the order and its case, or update the order sent before under the same number.
+
+    A re-sent order never makes a second case. Its latest content is kept on the order (what
+    the hotline says now); the case keeps its history.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        existing = (
+            HotlineOrder.objects.select_for_update()
+            .filter(source=source, order_no=row.order_no)
+            .first()
+        )
+        if existing is not None:
+            return _update(existing, row, now)
+        lat, lng = _locate(row.address)
+        case = case_submit(
+            actor=actor,
+            channel=Channel.HOTLINE,
+            title=row.content[:30],
+            description=row.content,
+            lat=lat,
+            lng=lng,
+            address=row.address,
+            category_code=row.category_code,
+            contact_name=row.caller_name,
+            contact_phone=row.caller_phone,
+            external_id=f"{source.code}:{row.order_no}",
+            deadline_override=row.deadline,
+        )
+        order = HotlineOrder.objects.create(
+            source=source,
+            order_no=row.order_no,
+            case=case,
+            received_at=row.received_at,
+            caller_name=row.caller_name,
+            caller_phone=row.caller_phone,
+            content=row.content,
+            address=row.address,
+            category_code=row.category_code or "",
+            deadline=row.deadline,
+            created_at=now,
+            updated_at=now,
+        )
+        return UpsertResult(order, "created")
+
+
+def _row_values(row: OrderRow) -> tuple:
+    return tuple(_row_fields(row)[f] for f in ORDER_FIELDS)
+
+
+def _row_fields(row: OrderRow) -> dict[str, Any]:
+    return {
+        "received_at": row.received_at,
+        "caller_name": row.caller_name,
+        "caller_phone": row.caller_phone,
+        "content": row.content,
+        "address": row.address,
+        "category_code": row.category_code or "",
+        "deadline": row.deadline,
+    }
+
+
+def _update(order: HotlineOrder, row: OrderRow, now: Any) -> UpsertResult:
+    new = _row_fields(row)
+    changed = [f for f in ORDER_FIELDS if getattr(order, f) != new[f]]
+    if not changed:
+        return UpsertResult(order, "unchanged")
+    for f in changed:
+        setattr(order, f, new[f])
+    order.revision += 1
+    order.updated_at = now
+    order.save(update_fields=[*changed, "revision", "updated_at"])
+    return UpsertResult(order, "updated")
+
+
+def order_push(*, source: HotlineSource, data: dict[str, Any]) -> UpsertResult:
+    """One order pushed as JSON by the source (fields as in the files, English keys)."""
+    order, rejects = normalise_order(
+        {
+            "order_no": data.get("order_no"),
+            "received_at": data.get("received_at"),
+            "caller_name": data.get("caller_name"),
+            "caller_phone": data.get("caller_phone"),
+            "content": data.get("content"),
+            "address": data.get("address"),
+            "category": data.get("category"),
+            "deadline": data.get("deadline"),
+        },
+        row=1,
+        category_lookup=category_lookup(),
+    )
+    if order is None:
+        raise ServiceError(
+            "；".join(f"{r.column}：{r.reason}" for r in rejects),
+            code="invalid_order",
+            details=[{"column": r.column, "reason": r.reason} for r in rejects],
+        )
+    return order_upsert(actor=None, source=source, row=order)
+
+
+# --- file import ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_start(*, actor: Any, source: HotlineSource, filename: str, data: bytes) -> HotlineImport:
+    """Keep the file and queue its import (a background task); returns the import record."""
+    if not data:
+        raise ServiceError(_("文件是空的"), code="empty_file")
+    if len(data) > IMPORT_MAX_BYTES:
+        raise ServiceError(_("文件超过 50 MB 上限"), code="too_large")
+    if not filename.lower().endswith((".xlsx", ".csv")):
+        raise ServiceError(_("只接受 .xlsx 或 .csv 文件"), code="file_type")
+    run = HotlineImport.objects.create(
+        source=source,
+        filename=filename[:200],
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    run.storage_name = default_storage.save(
+        f"hotline/imports/{run.pk}-{secrets.token_hex(8)}", ContentFile(data)
+    )
+    run.save(update_fields=["storage_name"])
+    audit_record(actor=actor, action="hotline.import_start", target=run)
+    from wangge.hotline.tasks import run_import
+
+    transaction.on_commit(lambda: run_import.enqueue(run.pk), robust=True)
+    return run
+
+
+@dataclass
+class ImportReport:
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def import_rows(*, actor: Any, source: HotlineSource, data: bytes, filename: str) -> ImportReport:
+    """Import every good row of a file; bad rows (and orders the intake refused) are reported.
+
+    Each order commits on its own: a refusal in row 7,000 keeps the 6,999 before it.
+    """
+    parsed = parse_file(
+        data, filename=filename, mapping=source.mapping or {}, category_lookup=category_lookup()
+    )
+    report = ImportReport(total=parsed.total, rejects=list(parsed.rejects))
+    # Orders already here, as sent last time: an identical repeat costs no query and no lock.
+    known = {
+        o["order_no"]: tuple(o[f] for f in ORDER_FIELDS)
+        for o in HotlineOrder.objects.filter(source=source).values("order_no", *ORDER_FIELDS)
+    }
+    now = timezone.now()
+    for row in parsed.rows:
+        if known.get(row.order_no) == _row_values(row):
+            report.unchanged += 1
+            continue
+        try:
+            result = order_upsert(actor=actor, source=source, row=row, now=now)
+        except ServiceError as exc:
+            report.rejects.append(Reject(row=row.row, column="", reason=exc.message))
+            continue
+        setattr(report, result.outcome, getattr(report, result.outcome) + 1)
+        known[row.order_no] = _row_values(row)
+    report.rejects.sort(key=lambda r: r.row)
+    return report
+
+
+def import_run(*, import_id: int) -> HotlineImport:
+    """Run a queued import (called by the background task)."""
+    run = HotlineImport.objects.select_related("source", "uploaded_by").get(pk=import_id)
+    if run.status not in (ImportStatus.PENDING, ImportStatus.RUNNING):
+        return run
+    HotlineImport.objects.filter(pk=run.pk).update(status=ImportStatus.RUNNING)
+    try:
+        with default_storage.open(run.storage_name, "rb") as fh:
+            data = fh.read()
+        report = import_rows(
+            actor=run.uploaded_by, source=run.source, data=data, filename=run.filename
+        )
+    except FileError as exc:
+        run.status, run.error = ImportStatus.FAILED, str(exc)
+    else:
+        run.status = ImportStatus.DONE
+        run.total, run.created, run.updated = report.total, report.created, report.updated
+        run.unchanged, run.rejected = report.unchanged, len(report.rejects)
+        run.rejects = [r.as_dict() for r in report.rejects]
+    run.finished_at = timezone.now()
+    run.save()
+    default_storage.delete(run.storage_name)
+    return run
+
+
+# --- results back to the hotline (回单) ----------------------------------------------------
+
+RESULT_KINDS = (
+    EventKind.RESOLVE,
+    EventKind.CLOSE,
+    EventKind.SETTLE_ON_SPOT,
+    EventKind.REJECT,
+    EventKind.REPLY,
+    EventKind.MERGE,
+)
+
+
+def order_result(order: HotlineOrder) -> dict[str, Any]:
+    """The 回单 of one order: result text, handler, time and satisfaction, as far as known."""
+    case: Case = order.case
+    last = (
+        CaseEvent.objects.filter(case=case, kind__in=RESULT_KINDS)
+        .exclude(reason="")
+        .order_by("-seq")
+        .first()
+    )
+    rating = CaseRating.objects.filter(case=case).order_by("-created_at").first()
+    handler = ""
+    if last is not None:
+        handler = last.actor_name
+    if not handler and case.handling_department_id:
+        handler = case.handling_department.name
+    elif not handler and case.handling_grid_id:
+        handler = case.handling_grid.name
+    return {
+        "order_no": order.order_no,
+        "tracking_code": case.tracking_code,
+        "status": case.public_status,
+        "status_label": case.get_state_display(),
+        "result": last.reason if last else "",
+        "handler": handler,
+        "time": (case.closed_at or case.resolved_at or (last.created_at if last else None)),
+        "satisfaction": (
+            ("满意" if rating.satisfied else "不满意") + f"（{rating.score}分）" if rating else ""
+        ),
+    }
+
+
+def results_send(*, limit: int = 500) -> int:
+    """Queue a webhook 回单 for every order of a source with a webhook whose case reached a
+    final state since the last one sent. Idempotent: the outbox dedupes on (order, event)."""
+    final = ("closed", "rejected", "merged")
+    orders = (
+        HotlineOrder.objects.filter(
+            source__webhook__isnull=False,
+            source__webhook__active=True,
+            case__state__in=final,
+        )
+        .exclude(result_sent_seq__gte=F("case__event_count"))
+        .select_related("case", "source", "case__handling_grid", "case__handling_department")
+        .order_by("id")[:limit]
+    )
+    sent = 0
+    for order in orders:
+        with transaction.atomic():
+            payload = order_result(order)
+            seq = order.case.event_count
+            outbox_enqueue(
+                topic="hotline.result",
+                title=_("工单 %(n)s 回单") % {"n": order.order_no},
+                body=payload["result"],
+                payload={"source": order.source.code, **payload},
+                endpoint_ids=[order.source.webhook_id],
+                dedupe_key=f"hotline:{order.pk}:{seq}",
+            )
+            HotlineOrder.objects.filter(pk=order.pk).update(result_sent_seq=seq)
+            sent += 1
+    return sent

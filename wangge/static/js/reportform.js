@@ -1,0 +1,102 @@
+/* The report forms (resident, patrol, phone entry): a pin on the map or the phone's location,
+   both WGS-84 — what the browser's Geolocation API returns and what the map draws — so the
+   form declares crs=wgs84; photo previews (at most nine); the suggested category; hiding the
+   contact fields when the report is anonymous. Everything works without this script too,
+   except placing the pin. */
+(function () {
+  "use strict";
+
+  var el = document.getElementById("pinmap");
+  var lat = document.getElementById("id_lat");
+  var lng = document.getElementById("id_lng");
+  var status = document.getElementById("pin-status");
+  if (el && window.L) {
+    var map = WanggeMap.create(el, { zoomControl: true });
+    map.setView([26.64, 118.17], 13);
+    var marker = null;
+    var setPin = function (latlng, message) {
+      lat.value = latlng.lat.toFixed(7);
+      lng.value = latlng.lng.toFixed(7);
+      if (marker) marker.setLatLng(latlng); else marker = L.marker(latlng).addTo(map);
+      status.textContent = message;
+      el.dataset.pinned = "1";
+    };
+    fetch(el.dataset.outlines, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (fc) {
+        var layer = L.geoJSON(fc, {
+          style: function (f) {
+            var micro = f.properties.level === "micro";
+            return { color: micro ? "#b7791f" : "#1d5fae", weight: micro ? 1 : 2,
+                     fillColor: "#e5a93c", fillOpacity: micro ? 0.08 : 0, opacity: 0.8 };
+          },
+          onEachFeature: function (f, l) {
+            if (f.properties.level === "micro") l.bindTooltip(f.properties.name, { sticky: true, className: "grid-label" });
+            l.on("click", function (e) { setPin(e.latlng, el.dataset.msgPicked); });
+          }
+        }).addTo(map);
+        if (!lat.value && layer.getBounds().isValid()) map.fitBounds(layer.getBounds());
+        el.dataset.ready = "1";
+      })
+      .catch(function () { el.dataset.ready = "1"; });
+    map.on("click", function (e) { setPin(e.latlng, el.dataset.msgPicked); });
+    if (lat.value && lng.value) {
+      var kept = L.latLng(parseFloat(lat.value), parseFloat(lng.value));
+      setPin(kept, el.dataset.msgPicked);
+      map.setView(kept, 16);
+    }
+    var locate = document.getElementById("use-location");
+    if (locate) locate.addEventListener("click", function () {
+      if (!navigator.geolocation) { status.textContent = el.dataset.msgDenied; return; }
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        var here = L.latLng(pos.coords.latitude, pos.coords.longitude);
+        setPin(here, el.dataset.msgLocated);
+        map.setView(here, 17);
+      }, function () { status.textContent = el.dataset.msgDenied; },
+      { enableHighAccuracy: true, timeout: 10000 });
+    });
+  }
+
+  // Photo previews; more than nine are cut back to nine, and the person is told.
+  document.querySelectorAll("[data-previews-for]").forEach(function (box) {
+    var input = document.getElementById(box.dataset.previewsFor);
+    var max = parseInt(box.dataset.max, 10) || 9;
+    input.addEventListener("change", function () {
+      box.textContent = "";
+      var files = Array.prototype.slice.call(input.files);
+      if (files.length > max) {
+        var dt = new DataTransfer();
+        files.slice(0, max).forEach(function (f) { dt.items.add(f); });
+        input.files = dt.files;
+        files = files.slice(0, max);
+        var warn = document.createElement("p");
+        warn.className = "help text-danger";
+        warn.textContent = box.dataset.msgTooMany;
+        box.appendChild(warn);
+      }
+      files.forEach(function (f) {
+        var img = document.createElement("img");
+        img.alt = f.name;
+        img.src = URL.createObjectURL(f);
+        box.appendChild(img);
+      });
+    });
+  });
+
+  // "采用" the suggested category.
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("[data-accept-category]");
+    if (!btn) return;
+    var select = document.getElementById("id_category");
+    if (select) { select.value = btn.dataset.acceptCategory; select.dispatchEvent(new Event("change")); }
+    btn.closest(".suggest").classList.add("accepted");
+  });
+
+  var anonymous = document.getElementById("id_anonymous");
+  var contact = document.getElementById("contact-fields");
+  if (anonymous && contact) {
+    var sync = function () { contact.hidden = anonymous.checked; };
+    anonymous.addEventListener("change", sync);
+    sync();
+  }
+})();

@@ -1,0 +1,566 @@
+"""Case pages: resident H5, grid worker workbench, centre console.
+
+Thin views over `wangge.cases`: a scoped selector or one service call each. The buttons a
+person sees come from `workflow.allowed_actions`, and every POST goes through
+`case_transition` / `case_submit`, which check the same table again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from wangge.accounts.selectors import scope_for_user
+from wangge.cases import selectors as case_selectors
+from wangge.cases.matching import suggest_category
+from wangge.cases.models import Case, CaseState, Channel, EventKind
+from wangge.cases.services import case_report_settled, case_submit, case_transition
+from wangge.cases.workflow import allowed_actions
+from wangge.core.api import Conflict, ServiceError
+from wangge.grids.selectors import department_list_for_user, grid_get_for_user
+from wangge.web import nav
+from wangge.web.forms import (
+    ActionForm,
+    PatrolForm,
+    PhoneEntryForm,
+    ReportForm,
+    TrackForm,
+    attach_service_error,
+)
+from wangge.web.selectors import (
+    case_map_data,
+    case_photos,
+    plain_timeline,
+    public_grid_outlines,
+)
+
+SESSION_REPORTS = "web.reported"  # tracking codes filed from this browser, newest last
+
+
+def _store_photos(request: HttpRequest, files: list, purpose: str = "photo") -> list:
+    if not files:
+        return []
+    from wangge.attachments.services import attachment_store
+
+    return [attachment_store(actor=_actor(request), upload=f, purpose=purpose) for f in files]
+
+
+def _actor(request: HttpRequest):
+    """The signed-in user, or None for an anonymous visitor (the services' convention)."""
+    return request.user if request.user.is_authenticated else None
+
+
+def _fresh_key() -> str:
+    return uuid.uuid4().hex
+
+
+# ---- resident ---------------------------------------------------------------------------------
+
+
+def report(request: HttpRequest) -> HttpResponse:
+    """The H5 form: describe, category (suggested), place, photos, anonymous; → tracking code."""
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                photos = _store_photos(request, d["photos"])
+                case = case_submit(
+                    actor=_actor(request),
+                    channel=Channel.H5,
+                    description=d["description"],
+                    lat=d["lat"],
+                    lng=d["lng"],
+                    crs="wgs84",  # the browser's Geolocation API and our map both speak WGS-84
+                    address=d["address"],
+                    category_code=d["category"] or None,
+                    anonymous=d["anonymous"],
+                    contact_name=d["contact_name"],
+                    contact_phone=d["contact_phone"],
+                    idempotency_key=d["idempotency_key"] or None,
+                    attachments=photos,
+                )
+            except ServiceError as exc:
+                attach_service_error(form, exc)
+            else:
+                codes = request.session.get(SESSION_REPORTS, [])
+                request.session[SESSION_REPORTS] = [*codes, case.tracking_code][-20:]
+                return redirect("web:report-done", code=case.tracking_code)
+        status = 400
+    else:
+        form = ReportForm(initial={"idempotency_key": _fresh_key()})
+        status = 200
+    return render(
+        request,
+        "web/report.html",
+        {"form": form, "outlines_url": reverse("web:grid-outlines")},
+        status=status,
+    )
+
+
+def report_done(request: HttpRequest, code: str) -> HttpResponse:
+    # Only the browser that filed it is shown the confirmation; others use the lookup.
+    if code not in request.session.get(SESSION_REPORTS, []):
+        return redirect("web:track-case", code=code)
+    case = case_selectors.case_get_public(code)
+    return render(request, "web/report_done.html", {"case": case})
+
+
+def suggest(request: HttpRequest) -> HttpResponse:
+    """htmx: the category the keywords suggest for what has been typed so far."""
+    text = (request.GET.get("description") or "")[:4000]
+    category = suggest_category(text) if len(text.strip()) >= 2 else None
+    return render(request, "web/_suggest.html", {"category": category})
+
+
+def grid_outlines(request: HttpRequest) -> HttpResponse:
+    """Community, zone and micro-grid outlines with names, to find one's place on the report
+    map when no tile server is configured. Grid boundaries are posted publicly (网格公示牌);
+    no people, no cases."""
+    from django.http import JsonResponse
+
+    response = JsonResponse(public_grid_outlines())
+    response["Cache-Control"] = "public, max-age=600"
+    return response
+
+
+def track(request: HttpRequest) -> HttpResponse:
+    form = TrackForm(request.GET or None)
+    if form.is_valid():
+        return redirect("web:track-case", code=form.cleaned_data["code"])
+    recent = list(reversed(request.session.get(SESSION_REPORTS, [])))[:5]
+    return render(request, "web/track.html", {"form": form, "recent": recent})
+
+
+def track_case(request: HttpRequest, code: str) -> HttpResponse:
+    """The public page of one case: status and a plain-words timeline; the reporter, signed
+    in, confirms and rates it or says it is not fixed."""
+    try:
+        case = case_selectors.case_get_public(code)
+    except ServiceError:
+        form = TrackForm(initial={"code": code})
+        form.is_bound = False
+        return render(
+            request,
+            "web/track.html",
+            {"form": form, "not_found": code.upper()},
+            status=404,
+        )
+    actions = set(allowed_actions(request.user, case)) if request.user.is_authenticated else set()
+    reporter_actions = actions & {EventKind.CLOSE, EventKind.REOPEN, EventKind.RATE}
+    is_reporter = request.user.is_authenticated and case.reporter_id == request.user.pk
+    return render(
+        request,
+        "web/track_case.html",
+        {
+            "case": case,
+            "timeline": plain_timeline(case),
+            "actions": reporter_actions,
+            "is_reporter": is_reporter,
+            "photos": case_photos(case, public_only=True) if is_reporter else [],
+            "form": ActionForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def resident_act(request: HttpRequest, code: str) -> HttpResponse:
+    """Confirm (close) with a rating, or "not fixed" (reopen) — the reporter's two answers."""
+    case = case_selectors.case_get_for_user(request.user, code)
+    form = ActionForm(request.POST)
+    answer = request.POST.get("answer")
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            if answer == "fixed":
+                if d["score"] is None:
+                    raise ServiceError(_("请选择满意度"), code="score")
+                # Confirming and rating are one answer: both are written or neither.
+                with transaction.atomic():
+                    if case.state == CaseState.RESOLVED:
+                        case_transition(case=case, actor=request.user, action=EventKind.CLOSE)
+                    case_transition(
+                        case=case,
+                        actor=request.user,
+                        action=EventKind.RATE,
+                        payload={"score": d["score"], "comment": d["reason"]},
+                    )
+                messages.success(request, _("感谢您的评价，此事已办结。"))
+            elif answer == "not_fixed":
+                case_transition(
+                    case=case, actor=request.user, action=EventKind.REOPEN, reason=d["reason"]
+                )
+                messages.success(request, _("已退回重新办理，我们会尽快处理。"))
+            else:
+                raise ServiceError(_("请选择“已解决”或“没有解决”"))
+        except ServiceError as exc:
+            attach_service_error(form, exc)
+    if form.errors:
+        return render(
+            request,
+            "web/track_case.html",
+            {
+                "case": case,
+                "timeline": plain_timeline(case),
+                "actions": set(allowed_actions(request.user, case)),
+                "is_reporter": True,
+                "photos": case_photos(case, public_only=True),
+                "form": form,
+                "answer": answer,
+            },
+            status=400,
+        )
+    return redirect("web:track-case", code=case.tracking_code)
+
+
+@login_required
+def my_cases(request: HttpRequest) -> HttpResponse:
+    cases = _listing(case_selectors.case_list_reported_by(request.user))[:100]
+    return render(request, "web/my_cases.html", {"cases": cases})
+
+
+# ---- grid worker ------------------------------------------------------------------------------
+
+
+def _worker_or_403(request: HttpRequest) -> None:
+    scope = scope_for_user(request.user)
+    if not (nav.is_worker(scope, request.user) or nav.is_console(scope, request.user)):
+        raise PermissionDenied(_("工作台只对网格工作人员开放"))
+
+
+# What the lists show. Lists load only these columns: the scoped selector joins the grids,
+# whose GeoJSON boundaries would otherwise travel with every row of a queue polled every 4 s.
+LIST_FIELDS = (
+    "tracking_code",
+    "title",
+    "address",
+    "state",
+    "channel",
+    "overdue",
+    "urgent",
+    "urge_count",
+    "respond_by",
+    "resolve_by",
+    "created_at",
+    "duplicate_candidates",
+    "category__name",
+    "grid__name",
+)
+
+
+def _listing(qs):
+    return qs.select_related(None).select_related("category", "grid").only(*LIST_FIELDS)
+
+
+def _queue(user) -> dict[str, Any]:
+    # Overdue first, then the nearest deadline: what is most urgent is on top.
+    order = ("-overdue", "-urgent", "respond_by", "-created_at")
+    claimable = case_selectors.case_list_for_user(user, claimable=True).order_by(*order)[:50]
+    mine = case_selectors.case_list_for_user(
+        user, assigned_to_me=True, state=[CaseState.CLAIMED]
+    ).order_by("-overdue", "resolve_by", "-created_at")[:50]
+    return {"claimable": list(claimable), "mine": list(mine)}
+
+
+@login_required
+def worker_queue(request: HttpRequest) -> HttpResponse:
+    _worker_or_403(request)
+    return render(request, "web/worker_queue.html", _queue(request.user))
+
+
+@login_required
+def worker_queue_fragment(request: HttpRequest) -> HttpResponse:
+    """htmx polls this every few seconds: new cases in my grids appear without a reload."""
+    _worker_or_403(request)
+    return render(request, "web/_queue.html", _queue(request.user))
+
+
+@login_required
+@require_POST
+def claim(request: HttpRequest, code: str) -> HttpResponse:
+    """秒认领: one tap; losing the race is answered kindly, with who won."""
+    case = case_selectors.case_get_for_user(request.user, code)
+    try:
+        case_transition(case=case, actor=request.user, action=EventKind.CLAIM)
+    except Conflict as exc:
+        note = (
+            _("慢了一步：%(msg)s。列表已刷新。") % {"msg": exc.message}
+            if exc.code == "already_claimed"
+            else exc.message
+        )
+        if request.htmx:
+            return render(
+                request, "web/_queue.html", {**_queue(request.user), "note": note}, status=200
+            )
+        messages.warning(request, note)
+        return redirect("web:worker-queue")
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("web:case", args=[case.tracking_code])
+        return response
+    messages.success(request, _("已认领，请尽快处置。"))
+    return redirect("web:case", code=case.tracking_code)
+
+
+@login_required
+def patrol(request: HttpRequest) -> HttpResponse:
+    """巡查上报, and 现场处置结案 for what the worker settled on the spot."""
+    _worker_or_403(request)
+    if request.method == "POST":
+        form = PatrolForm(request.POST, request.FILES)
+        if form.is_valid():
+            d = form.cleaned_data
+            args = dict(
+                actor=request.user,
+                description=d["description"],
+                lat=d["lat"],
+                lng=d["lng"],
+                crs="wgs84",
+                address=d["address"],
+                category_code=d["category"] or None,
+                idempotency_key=d["idempotency_key"] or None,
+            )
+            try:
+                photos = _store_photos(request, d["photos"], "before")
+                if d["settle"]:
+                    case = case_report_settled(
+                        resolution=d["resolution"],
+                        attachments=photos,
+                        result_attachments=_store_photos(request, d["result_photos"], "after"),
+                        **args,
+                    )
+                    messages.success(request, _("已上报并现场结案。"))
+                else:
+                    case = case_submit(channel=Channel.PATROL, attachments=photos, **args)
+                    messages.success(request, _("已上报。"))
+            except ServiceError as exc:
+                attach_service_error(form, exc)
+            else:
+                return redirect("web:case", code=case.tracking_code)
+        status = 400
+    else:
+        form = PatrolForm(initial={"idempotency_key": _fresh_key()})
+        status = 200
+    return render(
+        request,
+        "web/patrol.html",
+        {"form": form, "outlines_url": reverse("web:grid-outlines")},
+        status=status,
+    )
+
+
+# ---- staff case page and actions -------------------------------------------------------------
+
+# The order and wording of the buttons on the staff case page.
+ACTION_LABELS: dict[str, Any] = {
+    EventKind.CLAIM: _lazy("认领"),
+    EventKind.ACCEPT: _lazy("立案派遣"),
+    EventKind.RESOLVE: _lazy("处置完成"),
+    EventKind.REPLY: _lazy("答复群众"),
+    EventKind.COMMENT: _lazy("添加备注"),
+    EventKind.ESCALATE: _lazy("上报上级"),
+    EventKind.RETURN: _lazy("退回"),
+    EventKind.EXTEND_REQUEST: _lazy("申请延期"),
+    EventKind.EXTEND_APPROVE: _lazy("批准延期"),
+    EventKind.EXTEND_REJECT: _lazy("驳回延期"),
+    EventKind.TRANSFER: _lazy("转派"),
+    EventKind.MERGE: _lazy("合并"),
+    EventKind.SUSPEND: _lazy("挂账"),
+    EventKind.RESUME: _lazy("恢复办理"),
+    EventKind.URGE: _lazy("督办"),
+    EventKind.REJECT: _lazy("不予立案"),
+    EventKind.CLOSE: _lazy("核查结案"),
+    EventKind.REOPEN: _lazy("返工"),
+    EventKind.FOLLOW_UP: _lazy("回访"),
+}
+# Actions a staff page offers (rating belongs to the reporter; the sweep marks overdue).
+STAFF_ACTIONS = tuple(ACTION_LABELS)
+
+
+def _case_context(request: HttpRequest, case: Case, **extra) -> dict[str, Any]:
+    actions = [a for a in STAFF_ACTIONS if a in set(allowed_actions(request.user, case))]
+    return {
+        "case": case,
+        "actions": [(a, str(ACTION_LABELS[a])) for a in actions],
+        "events": case_selectors.case_timeline(case).select_related("actor"),
+        "photos": case_photos(case),
+        "map_data": case_map_data(case),
+        "departments": department_list_for_user(request.user)
+        if {EventKind.ACCEPT, EventKind.TRANSFER} & set(actions)
+        else [],
+        "form": ActionForm(),
+        **extra,
+    }
+
+
+@login_required
+def case_detail(request: HttpRequest, code: str) -> HttpResponse:
+    case = case_selectors.case_get_for_user(request.user, code)
+    if not scope_for_user(request.user).roles and case.reporter_id == request.user.pk:
+        return redirect("web:track-case", code=case.tracking_code)
+    return render(request, "web/case_detail.html", _case_context(request, case))
+
+
+@login_required
+@require_POST
+def case_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
+    case = case_selectors.case_get_for_user(request.user, code)
+    if action not in ACTION_LABELS:
+        raise ServiceError(_("未知操作“%(action)s”") % {"action": action})
+    form = ActionForm(request.POST, request.FILES)
+    if form.is_valid():
+        d = form.cleaned_data
+        kwargs: dict[str, Any] = {"reason": d["reason"], "payload": {}}
+        try:
+            if d["grid"]:
+                try:
+                    kwargs["target_grid"] = grid_get_for_user(request.user, d["grid"])
+                except ServiceError as exc:
+                    raise ServiceError(exc.message, code="target_outside") from exc
+            if d["department"]:
+                dept = department_list_for_user(request.user).filter(code=d["department"]).first()
+                if dept is None:
+                    raise ServiceError(_("处置部门不存在"), code="target_required")
+                kwargs["target_department"] = dept
+            if d["category"] and action == EventKind.ACCEPT:
+                from wangge.cases.models import Category
+
+                category = Category.objects.filter(code=d["category"], is_active=True).first()
+                if category is None:
+                    raise ServiceError(_("事件类别不存在"), code="category")
+                kwargs["category"] = category
+            if action == EventKind.MERGE and d["merge_into"]:
+                try:
+                    kwargs["merge_into"] = case_selectors.case_get_for_user(
+                        request.user, d["merge_into"]
+                    )
+                except ServiceError as exc:
+                    raise ServiceError(exc.message, code="merge_target_invalid") from exc
+            if action == EventKind.EXTEND_REQUEST:
+                kwargs["payload"].update(amount=d["amount"], unit="working_days")
+            photos = _store_photos(
+                request, d["photos"], "after" if action == EventKind.RESOLVE else "photo"
+            )
+            case_transition(
+                case=case, actor=request.user, action=action, attachments=photos, **kwargs
+            )
+        except ServiceError as exc:
+            attach_service_error(form, exc)
+    if form.errors:
+        context = _case_context(request, case, form=form, open_action=action)
+        return render(request, "web/case_detail.html", context, status=400)
+    messages.success(request, _("已%(action)s。") % {"action": ACTION_LABELS[action]})
+    return redirect("web:case", code=case.tracking_code)
+
+
+# ---- centre console ---------------------------------------------------------------------------
+
+
+def _console_or_403(request: HttpRequest) -> None:
+    scope = scope_for_user(request.user)
+    if not (nav.is_console(scope, request.user) or scope.everything):
+        raise PermissionDenied(_("指挥台只对中心、街道、社区工作人员开放"))
+
+
+CONSOLE_TABS = {
+    "triage": _lazy("待分拨"),
+    "supervision": _lazy("督办"),
+    "open": _lazy("办理中"),
+    "all": _lazy("全部"),
+}
+
+
+@login_required
+def console(request: HttpRequest) -> HttpResponse:
+    _console_or_403(request)
+    tab = request.GET.get("tab") or "triage"
+    if tab not in CONSOLE_TABS:
+        tab = "triage"
+    q = (request.GET.get("q") or "").strip() or None
+    base = _listing(case_selectors.case_list_for_user(request.user, q=q))
+    counts = {
+        "triage": base.filter(state=CaseState.SUBMITTED).count(),
+        "supervision": base.filter(
+            Q(overdue=True) | Q(urge_count__gt=0),
+            state__in=[CaseState.DISPATCHED, CaseState.CLAIMED],
+        ).count(),
+        "open": base.filter(state__in=[CaseState.DISPATCHED, CaseState.CLAIMED]).count(),
+    }
+    if tab == "triage":
+        cases = base.filter(state=CaseState.SUBMITTED).order_by("created_at")
+    elif tab == "supervision":
+        cases = base.filter(
+            Q(overdue=True) | Q(urge_count__gt=0),
+            state__in=[CaseState.DISPATCHED, CaseState.CLAIMED],
+        ).order_by("resolve_by")
+    elif tab == "open":
+        cases = base.filter(state__in=[CaseState.DISPATCHED, CaseState.CLAIMED]).order_by(
+            "-overdue", "resolve_by"
+        )
+    else:
+        cases = base
+    return render(
+        request,
+        "web/console.html",
+        {
+            "tab": tab,
+            "tabs": [(k, str(v), counts.get(k)) for k, v in CONSOLE_TABS.items()],
+            "cases": cases[:100],
+            "q": q or "",
+        },
+    )
+
+
+@login_required
+def phone_entry(request: HttpRequest) -> HttpResponse:
+    """电话受理: the operator types in a call."""
+    _console_or_403(request)
+    if request.method == "POST":
+        form = PhoneEntryForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                case = case_submit(
+                    actor=request.user,
+                    channel=Channel.PHONE,
+                    description=d["description"],
+                    lat=d["lat"],
+                    lng=d["lng"],
+                    crs="wgs84",
+                    address=d["address"],
+                    category_code=d["category"] or None,
+                    anonymous=d["anonymous"],
+                    contact_name=d["contact_name"],
+                    contact_phone=d["contact_phone"],
+                    idempotency_key=d["idempotency_key"] or None,
+                )
+            except ServiceError as exc:
+                attach_service_error(form, exc)
+            else:
+                messages.success(
+                    request, _("已受理，查询码 %(code)s") % {"code": case.tracking_code}
+                )
+                return redirect("web:case", code=case.tracking_code)
+        status = 400
+    else:
+        form = PhoneEntryForm(initial={"idempotency_key": _fresh_key()})
+        status = 200
+    return render(
+        request,
+        "web/phone_entry.html",
+        {"form": form, "outlines_url": reverse("web:grid-outlines")},
+        status=status,
+    )

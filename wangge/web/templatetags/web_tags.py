@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+STATE_BADGE = {
+    "submitted": "badge-warn",
+    "dispatched": "badge-brand",
+    "claimed": "badge-brand",
+    "resolved": "badge-ok",
+    "closed": "badge-ok",
+    "suspended": "badge-warn",
+}
+
+
+@register.filter
+def state_badge(state: str) -> str:
+    """The badge colour of a case state: amber waits on us, blue is being worked, green done."""
+    return STATE_BADGE.get(state, "")
+
+
+@register.filter
+def is_past(value) -> bool:
+    return bool(value) and value < timezone.now()
+
+
+@register.filter
+def public_status(case) -> str:
+    """What the resident is told: 已受理, 处理中, 已办结 …"""
+    from wangge.cases.models import PublicStatus
+
+    return PublicStatus(case.public_status).label
+
+
+@register.filter
+def state_label(state: str) -> str:
+    from wangge.cases.models import CaseState
+
+    return CaseState(state).label if state in CaseState.values else state
