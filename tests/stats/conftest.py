@@ -64,7 +64,3 @@ def act():
 
 
 HOUR = timedelta(hours=1)
-
-
-# The Playwright harness of the web tests (Chromium, loopback guard, desktop session).
-from tests.web.conftest import chromium, desktop  # noqa: E402, F401
