@@ -159,7 +159,7 @@ def _cases_of_days(days: Iterable[date]) -> list[dict[str, Any]]:
             run = []
         if d is not None:
             run.append(d)
-    return list(Case.objects.filter(q).values(*_FIELDS))
+    return list(Case.objects.filter(q).order_by().values(*_FIELDS))
 
 
 def _latest_ratings(case_ids: list[int]) -> dict[int, bool]:
@@ -260,7 +260,11 @@ def stats_rollup(*, full: bool = False) -> RollupResult:
             CaseDurationStat.objects.all().delete()
         else:
             since = state.watermark - margin
-            touched = Case.objects.filter(updated_at__gt=since).values_list("created_at", flat=True)
+            touched = (
+                Case.objects.filter(updated_at__gt=since)
+                .order_by()
+                .values_list("created_at", flat=True)
+            )
             days = sorted({local_day(t) for t in touched})
         n_cases, n_rows = _recompute(days)
         now = timezone.now()

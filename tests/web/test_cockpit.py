@@ -4,16 +4,31 @@ from __future__ import annotations
 
 import pytest
 
+from tests.stats import conftest as stats_fixtures
 from tests.stats.scenario import build_week
 from wangge.stats.rollup import stats_rollup
 from wangge.stats.views import pct
+
+# The statistics tests' case-building fixtures, used here with the browser harness.
+categories = stats_fixtures.categories
+report = stats_fixtures.report
+act = stats_fixtures.act
 
 PERIOD = "start=2026-11-01&end=2026-11-30"
 
 
 @pytest.mark.browser
 def test_cockpit_shows_the_api_numbers(
-    desktop, api, report, act, resident, worker_a, worker_b, community_staff, operator, leader
+    desktop,
+    api,
+    report,
+    act,
+    resident,
+    worker_a,
+    worker_b,
+    community_staff,
+    operator,
+    leader,
 ):
     build_week(
         report,
