@@ -1,10 +1,11 @@
 """Requests per second and latency of the busiest pages, served by gunicorn on loopback.
 
-What 20,000 worker phones do all day is poll their queue: `/work/queue/` (the htmx fragment,
-every 4 s per open workbench) and open `/work/`; the centre keeps `/console/` open. Each page is
-hit by C concurrent keep-alive clients for D seconds, signed in as a demo persona; the baseline,
-measured the same way in the same run, is `/healthz` (one database round trip, no template):
-the ratio says how much of the server's capacity a page costs beyond answering at all.
+What 20,000 worker phones do all day is poll their queue: `/grid-work/queue/` (the htmx
+fragment, every 4 s per open workbench) and open `/grid-work/`; the centre keeps `/console/`
+open. Each page is hit by C concurrent keep-alive clients for D seconds, signed in as a demo
+persona; the baseline, measured the same way in the same run, is `/healthz` (one database
+round trip, no template): the ratio says how much of the server's capacity a page costs
+beyond answering at all.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wangge .venv/bin/python manage.py demo_load
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wangge .venv/bin/python bench/pages.py \\
@@ -197,8 +198,8 @@ def main() -> int:
     try:
         pages = [
             ("/healthz", "", "baseline: one query, no template"),
-            ("/work/queue/", worker, "worker queue fragment (htmx poll)"),
-            ("/work/", worker, "worker workbench"),
+            ("/grid-work/queue/", worker, "worker queue fragment (htmx poll)"),
+            ("/grid-work/", worker, "worker workbench"),
             ("/console/", operator, "centre console, triage tab"),
             ("/console/?tab=supervision", operator, "centre console, supervision tab"),
         ]

@@ -44,10 +44,10 @@ def test_report_claim_resolve_confirm(
     person.log_in(resident)
     worker = browser_factory()
     worker.log_in(worker_a)
-    worker.goto("/work/")
+    worker.goto("/grid-work/")
     other = browser_factory()
     other.log_in(worker_b)
-    other.goto("/work/")
+    other.goto("/grid-work/")
 
     code = _report(person, photo)
 
@@ -102,7 +102,7 @@ def test_claim_race_is_answered_kindly(browser_factory, county, categories, work
     colleague = make_user("worker_a2", Role.GRID_WORKER, county[GRID_A])
     first = browser_factory()
     first.log_in(worker_a)
-    first.goto("/work/")
+    first.goto("/grid-work/")
     second = browser_factory()
     second.log_in(colleague)
     # The colleague has the case open, with its claim button, when the first worker claims it.
@@ -110,7 +110,7 @@ def test_claim_race_is_answered_kindly(browser_factory, county, categories, work
     first.page.locator(f'[data-case="{code}"] .claim-btn').click()
     first.page.wait_for_url(first.url(f"/cases/{code}/"))
     second.page.click("[data-action=claim]")
-    second.page.wait_for_url(second.url("/work/"))
+    second.page.wait_for_url(second.url("/grid-work/"))
     note = second.page.locator(".messages .alert")
     assert "慢了一步：已被 worker_a 认领" in note.inner_text()
     assert second.page.locator(f'[data-list=claimable] [data-case="{code}"]').count() == 0

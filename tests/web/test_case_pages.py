@@ -47,7 +47,7 @@ def test_worker_b_cannot_see_or_touch_grid_a_case(case_a, worker_b):
     assert client.get(f"/cases/{code}/").status_code == 404
     assert client.post(f"/cases/{code}/claim/").status_code == 404
     assert client.post(f"/cases/{code}/do/resolve/", {"reason": "x"}).status_code == 404
-    assert code not in client.get("/work/queue/").content.decode()
+    assert code not in client.get("/grid-work/queue/").content.decode()
     case_a.refresh_from_db()
     assert case_a.state == "dispatched"
 
@@ -56,7 +56,7 @@ def test_worker_b_cannot_see_or_touch_grid_a_case(case_a, worker_b):
 def test_worker_a_queue_lists_the_case_and_claims_it(case_a, worker_a):
     client = client_for(worker_a)
     code = case_a.tracking_code
-    assert code in client.get("/work/queue/", HTTP_HX_REQUEST="true").content.decode()
+    assert code in client.get("/grid-work/queue/", HTTP_HX_REQUEST="true").content.decode()
     response = client.post(f"/cases/{code}/claim/")
     assert response.status_code == 302 and response["Location"] == f"/cases/{code}/"
     case_a.refresh_from_db()
@@ -190,7 +190,7 @@ def test_phone_entry_and_patrol_settle(county, categories, operator, worker_a):
     assert Case.objects.get(channel="phone").contact_name == "王先生"
 
     response = client_for(worker_a).post(
-        "/work/patrol/",
+        "/grid-work/patrol/",
         {"description": "绿化带里有垃圾", "category": "E0104", "lat": lat, "lng": lng,
          "settle": "on", "resolution": "已当场清理",
          "photos": [jpeg("before.jpg")], "result_photos": [jpeg("after.jpg")]},
@@ -202,7 +202,7 @@ def test_phone_entry_and_patrol_settle(county, categories, operator, worker_a):
     assert len(kinds["submit"]) == 1 and len(kinds["settle_on_spot"]) == 1
     # Settling needs a note, shown next to its field.
     response = client_for(worker_a).post(
-        "/work/patrol/",
+        "/grid-work/patrol/",
         {"description": "绿化带里有垃圾", "lat": lat, "lng": lng, "settle": "on"},
     )  # fmt: skip
     assert response.status_code == 400

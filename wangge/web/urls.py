@@ -15,9 +15,9 @@ urlpatterns = [
     path("track/<str:code>/answer/", case_views.resident_act, name="resident-act"),
     path("my/", case_views.my_cases, name="my-cases"),
     # Grid workers.
-    path("work/", case_views.worker_queue, name="worker-queue"),
-    path("work/queue/", case_views.worker_queue_fragment, name="worker-queue-fragment"),
-    path("work/patrol/", case_views.patrol, name="patrol"),
+    path("grid-work/", case_views.worker_queue, name="worker-queue"),
+    path("grid-work/queue/", case_views.worker_queue_fragment, name="worker-queue-fragment"),
+    path("grid-work/patrol/", case_views.patrol, name="patrol"),
     # Any staff with the case in scope.
     path("cases/<str:code>/", case_views.case_detail, name="case"),
     path("cases/<str:code>/claim/", case_views.claim, name="claim"),
