@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import datetime
 
 import pytest
+import time_machine
 from rest_framework.test import APIClient
 
 from wangge.accounts.models import Role
@@ -34,6 +36,45 @@ GRID_A2 = "350427001001001002"
 GRID_B = "350427001002001001"
 # 2 streets × 2 communities × 2 zones × 2 micro-grids, in a row west→east.
 TEST_SHAPE = Shape(street=(2, 1), community=(2, 1), zone=(2, 1), micro=(2, 1), cell_m=200.0)
+
+
+# The suite passes at any moment. `--clock=ISO` (or WANGGE_TEST_CLOCK) moves "now" for every
+# test to that moment, the clock then running on, so CI can run the whole suite a second time
+# at an awkward instant (New Year's Eve at 23:59 in Asia/Shanghai, the eve of Spring Festival).
+# Tests that need a particular moment still pin their own, inside this one.
+CLOCK_ENV = "WANGGE_TEST_CLOCK"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock",
+        default=os.environ.get(CLOCK_ENV) or None,
+        help=f"ISO 8601 moment with zone that every test starts at (env {CLOCK_ENV})",
+    )
+
+
+def pytest_configure(config):
+    value = config.getoption("--clock")
+    if value:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise pytest.UsageError(f"--clock needs a zone offset, e.g. {value}+08:00")
+        config._wangge_clock = moment
+
+
+def pytest_report_header(config):
+    moment = getattr(config, "_wangge_clock", None)
+    return f"wangge clock: every test starts at {moment.isoformat()}" if moment else None
+
+
+@pytest.fixture(autouse=True)
+def _suite_clock(request):
+    moment = getattr(request.config, "_wangge_clock", None)
+    if moment is None:
+        yield
+        return
+    with time_machine.travel(moment, tick=True):
+        yield
 
 
 def pytest_collection_modifyitems(config, items):

@@ -146,19 +146,27 @@ def test_worker_command_batch_delivers_due_webhooks():
 
 @pytest.mark.django_db(transaction=True)
 def test_scheduler_thread_enqueues_and_stops():
-    import time
-
     from wangge.core.management.commands.wangge_worker import Scheduler
 
     scheduler = Scheduler(tick=0.05)
     scheduler.start()
     try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and queued(DELIVER) == 0:
-            time.sleep(0.05)
+        # Wait for one whole tick (bounded); the database is read only once the thread stopped,
+        # so the test never reads while the scheduler writes.
+        assert scheduler.ticked.wait(10), "the scheduler did not tick within 10 s"
     finally:
         scheduler.stopped.set()
         scheduler.join(5)
     assert not scheduler.is_alive()
     assert queued(DELIVER) == 1
     assert PeriodicTaskState.objects.filter(name=DELIVER).exists()
+
+
+@pytest.mark.django_db
+def test_scheduler_tick_once_is_synchronous():
+    from wangge.core.management.commands.wangge_worker import Scheduler
+
+    scheduler = Scheduler(tick=60)
+    assert DELIVER in scheduler.tick_once()
+    assert scheduler.tick_once() == []
+    assert queued(DELIVER) == 1

@@ -25,16 +25,24 @@ class Scheduler(threading.Thread):
         super().__init__(name="wangge-scheduler", daemon=True)
         self.tick = tick
         self.stopped = threading.Event()
+        # Set after each completed tick, so a caller can wait for one without polling.
+        self.ticked = threading.Event()
+
+    def tick_once(self) -> list[str]:
+        close_old_connections()
+        enqueued = schedule_due()
+        for path in enqueued:
+            logger.debug("enqueued periodic task %s", path)
+        return enqueued
 
     def run(self) -> None:
         while not self.stopped.is_set():
             try:
-                close_old_connections()
-                for path in schedule_due():
-                    logger.debug("enqueued periodic task %s", path)
+                self.tick_once()
             except Exception:
                 # A database hiccup must not end the scheduler: the next tick tries again.
                 logger.exception("periodic scheduler tick failed")
+            self.ticked.set()
             self.stopped.wait(self.tick)
         connection.close()
 
