@@ -98,6 +98,18 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    """Rate-limit counters live in the database cache table, which a flush does not empty."""
+    yield
+    used_db = {"_django_db_helper", "db", "transactional_db"} & set(request.fixturenames)
+    if used_db:
+        from django.core.cache import cache
+
+        with request.getfixturevalue("django_db_blocker").unblock():
+            cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -237,6 +237,42 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- Shared cache and rate limits --------------------------------------------------------------
+# Throttle counters must be shared by every worker process: the database cache (a table made by
+# the core migrations) by default, Redis where WANGGE_REDIS_URL is set. A per-process memory
+# cache would let N workers allow N times each limit.
+REDIS_URL = os.environ.get("WANGGE_REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "wangge_cache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("WANGGE_CACHE_MAX_ENTRIES", 100_000)},
+        }
+    }
+# How many reverse proxies in front of the application append to X-Forwarded-For. 0: the
+# socket address is the client (X-Forwarded-For is ignored, the client could write anything
+# there). 1: one nginx in front; its appended entry (the last one) is the client.
+NUM_PROXIES = env_int("WANGGE_NUM_PROXIES", 0)
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["wangge.core.throttling.AnonymousThrottle"]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    # Every anonymous API call, per client address.
+    "anon": os.environ.get("WANGGE_ANON_RATE", "300/minute"),
+    # Exact look-ups of residents by ID number or phone, per user.
+    "people_lookup": os.environ.get("WANGGE_PEOPLE_LOOKUP_RATE", "30/hour"),
+    # Public tracking-code look-ups (/track/<code>/), per client address.
+    "track": os.environ.get("WANGGE_TRACK_RATE", "30/minute"),
+    # Anonymous reports (Open311 POST, the /report/ form), per client address.
+    "intake": os.environ.get("WANGGE_INTAKE_RATE", "30/hour"),
+    # Token requests (username + password), per client address.
+    "token": os.environ.get("WANGGE_TOKEN_RATE", "30/minute"),
+}
+
 # --- Background work ------------------------------------------------------------------------
 # The database backend needs no broker; `manage.py db_worker` runs the queue.
 TASKS = {

@@ -4,7 +4,12 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from wangge.accounts.models import RoleAssignment, User
-from wangge.accounts.services import role_check, role_grant, role_revoke
+from wangge.accounts.services import (
+    role_check,
+    role_grant,
+    role_grant_check_actor,
+    role_revoke,
+)
 from wangge.core.api import ServiceError
 
 
@@ -30,8 +35,19 @@ class UserAdmin(DjangoUserAdmin):
     )
     inlines = [RoleAssignmentInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Roles come with their groups and permissions through the role services only: an
+        # administrator editing flags or groups here could make anyone (themselves included) a
+        # superuser or a security officer without an audited grant.
+        fixed = ["is_superuser", "groups", "user_permissions", "last_login", "date_joined"]
+        if request.user.is_superuser:
+            fixed = ["last_login", "date_joined"]
+        return [*super().get_readonly_fields(request, obj), *fixed]
+
 
 class RoleAssignmentForm(forms.ModelForm):
+    actor: User | None = None
+
     class Meta:
         model = RoleAssignment
         fields = ["user", "role", "grid", "department"]
@@ -40,6 +56,7 @@ class RoleAssignmentForm(forms.ModelForm):
         data = super().clean()
         if data.get("user") and data.get("role"):
             try:
+                role_grant_check_actor(actor=self.actor, user=data["user"])
                 role_check(
                     user=data["user"],
                     role=data["role"],
@@ -58,6 +75,11 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["user__username", "user__display_name", "grid__name", "grid__code"]
     autocomplete_fields = ["user", "grid", "department"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user
+        return form
 
     def save_model(self, request, obj, form, change):
         if change:

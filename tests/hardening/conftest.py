@@ -1,0 +1,11 @@
+"""Fixtures of the hardening tests: the people fixtures (a resident in grid A, one in grid B)."""
+
+from tests.people.conftest import building_a, building_b, resident_a, resident_b
+
+__all__ = ["building_a", "building_b", "resident_a", "resident_b"]
+
+
+def set_rate(settings, scope: str, rate: str) -> None:
+    """Change one throttle rate for this test (the throttles read rates at each request)."""
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], scope: rate}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
