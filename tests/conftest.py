@@ -200,11 +200,15 @@ def api():
     """An API client; `api.as_user(u)` authenticates with a real token."""
 
     class Client(APIClient):
-        def as_user(self, user):
-            from rest_framework.authtoken.models import Token
+        keys: dict[int, str]
 
-            token, _ = Token.objects.get_or_create(user=user)
-            self.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        def as_user(self, user):
+            from wangge.accounts.tokens import token_issue
+
+            self.keys = getattr(self, "keys", {})
+            if user.pk not in self.keys:
+                self.keys[user.pk] = token_issue(user=user).key
+            self.credentials(HTTP_AUTHORIZATION=f"Token {self.keys[user.pk]}")
             return self
 
     return Client()

@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from wangge.accounts.api import MeView, TokenView
+from wangge.accounts.api import MeView, TokenLogoutView, TokenRefreshView, TokenView
 from wangge.core.views import healthz
 from wangge.web.views import home
 
@@ -13,6 +13,8 @@ admin.site.index_title = _("系统配置")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/token/refresh/", TokenRefreshView.as_view(), name="api-token-refresh"),
+    path("auth/logout/", TokenLogoutView.as_view(), name="api-token-logout"),
     path("me/", MeView.as_view(), name="api-me"),
     path("", include("wangge.grids.urls")),
     path("", include("wangge.workcal.urls")),

@@ -3,13 +3,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from wangge.accounts.models import RoleAssignment, User
+from wangge.accounts.models import ApiToken, RoleAssignment, User
 from wangge.accounts.services import (
     role_check,
     role_grant,
     role_grant_check_actor,
     role_revoke,
 )
+from wangge.accounts.tokens import token_revoke_all
 from wangge.core.api import ServiceError
 
 
@@ -97,3 +98,32 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         role_revoke(actor=request.user, assignment=obj, request=request)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are listed by prefix only (the key is never stored); they can be revoked here."""
+
+    list_display = ["user", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_filter = ["revoked_reason"]
+    search_fields = ["user__username", "prefix"]
+    fields = [*list_display, "revoked_reason"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("吊销所选令牌"))
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at__isnull=True).select_related("user"):
+            token_revoke_all(
+                user=token.user,
+                reason=ApiToken.RevokeReason.ADMIN,
+                actor=request.user,
+                request=request,
+                only=token,
+            )

@@ -126,9 +126,14 @@ def user_create(
 
 def user_password_changed(*, user: User, request: HttpRequest | None = None) -> None:
     """Record a password change (the form has already set and saved the password)."""
+    from wangge.accounts.models import ApiToken
+    from wangge.accounts.tokens import token_revoke_all
+
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password_changed_at"])
     audit_record(action=AuditLog.Action.PASSWORD_CHANGE, actor=user, request=request)
+    # The password stamp already invalidates them; revoking records why.
+    token_revoke_all(user=user, reason=ApiToken.RevokeReason.PASSWORD, request=request)
 
 
 def password_expired(user: User) -> bool:
