@@ -87,6 +87,11 @@ class SecurityHeaders:
         if response.get("Content-Type", "").startswith("text/html"):
             response.setdefault("Content-Security-Policy", self.policy)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not request.path.startswith("/static/"):
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith("/static/")
+            and "no-store" not in response.get("Cache-Control", "")
+        ):
             patch_cache_control(response, no_store=True, private=True)
         return response
