@@ -66,7 +66,7 @@ test: lint check-migrations test-sqlite test-postgres
 
 ## make screenshots: phone and desktop pictures of the main pages into docs/screenshots (builds its own demo database)
 screenshots: setup
-	$(BIN)/python -m wangge.web.screenshots
+	$(BIN)/python -m tools.screenshots
 
 bench: setup
 	@echo "See docs/benchmarks.md for each benchmark's command."
