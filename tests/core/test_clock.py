@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 PROBE = Path(__file__).with_name("clock_probe.py")
+PYTEST_FLAGS = ("-p", "no:xdist", "-p", "no:cacheprovider", "-q", "-s")
 
 
 def run_probe(*args: str, env_clock: str | None = None) -> subprocess.CompletedProcess:
@@ -16,8 +17,7 @@ def run_probe(*args: str, env_clock: str | None = None) -> subprocess.CompletedP
     if env_clock:
         env["WANGGE_TEST_CLOCK"] = env_clock
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-q", "-s"]
-        + [*args, str(PROBE)],
+        [sys.executable, "-m", "pytest", *PYTEST_FLAGS, *args, str(PROBE)],
         capture_output=True,
         text=True,
         env=env,
