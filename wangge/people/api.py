@@ -29,7 +29,15 @@ from wangge.grids.selectors import grid_get_for_user
 from wangge.people import exporting, jobs, selectors, services
 from wangge.people.idcard import age_on
 from wangge.people.importing import reject_report_xlsx
-from wangge.people.models import Building, CareLevel, CareRecord, ImportJob, JournalEntry, Visit
+from wangge.people.models import (
+    Building,
+    CareLevel,
+    CareRecord,
+    ImportJob,
+    ImportKind,
+    JournalEntry,
+    Visit,
+)
 
 
 # --- serializers -------------------------------------------------------------------------------
@@ -118,6 +126,9 @@ class ResidentPatch(serializers.Serializer):
 
 class ReasonIn(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, required=False, default="")
+    purpose = serializers.ChoiceField(
+        choices=list(services.REVEAL_PURPOSES), required=False, allow_blank=True, default=""
+    )
 
 
 class LookupIn(serializers.Serializer):
@@ -260,7 +271,7 @@ class ImportJobOut(serializers.ModelSerializer):
 
 class ImportIn(serializers.Serializer):
     file = serializers.FileField()
-    kind = serializers.ChoiceField(choices=["residents", "buildings"], default="residents")
+    kind = serializers.ChoiceField(choices=ImportKind.choices, default="residents")
     mapping = serializers.CharField(required=False, allow_blank=True, default="")
     mapping_id = serializers.IntegerField(required=False, allow_null=True, default=None)
     save_mapping_as = serializers.CharField(required=False, allow_blank=True, default="")
@@ -461,7 +472,11 @@ class ResidentRevealView(APIView):
         r = selectors.resident_get_for_user(request.user, pk)
         data = _valid(ReasonIn, request.data)
         out = services.resident_reveal(
-            actor=request.user, resident=r, reason=data["reason"], request=request
+            actor=request.user,
+            resident=r,
+            reason=data["reason"],
+            purpose=data["purpose"],
+            request=request,
         )
         resp = Response(
             {"id_number": out.id_number, "phone": out.phone, "birth_date": out.birth_date}
