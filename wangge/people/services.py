@@ -318,12 +318,18 @@ def _check_place_kind(kind: str) -> None:
         raise ServiceError(_("场所类别 “%(kind)s” 无效") % {"kind": kind}, code="kind")
 
 
+def _check_inspected(day: dt.date | None) -> None:
+    if day and day > timezone.localdate():
+        raise ServiceError(_("检查日期不能晚于今天"), code="last_inspected_on")
+
+
 def place_create(
     *, actor: User | None, kind: str, name: str, lat: float, lng: float, **extra: Any
 ) -> Place:
     _check_place_kind(kind)
     if not name.strip():
         raise ServiceError(_("名称不能为空"), code="name")
+    _check_inspected(extra.get("last_inspected_on"))
     lat, lng, loc = _locate(lat, lng)
     check_writable(actor, loc.path)
     return Place.objects.create(
@@ -353,8 +359,7 @@ def place_update(
     _check_place_kind(kind)
     if not name.strip():
         raise ServiceError(_("名称不能为空"), code="name")
-    if last_inspected_on and last_inspected_on > timezone.localdate():
-        raise ServiceError(_("检查日期不能晚于今天"), code="last_inspected_on")
+    _check_inspected(last_inspected_on)
     lat, lng, loc = _locate(lat, lng)
     check_writable(actor, loc.path)
     place.kind, place.name = kind, name.strip()
