@@ -132,4 +132,5 @@ def test_journal_entries(client_for, worker_a, worker_b, county):
     )
     assert resp.status_code == 400
     assert JournalEntry.objects.count() == 1
-    assert "巡查怡园小区消防通道" not in client_for(worker_b).get("/people/journal/").content.decode()
+    other = client_for(worker_b).get("/people/journal/").content.decode()
+    assert "巡查怡园小区消防通道" not in other

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from tests.conftest import COMMUNITY_A, COMMUNITY_B, GRID_A, GRID_B, grid_centre
-from wangge.people.models import Asset, Organisation, Place
+from wangge.people.models import Asset, Organisation
 from wangge.people.services import asset_create, organisation_create, place_create
 
 pytestmark = pytest.mark.django_db
@@ -47,9 +47,11 @@ def test_asset_pages(client_for, community_staff, worker_b, county, departments)
     assert resp.status_code == 400 and "4 位数字" in resp.content.decode()
     assert c.post("/people/assets/new/", {**form, "category_code": "0106"}).status_code == 302
     asset = Asset.objects.get()
+    # Moving it into someone else's grid: refused next to the point, nothing changed.
     blat, blng = grid_centre(county[GRID_B])
-    resp = c.post(f"/people/assets/{asset.pk}/", {**form, "category_code": "0106", "lat": blat})
-    assert resp.status_code in (400, 404) or Asset.objects.get().grid.code == GRID_A
+    moved = {**form, "category_code": "0106", "lat": blat, "lng": blng}
+    resp = c.post(f"/people/assets/{asset.pk}/", moved)
+    assert resp.status_code == 400 and 'data-field="lat"' in resp.content.decode()
     assert Asset.objects.get().grid.code == GRID_A
     html = c.get("/people/assets/?category=0106").content.decode()
     assert "LD-1" in html and 'data-total="1"' in html

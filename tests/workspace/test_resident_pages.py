@@ -12,7 +12,9 @@ from wangge.people.models import Household, Resident
 pytestmark = pytest.mark.django_db
 
 
-def test_resident_list_is_scoped_masked_and_counted(client_for, community_staff, resident_a, resident_b):
+def test_resident_list_is_scoped_masked_and_counted(
+    client_for, community_staff, resident_a, resident_b
+):
     html = client_for(community_staff).get("/people/residents/").content.decode()
     assert "张桂英" in html and "李建国" not in html
     assert 'data-total="1"' in html
@@ -164,7 +166,9 @@ def test_building_edit_refuses_a_point_outside_its_community(
     assert (building_a.units, building_a.floors, building_a.address) == (3, 18, "怡园路 16 号")
 
 
-def test_building_page_lists_rooms_and_who_lives_there(client_for, worker_a, resident_a, building_a):
+def test_building_page_lists_rooms_and_who_lives_there(
+    client_for, worker_a, resident_a, building_a
+):
     html = client_for(worker_a).get(f"/people/buildings/{building_a.pk}/").content.decode()
     assert "2单元301室" in html and "张桂英" in html
 
