@@ -65,3 +65,13 @@ def test_lookups_are_limited_per_user_and_not_per_address(api, settings, worker_
     assert resp.status_code == 429
     assert "Retry-After" in resp
     assert AuditLog.objects.filter(action=AuditLog.Action.LOOKUP).count() == 5
+
+
+def test_the_residents_page_applies_the_same_rules(client, district_staff, worker_a, resident_a):
+    client.force_login(district_staff)
+    resp = client.post("/people/residents/", {"id_number": id_number(101), "phone": ""})
+    assert resp.status_code == 403 and "张桂英" not in resp.content.decode()
+    client.force_login(worker_a)
+    resp = client.post("/people/residents/", {"id_number": id_number(101), "phone": ""})
+    assert resp.status_code == 200 and "张桂英" in resp.content.decode()
+    assert AuditLog.objects.filter(action=AuditLog.Action.LOOKUP, actor=worker_a).count() == 1
