@@ -49,16 +49,21 @@ def rules(db):
 def bld_a(county):
     lat, lng = grid_centre(county[GRID_A])
     return building_create(
-        actor=None, community=county[COMMUNITY_A], number="16号楼", lat=lat, lng=lng,
+        actor=None,
+        community=county[COMMUNITY_A],
+        number="16号楼",
+        lat=lat,
+        lng=lng,
         compound_name="怡园小区",
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
 def bld_b(county):
     lat, lng = grid_centre(county[GRID_B])
-    return building_create(actor=None, community=county[COMMUNITY_B], number="9幢", lat=lat,
-                           lng=lng)  # fmt: skip
+    return building_create(
+        actor=None, community=county[COMMUNITY_B], number="9幢", lat=lat, lng=lng
+    )
 
 
 def household(building, room: str):
@@ -81,8 +86,9 @@ def zhao(hh_a, bld_a):
     user = make_user("zhao")
     user.display_name = "赵先生"
     user.save(update_fields=["display_name"])
-    person = resident_create(actor=None, name="赵建华", id_number=id_number(11), building=bld_a,
-                             room="301")  # fmt: skip
+    person = resident_create(
+        actor=None, name="赵建华", id_number=id_number(11), building=bld_a, room="301"
+    )
     resident_account_bind(actor=None, user=user, household=hh_a["301"], resident=person)
     return user
 
@@ -99,8 +105,14 @@ def dangyuan(county):
     user = make_user("dangyuan")
     user.display_name = "党员 孙洪业"
     user.save(update_fields=["display_name"])
-    party_member_register(actor=None, community=county[COMMUNITY_A], name="孙洪业", user=user,
-                          grids=[county[GRID_A]], skills="代办 政策宣讲")  # fmt: skip
+    party_member_register(
+        actor=None,
+        community=county[COMMUNITY_A],
+        name="孙洪业",
+        user=user,
+        grids=[county[GRID_A]],
+        skills="代办 政策宣讲",
+    )
     return user
 
 
@@ -109,9 +121,14 @@ def zaizhi(county):
     """An in-service member (双报到) of community A covering the whole community."""
     user = make_user("zaizhi")
     party_member_register(
-        actor=None, community=county[COMMUNITY_A], name="周文", user=user,
-        registration="in_service", work_unit="区医保局", reported_on=dt.date(2026, 3, 1),
-    )  # fmt: skip
+        actor=None,
+        community=county[COMMUNITY_A],
+        name="周文",
+        user=user,
+        registration="in_service",
+        work_unit="区医保局",
+        reported_on=dt.date(2026, 3, 1),
+    )
     return user
 
 
@@ -120,10 +137,17 @@ def zhiyuan(county, hh_a, bld_a):
     user = make_user("zhiyuan")
     user.display_name = "志愿者 郑艳芳"
     user.save(update_fields=["display_name"])
-    person = resident_create(actor=None, name="郑艳芳", id_number=id_number(22), building=bld_a,
-                             room="302")  # fmt: skip
-    volunteer_register(actor=None, community=county[COMMUNITY_A], name="郑艳芳", user=user,
-                       resident=person, skills="理发 维修")  # fmt: skip
+    person = resident_create(
+        actor=None, name="郑艳芳", id_number=id_number(22), building=bld_a, room="302"
+    )
+    volunteer_register(
+        actor=None,
+        community=county[COMMUNITY_A],
+        name="郑艳芳",
+        user=user,
+        resident=person,
+        skills="理发 维修",
+    )
     resident_account_bind(actor=None, user=user, household=hh_a["302"], resident=person)
     return user
 
@@ -138,8 +162,13 @@ def zhiyuan_b(county):
 @pytest.fixture
 def duiyuan(county):
     user = make_user("duiyuan")
-    team_create(actor=None, community=county[COMMUNITY_A], name="阳光使者服务队",
-                skills="代办 维修", members=[user])  # fmt: skip
+    team_create(
+        actor=None,
+        community=county[COMMUNITY_A],
+        name="阳光使者服务队",
+        skills="代办 维修",
+        members=[user],
+    )
     return user
 
 
@@ -148,24 +177,45 @@ def catalogue(county, rules):
     a = county[COMMUNITY_A]
     return {
         "医保": service_item_create(
-            actor=None, community=a, name="代办医保", kind="agency",
-            description="医保参保、报销材料代办", for_volunteers=False, for_teams=False,
-            points=5, hours="2", due_hours=72,
+            actor=None,
+            community=a,
+            name="代办医保",
+            kind="agency",
+            description="医保参保、报销材料代办",
+            for_volunteers=False,
+            for_teams=False,
+            points=5,
+            hours="2",
+            due_hours=72,
         ),
-        "理发": service_item_create(actor=None, community=a, name="理发", kind="life", points=2,
-                                  hours="1", due_hours=48),
-        "维修": service_item_create(actor=None, community=a, name="家电维修", kind="repair",
-                                  for_party_members=False, points=3, hours="1.5"),
-        "理发B": service_item_create(actor=None, community=county[COMMUNITY_B], name="理发",
-                                   kind="life", points=2),
-    }  # fmt: skip
+        "理发": service_item_create(
+            actor=None, community=a, name="理发", kind="life", points=2, hours="1", due_hours=48
+        ),
+        "维修": service_item_create(
+            actor=None,
+            community=a,
+            name="家电维修",
+            kind="repair",
+            for_party_members=False,
+            points=3,
+            hours="1.5",
+        ),
+        "理发B": service_item_create(
+            actor=None, community=county[COMMUNITY_B], name="理发", kind="life", points=2
+        ),
+    }
 
 
 @pytest.fixture
 def store_a(county, rules):
     c = county[COMMUNITY_A]
-    store = Store.objects.create(name="怡园社区积分超市", kind=StoreKind.COMMUNITY, community=c,
-                                 grid_path=c.path, root_id=c.root_id)  # fmt: skip
+    store = Store.objects.create(
+        name="怡园社区积分超市",
+        kind=StoreKind.COMMUNITY,
+        community=c,
+        grid_path=c.path,
+        root_id=c.root_id,
+    )
     Goods.objects.create(store=store, name="洗衣液", unit="瓶", price=Decimal(10), stock=20)
     Goods.objects.create(store=store, name="大米 5kg", unit="袋", price=Decimal(30), stock=3)
     return store

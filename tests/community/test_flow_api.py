@@ -16,7 +16,15 @@ NOW = "2026-11-17T09:30:00+08:00"
 
 @time_machine.travel(NOW, tick=False)
 def test_resident_orders_party_member_serves_resident_rates(
-    api, zhao, dangyuan, community_staff, catalogue, photo, hh_a, bld_a, django_assert_max_num_queries
+    api,
+    zhao,
+    dangyuan,
+    community_staff,
+    catalogue,
+    photo,
+    hh_a,
+    bld_a,
+    django_assert_max_num_queries,
 ):
     from wangge.community.services import resident_account_bind
 
@@ -72,15 +80,20 @@ def test_resident_orders_party_member_serves_resident_rates(
     assert r.data["contact_phone"] == ""  # none given; the taker would see it in full
 
     # Completing without a photo is refused, nothing written.
-    r = api.post(f"/api/v1/community/orders/{code}/actions/complete/",
-                 {"reason": "已代办"}, format="json")  # fmt: skip
+    r = api.post(
+        f"/api/v1/community/orders/{code}/actions/complete/", {"reason": "已代办"}, format="json"
+    )
     assert r.status_code == 400 and "照片" in r.data["detail"]
     assert ServiceOrder.objects.get(code=code).state == "taken"
     # With a photo of the receipt and 2.5 hours.
     pid = photo(dangyuan)
     r = api.post(
         f"/api/v1/community/orders/{code}/actions/complete/",
-        {"reason": "已到医保中心递交报销材料，回执交给赵先生", "hours": "2.5", "attachments": [pid]},
+        {
+            "reason": "已到医保中心递交报销材料，回执交给赵先生",
+            "hours": "2.5",
+            "attachments": [pid],
+        },
         format="json",
     )
     assert r.status_code == 200, r.data
@@ -88,7 +101,7 @@ def test_resident_orders_party_member_serves_resident_rates(
     assert InboxItem.objects.filter(user=zhao, topic="service.done").exists()
     # The resident sees the photo on the timeline and may open it.
     r = api.as_user(zhao).get(f"/api/v1/community/orders/{code}/")
-    done = [e for e in r.data["timeline"] if e["kind"] == "complete"][0]
+    done = next(e for e in r.data["timeline"] if e["kind"] == "complete")
     assert done["attachments"][0]["id"] == pid
     assert api.get(f"/attachments/{pid}/").status_code == 200
     assert r.data["allowed_actions"] == ["rate", "comment"]
@@ -96,8 +109,11 @@ def test_resident_orders_party_member_serves_resident_rates(
     # 群众评价: a bad score is refused; then 5 stars closes it and credits hours and points.
     bad = api.post(f"/api/v1/community/orders/{code}/actions/rate/", {"score": 6}, format="json")
     assert bad.status_code == 400 and "评分" in bad.data["detail"]
-    r = api.post(f"/api/v1/community/orders/{code}/actions/rate/",
-                 {"score": 5, "reason": "孙师傅跑了两趟，太感谢了"}, format="json")  # fmt: skip
+    r = api.post(
+        f"/api/v1/community/orders/{code}/actions/rate/",
+        {"score": 5, "reason": "孙师傅跑了两趟，太感谢了"},
+        format="json",
+    )
     assert r.status_code == 200, r.data
     assert r.data["state"] == "closed" and r.data["score"] == 5
     hours = VolunteerHours.objects.get(order__code=code)
@@ -105,9 +121,7 @@ def test_resident_orders_party_member_serves_resident_rates(
     entry = PointsEntry.objects.get(source_type="service_order")
     assert entry.household == hh_a["303"] and entry.amount == Decimal(5)
     assert PointsAccount.objects.get(household=hh_a["303"]).balance == Decimal(5)
-    kinds = list(
-        ServiceOrderEvent.objects.filter(order__code=code).values_list("kind", flat=True)
-    )
+    kinds = list(ServiceOrderEvent.objects.filter(order__code=code).values_list("kind", flat=True))
     assert kinds == ["order", "confirm", "take", "complete", "rate"]
 
     # His hours and points, as he sees them.
@@ -125,35 +139,56 @@ def test_staff_enter_assign_reassign_release_cancel(
     # 电话代录 for an elderly resident without a phone app.
     r = staff.post(
         "/api/v1/community/orders/",
-        {"service_id": catalogue["医保"].pk, "channel": "phone", "household_id": hh_a["301"].pk,
-         "contact_name": "赵老伯", "contact_phone": "13805981234",
-         "description": "电话：社保卡丢了，要补办"},
+        {
+            "service_id": catalogue["医保"].pk,
+            "channel": "phone",
+            "household_id": hh_a["301"].pk,
+            "contact_name": "赵老伯",
+            "contact_phone": "13805981234",
+            "description": "电话：社保卡丢了，要补办",
+        },
         format="json",
-    )  # fmt: skip
+    )
     assert r.status_code == 201, r.data
     code = r.data["code"]
     staff.post(f"/api/v1/community/orders/{code}/actions/confirm/", {}, format="json")
     # A volunteer may not take 代办医保 (party members only): refused with the reason.
-    r = staff.post(f"/api/v1/community/orders/{code}/actions/assign/",
-                   {"assignee_id": zhiyuan.pk}, format="json")  # fmt: skip
+    r = staff.post(
+        f"/api/v1/community/orders/{code}/actions/assign/",
+        {"assignee_id": zhiyuan.pk},
+        format="json",
+    )
     assert r.status_code == 400 and "不能承接" in r.data["detail"]
-    r = staff.post(f"/api/v1/community/orders/{code}/actions/assign/",
-                   {"assignee_id": dangyuan.pk}, format="json")  # fmt: skip
+    r = staff.post(
+        f"/api/v1/community/orders/{code}/actions/assign/",
+        {"assignee_id": dangyuan.pk},
+        format="json",
+    )
     assert r.status_code == 200 and r.data["assignee_name"] == "党员 孙洪业"
     # 改派 needs a reason, then goes to the in-service member.
-    r = staff.post(f"/api/v1/community/orders/{code}/actions/reassign/",
-                   {"assignee_id": zaizhi.pk}, format="json")  # fmt: skip
+    r = staff.post(
+        f"/api/v1/community/orders/{code}/actions/reassign/",
+        {"assignee_id": zaizhi.pk},
+        format="json",
+    )
     assert r.status_code == 400 and "说明" in r.data["detail"]
-    r = staff.post(f"/api/v1/community/orders/{code}/actions/reassign/",
-                   {"assignee_id": zaizhi.pk, "reason": "孙师傅住院"}, format="json")  # fmt: skip
+    r = staff.post(
+        f"/api/v1/community/orders/{code}/actions/reassign/",
+        {"assignee_id": zaizhi.pk, "reason": "孙师傅住院"},
+        format="json",
+    )
     assert r.status_code == 200 and r.data["assignee_kind"] == "party_member"
     # The new taker gives it back (退单) with a reason; it is open again.
-    r = api.as_user(zaizhi).post(f"/api/v1/community/orders/{code}/actions/release/",
-                                 {"reason": "本周出差"}, format="json")  # fmt: skip
+    r = api.as_user(zaizhi).post(
+        f"/api/v1/community/orders/{code}/actions/release/", {"reason": "本周出差"}, format="json"
+    )
     assert r.status_code == 200 and r.data["state"] == "open" and r.data["assignee_name"] is None
     # Staff cancel it with a reason.
-    r = api.as_user(community_staff).post(f"/api/v1/community/orders/{code}/actions/cancel/",
-                   {"reason": "居民已自行办理"}, format="json")  # fmt: skip
+    r = api.as_user(community_staff).post(
+        f"/api/v1/community/orders/{code}/actions/cancel/",
+        {"reason": "居民已自行办理"},
+        format="json",
+    )
     assert r.status_code == 200 and r.data["state"] == "cancelled"
     kinds = list(ServiceOrderEvent.objects.filter(order__code=code).values_list("kind", flat=True))
     assert kinds == ["order", "confirm", "assign", "reassign", "release", "cancel"]
@@ -170,8 +205,11 @@ def test_decline_and_resident_cancel(api, zhao, community_staff, catalogue):
     staff = api.as_user(community_staff)
     r = staff.post(f"/api/v1/community/orders/{code}/actions/decline/", {}, format="json")
     assert r.status_code == 400 and "说明" in r.data["detail"]
-    r = staff.post(f"/api/v1/community/orders/{code}/actions/decline/",
-                   {"reason": "本月理发服务已约满，下月初请再点单"}, format="json")  # fmt: skip
+    r = staff.post(
+        f"/api/v1/community/orders/{code}/actions/decline/",
+        {"reason": "本月理发服务已约满，下月初请再点单"},
+        format="json",
+    )
     assert r.status_code == 200 and r.data["state"] == "declined"
     assert "约满" in r.data["reason"]
     # A second order the resident cancels himself before anyone takes it.
@@ -181,6 +219,9 @@ def test_decline_and_resident_cancel(api, zhao, community_staff, catalogue):
         format="json",
     )
     code2 = r.data["code"]
-    r = api.post(f"/api/v1/community/orders/{code2}/actions/cancel/",
-                 {"reason": "女儿回来了，带我去"}, format="json")  # fmt: skip
+    r = api.post(
+        f"/api/v1/community/orders/{code2}/actions/cancel/",
+        {"reason": "女儿回来了，带我去"},
+        format="json",
+    )
     assert r.status_code == 200 and r.data["state"] == "cancelled"

@@ -169,7 +169,8 @@ class OrderDetailOut(OrderOut):
 
 class OrderIn(serializers.Serializer):
     service_id = serializers.IntegerField()
-    description = serializers.CharField(max_length=1000)
+    # Length and emptiness are the service's to judge, in its words.
+    description = serializers.CharField(required=False, allow_blank=True, default="")
     channel = serializers.ChoiceField(
         choices=[OrderChannel.SELF, OrderChannel.PHONE, OrderChannel.VISIT],
         default=OrderChannel.SELF,

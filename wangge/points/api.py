@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -39,6 +40,10 @@ def _int(value: Any, what: str) -> int:
         return int(str(value))
     except (TypeError, ValueError):
         raise ServiceError(_("%(w)s须为整数") % {"w": what}, code="invalid") from None
+
+
+def _pts(value: Decimal) -> str:
+    return str(Decimal(value).quantize(Decimal("0.1")))
 
 
 def _month(value: str | None) -> date:
@@ -129,7 +134,7 @@ class MyPointsView(APIView):
             raise ServiceError(_("请先到社区绑定您的住户信息"), code="no_household")
         response = page(request, sel.entries_for_household(acct.household), EntryOut)
         response.data.update(
-            household=str(acct.household), balance=str(sel.balance_of(acct.household))
+            household=str(acct.household), balance=_pts(sel.balance_of(acct.household))
         )
         return response
 
@@ -141,7 +146,7 @@ class HouseholdPointsView(APIView):
     def get(self, request: Request, household_id: int) -> Response:
         hh = sel.household_get_for_user(request.user, household_id)
         response = page(request, sel.entries_for_household(hh), EntryOut)
-        response.data.update(household=str(hh), balance=str(sel.balance_of(hh)))
+        response.data.update(household=str(hh), balance=_pts(sel.balance_of(hh)))
         return response
 
 
@@ -409,7 +414,7 @@ class GridReportView(APIView):
                 "active_month": r.active_month, "participating": r.participating,
                 "participation_rate": round(r.rate, 4) if r.rate is not None else None,
                 "month_rate": round(r.month_rate, 4) if r.month_rate is not None else None,
-                "earned": str(r.earned), "spent": str(r.spent),
+                "earned": _pts(r.earned), "spent": _pts(r.spent),
             }  # fmt: skip
 
         return Response(
@@ -441,11 +446,11 @@ class StoreReportView(APIView):
                         "store": r.store.name,
                         "redemptions": r.redemptions,
                         "items": r.items,
-                        "points": str(r.points),
+                        "points": _pts(r.points),
                         "returns": r.returns,
-                        "returned_points": str(r.returned_points),
+                        "returned_points": _pts(r.returned_points),
                         "stock_items": r.stock_items,
-                        "stock_points": str(r.stock_points),
+                        "stock_points": _pts(r.stock_points),
                     }
                     for r in rows
                 ],
