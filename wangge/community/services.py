@@ -493,7 +493,7 @@ def volunteer_hours_record(
 ) -> VolunteerHours:
     """Staff record hours of an activity they organised (清洁家园, 敬老); points by the rule
     "volunteer_hour" (points per hour) go to the volunteer's household."""
-    from wangge.community.workflow import _hours
+    from wangge.community.workflow import parse_hours
     from wangge.points.models import PointsRule
     from wangge.points.services import points_award
 
@@ -503,7 +503,7 @@ def volunteer_hours_record(
     if volunteer.user_id is None:
         raise ServiceError(_("该志愿者尚无登录账号，无法记录时长"), code="no_user")
     activity = _text(activity, field="活动名称", limit=100, required=True)
-    h = _hours(hours, Decimal(0))
+    h = parse_hours(hours, Decimal(0))
     now = now or timezone.now()
     if served_on > timezone.localdate(now):
         raise ServiceError(_("服务日期不能晚于今天"), code="served_on")

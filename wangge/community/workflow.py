@@ -157,7 +157,7 @@ def display_name(user: Any) -> str:
     return getattr(user, "display_name", "") or user.get_username()
 
 
-def _hours(value: Any, default: Decimal) -> Decimal:
+def parse_hours(value: Any, default: Decimal) -> Decimal:
     if value is None or value == "":
         return default
     try:
@@ -386,7 +386,7 @@ def _effects(
     elif action == K.COMPLETE:
         if getattr(settings, "COMMUNITY_COMPLETE_PHOTO_REQUIRED", True) and not attachment_ids:
             raise ServiceError(_("请上传服务现场照片"), code="photos_required")
-        h = _hours(hours, order.item.hours)
+        h = parse_hours(hours, order.item.hours)
         changes.update(done_at=now, hours=h, result=reason[:1000])
         payload["hours"] = str(h)
     elif action in (K.RATE, K.CLOSE):
