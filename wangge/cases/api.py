@@ -18,6 +18,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from wangge.accounts.selectors import scope_for_user
+from wangge.cases.contact import case_contact_phone_masked, case_contact_reveal
 from wangge.cases.models import PUBLIC_STATUS, Case, CaseEvent, CaseState, Category, Channel
 from wangge.cases.selectors import (
     case_get_for_user,
@@ -206,11 +207,8 @@ class CaseDetailOut(CaseOut):
         return case.contact_name if self._staff() else ""
 
     def get_contact_phone(self, case: Case) -> str:
-        # Shown masked: the handler calls back through the centre, not from a list.
-        p = case.contact_phone
-        if not p or not self._staff():
-            return ""
-        return p[:3] + "****" + p[-4:] if len(p) >= 8 else "****"
+        # Masked: the full number only through the audited reveal (POST …/contact/reveal/).
+        return case_contact_phone_masked(case) if self._staff() else ""
 
     def get_co_departments(self, case: Case) -> list[dict]:
         return [{"code": d.code, "name": d.name} for d in case.co_departments.all()]
@@ -376,6 +374,34 @@ def _detail(request: Request, case: Case) -> dict:
     staff = not scope_for_user(request.user).is_empty
     ctx = {"user": request.user, "staff": staff or case.reporter_id == request.user.pk}
     return CaseDetailOut(case, context=ctx).data
+
+
+class ContactRevealIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, allow_blank=True)
+
+
+class ContactRevealOut(serializers.Serializer):
+    contact_phone = serializers.CharField()
+
+
+class CaseContactRevealView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=ContactRevealIn,
+        responses=ContactRevealOut,
+        summary="查看反映人完整电话（须填事由，留痕）",
+    )
+    def post(self, request: Request, code: str) -> Response:
+        case = case_get_for_user(request.user, code)
+        data = ContactRevealIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        phone = case_contact_reveal(
+            actor=request.user, case=case, reason=data.validated_data["reason"], request=request
+        )
+        response = Response({"contact_phone": phone})
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class CaseDetailView(APIView):

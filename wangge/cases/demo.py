@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from wangge.accounts.models import Role, RoleAssignment, User
+from wangge.cases.contact import contact_phone_fields
 from wangge.cases.models import (
     Case,
     CaseEvent,
@@ -279,7 +280,7 @@ def _build(root: Grid, now: datetime, stdout) -> int:
             reporter=reporter,
             anonymous=anonymous,
             contact_name="" if anonymous or reporter else f"{rng.choice(SURNAMES)}先生",
-            contact_phone="" if anonymous else f"13{rng.randrange(10**9):09d}",
+            **contact_phone_fields("" if anonymous else f"13{rng.randrange(10**9):09d}"),
             lat=lats[i] if loc else None,
             lng=lngs[i] if loc else None,
             grid=grid,

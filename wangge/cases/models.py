@@ -193,7 +193,9 @@ class Case(models.Model):
     )
     anonymous = models.BooleanField(_("匿名"), default=False)
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # Encrypted and hashed like residents' phones; read through wangge.cases.contact only.
+    contact_phone_cipher = models.TextField(_("联系电话（密文）"), blank=True)
+    contact_phone_hash = models.CharField(_("联系电话摘要"), max_length=32, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     # WGS-84; null when the report carried no point.
     lat = models.FloatField(_("纬度"), null=True, blank=True)
@@ -315,6 +317,12 @@ class Case(models.Model):
         indexes = [
             models.Index(
                 fields=["grid_path"], name="case_grid_path", opclasses=["varchar_pattern_ops"]
+            ),
+            # "Other reports from this caller": exact match on the keyed hash.
+            models.Index(
+                fields=["contact_phone_hash"],
+                name="case_contact_phone_hash",
+                condition=~Q(contact_phone_hash=""),
             ),
             models.Index(
                 fields=["unit_path"], name="case_unit_path", opclasses=["varchar_pattern_ops"]

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from wangge.accounts.models import GRID_ROLES, READ_ONLY_ROLES
 from wangge.accounts.selectors import scope_for_user
 from wangge.attachments.services import attachments_link
+from wangge.cases.contact import contact_phone_fields
 from wangge.cases.matching import find_duplicates, suggest_category
 from wangge.cases.models import Case, CaseState, Category, Channel, EventKind
 from wangge.cases.routing import route_case
@@ -187,7 +188,7 @@ def case_submit(
         reporter=reporter,
         anonymous=bool(anonymous),
         contact_name="" if anonymous else contact_name,
-        contact_phone="" if anonymous else contact_phone,
+        **contact_phone_fields("" if anonymous else contact_phone),
         address=address,
         lat=point[0] if point else None,
         lng=point[1] if point else None,

@@ -8,6 +8,11 @@ urlpatterns = [
     path("cases/public/<str:code>/", api.PublicCaseView.as_view(), name="api-case-public"),
     path("cases/<str:code>/", api.CaseDetailView.as_view(), name="api-case-detail"),
     path(
+        "cases/<str:code>/contact/reveal/",
+        api.CaseContactRevealView.as_view(),
+        name="api-case-contact-reveal",
+    ),
+    path(
         "cases/<str:code>/actions/<str:action>/",
         api.CaseActionView.as_view(),
         name="api-case-action",

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts.models import GRID_ROLES, READ_ONLY_ROLES
 from wangge.accounts.selectors import scope_for_user
+from wangge.cases.contact import case_contact_phone
 from wangge.community.credits import VOLUNTEER_HOUR_RULE, household_of, record_hours
 from wangge.community.models import (
     OrderChannel,
@@ -458,7 +459,7 @@ def order_from_case(
             contact_name=case.contact_name
             or (str(case.reporter) if case.reporter_id else "")
             or _("事件反映人"),
-            contact_phone=case.contact_phone,
+            contact_phone=case_contact_phone(case),
             address=case.address or (case.grid.name if case.grid_id else item.community.name),
             source_case=case,
             idempotency_key=f"case-{case.pk}-{item.pk}",

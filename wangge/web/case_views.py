@@ -24,11 +24,13 @@ from django.views.decorators.http import require_POST
 
 from wangge.accounts.selectors import scope_for_user
 from wangge.cases import selectors as case_selectors
+from wangge.cases.contact import REVEAL_ROLES as CONTACT_REVEAL_ROLES
+from wangge.cases.contact import case_contact_phone_masked, case_contact_reveal
 from wangge.cases.matching import suggest_category
 from wangge.cases.models import Case, CaseState, Channel, EventKind
 from wangge.cases.services import case_report_settled, case_submit, case_transition
 from wangge.cases.workflow import allowed_actions
-from wangge.core.api import Conflict, ServiceError
+from wangge.core.api import Conflict, Forbidden, ServiceError
 from wangge.grids.selectors import department_list_for_user, grid_get_for_user
 from wangge.web import nav
 from wangge.web.forms import (
@@ -402,6 +404,8 @@ def _case_context(request: HttpRequest, case: Case, **extra) -> dict[str, Any]:
         if {EventKind.ACCEPT, EventKind.TRANSFER} & set(actions)
         else [],
         "form": ActionForm(),
+        "contact_phone": case_contact_phone_masked(case),
+        "may_reveal_contact": scope_for_user(request.user).has_role(*CONTACT_REVEAL_ROLES),
         **extra,
     }
 
@@ -412,6 +416,23 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
     if not scope_for_user(request.user).roles and case.reporter_id == request.user.pk:
         return redirect("web:track-case", code=case.tracking_code)
     return render(request, "web/case_detail.html", _case_context(request, case))
+
+
+@login_required
+@require_POST
+def case_contact(request: HttpRequest, code: str) -> HttpResponse:
+    """The reporter's full phone, for a role that works the case, with a reason (audited)."""
+    case = case_selectors.case_get_for_user(request.user, code)
+    reason = request.POST.get("reason", "")
+    try:
+        phone = case_contact_reveal(actor=request.user, case=case, reason=reason, request=request)
+    except Forbidden:
+        raise
+    except ServiceError as exc:
+        ctx = _case_context(request, case, reveal_error=exc.message, reveal_reason=reason)
+        return render(request, "web/case_detail.html", ctx, status=400)
+    ctx = _case_context(request, case, contact_phone=phone, contact_revealed=True)
+    return render(request, "web/case_detail.html", ctx)
 
 
 @login_required

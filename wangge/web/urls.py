@@ -21,6 +21,7 @@ urlpatterns = [
     # Any staff with the case in scope.
     path("cases/<str:code>/", case_views.case_detail, name="case"),
     path("cases/<str:code>/claim/", case_views.claim, name="claim"),
+    path("cases/<str:code>/contact/", case_views.case_contact, name="case-contact"),
     path("cases/<str:code>/do/<str:action>/", case_views.case_act, name="case-act"),
     # Centre console.
     path("console/", case_views.console, name="console"),
