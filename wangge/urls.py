@@ -29,6 +29,8 @@ api_v1 = [
     path("", include("wangge.points.urls")),
 ]
 
+handler500 = "wangge.core.errors.server_error"
+
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -31,6 +32,7 @@ from wangge.cases.selectors import (
 from wangge.cases.services import case_report_settled, case_submit
 from wangge.cases.workflow import ACTIONS, allowed_actions, case_transition
 from wangge.core.api import NotFound, ServiceError
+from wangge.core.pagination import MAX_OFFSET, query_int
 from wangge.grids.models import Department, Grid
 
 # --- serializers ------------------------------------------------------------------------------
@@ -319,11 +321,8 @@ class CaseListView(APIView):
             claimable=bool(flag("claimable")),
             q=p.get("q") or None,
         )
-        try:
-            limit = min(max(int(p.get("limit", 50)), 1), 200)
-            offset = max(int(p.get("offset", 0)), 0)
-        except ValueError as exc:
-            raise ServiceError(_("limit/offset 须为整数")) from exc
+        limit = query_int(p.get("limit"), name="limit", default=50, lo=1, hi=200)
+        offset = query_int(p.get("offset"), name="offset", default=0, lo=0, hi=MAX_OFFSET)
         page = list(qs[offset : offset + limit])
         return Response(
             {"results": CaseOut(page, many=True).data, "limit": limit, "offset": offset}
@@ -365,8 +364,14 @@ class CaseListView(APIView):
         status = 200 if case.replayed else 201
         if actor is None:
             return Response(PublicCaseOut(case).data, status=status)
-        case = case_get_for_user(actor, case.tracking_code)
-        return Response(_detail(request, case), status=status)
+        try:
+            return Response(
+                _detail(request, case_get_for_user(actor, case.tracking_code)), status=status
+            )
+        except DatabaseError:
+            # The report is committed; only the re-read failed. Answer from what was written
+            # rather than a 500 that would make the client report it again.
+            return Response(CaseOut(case).data, status=status)
 
 
 def _detail(request: Request, case: Case) -> dict:

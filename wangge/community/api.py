@@ -44,6 +44,7 @@ from wangge.community.services import (
 )
 from wangge.community.workflow import ACTIONS, allowed_actions, order_transition
 from wangge.core.api import NotFound, ServiceError
+from wangge.core.pagination import MAX_OFFSET, query_int
 from wangge.grids.models import Grid, GridLevel
 
 MAX_LIMIT = 200
@@ -53,8 +54,8 @@ def page(request: Request, qs: QuerySet, out: type[serializers.Serializer], **ct
     """A limit/offset page with the total, the way every list here answers."""
     p = request.query_params
     try:
-        limit = min(max(int(p.get("limit", 50)), 1), MAX_LIMIT)
-        offset = max(int(p.get("offset", 0)), 0)
+        limit = query_int(p.get("limit"), name="limit", default=50, lo=1, hi=MAX_LIMIT)
+        offset = query_int(p.get("offset"), name="offset", default=0, lo=0, hi=MAX_OFFSET)
     except ValueError:
         raise ServiceError(_("limit/offset 须为整数"), code="paging") from None
     rows = list(qs[offset : offset + limit])

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
 
@@ -77,6 +78,15 @@ def content_security_policy() -> str:
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 
+def _signed_in(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    try:
+        return user is not None and user.is_authenticated
+    except DatabaseError:
+        # The session could not be read (database outage): treat the page as private.
+        return True
+
+
 class SecurityHeaders:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -86,12 +96,10 @@ class SecurityHeaders:
         response = self.get_response(request)
         if response.get("Content-Type", "").startswith("text/html"):
             response.setdefault("Content-Security-Policy", self.policy)
-        user = getattr(request, "user", None)
         if (
-            user is not None
-            and user.is_authenticated
-            and not request.path.startswith("/static/")
+            not request.path.startswith("/static/")
             and "no-store" not in response.get("Cache-Control", "")
+            and _signed_in(request)
         ):
             patch_cache_control(response, no_store=True, private=True)
         return response

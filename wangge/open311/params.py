@@ -47,6 +47,9 @@ def value(data: Mapping[str, Any], name: str) -> str | None:
     if raw is None:
         return None
     raw = str(raw).strip()
+    if "\x00" in raw:
+        # Multipart bodies pass the NUL guard middleware; PostgreSQL text cannot hold NUL.
+        raise ServiceError(_("%(n)s 含有不允许的空字符（NUL）") % {"n": name[:30]}, code=name[:30])
     return raw or None
 
 
