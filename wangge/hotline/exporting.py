@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import datetime
 
 from django.utils import timezone
-from openpyxl import Workbook
 
+from wangge.core.spreadsheets import csv_bytes, xlsx_bytes
 from wangge.hotline.models import HotlineOrder
 from wangge.hotline.services import order_result
 
@@ -32,20 +30,8 @@ def _rows(orders: Iterable[HotlineOrder]) -> Iterable[list[str]]:
 
 
 def replies_xlsx(orders: Iterable[HotlineOrder]) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("回单")
-    sheet.append(list(COLUMNS))
-    for row in _rows(orders):
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(list(COLUMNS), _rows(orders), sheet="回单")
 
 
 def replies_csv(orders: Iterable[HotlineOrder]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    writer.writerows(_rows(orders))
-    # BOM: Excel on Windows opens UTF-8 CSV correctly only with it.
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(list(COLUMNS), _rows(orders))

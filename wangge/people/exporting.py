@@ -5,11 +5,6 @@ The columns are those of the import, so a full export can be edited and imported
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
-from typing import Any
-
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +14,7 @@ from wangge.accounts.selectors import scope_for_user
 from wangge.core.api import Forbidden, ServiceError
 from wangge.core.models import AuditLog
 from wangge.core.services import audit_record
+from wangge.core.spreadsheets import CSV_TYPE, XLSX_TYPE, csv_bytes, xlsx_bytes
 from wangge.people.crypto import cipher
 from wangge.people.idcard import mask_id, mask_phone
 from wangge.people.selectors import resident_list_for_user
@@ -97,44 +93,5 @@ def residents_export(
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
     name = f"residents-{'full' if full else 'masked'}-{stamp}.{fmt}"
     if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(HEADERS)
-        w.writerows(rows)
-        # UTF-8 with BOM: Excel on Chinese Windows then opens it without garbling.
-        return buf.getvalue().encode("utf-8-sig"), name, "text/csv; charset=utf-8"
-    import openpyxl
-
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("居民")
-    ws.append(HEADERS)
-    for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return (
-        out.getvalue(),
-        name,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-
-
-def safe_cell(value: object) -> object:
-    """A text cell Excel would read as a formula (= + - @, tab, CR) is prefixed with a quote."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def xlsx_bytes(header: list[str], rows: Iterable[list[Any]], *, sheet: str = "数据") -> bytes:
-    """A one-sheet workbook of a list page's rows (write-only, so large lists stay cheap)."""
-    import openpyxl
-
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet(sheet)
-    ws.append(header)
-    for row in rows:
-        ws.append([safe_cell(v) for v in row])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        return csv_bytes(HEADERS, rows), name, CSV_TYPE
+    return xlsx_bytes(HEADERS, rows, sheet="居民"), name, XLSX_TYPE

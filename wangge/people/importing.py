@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts.selectors import Scope
 from wangge.core.api import ServiceError
+from wangge.core.spreadsheets import xlsx_bytes
 from wangge.people import address
 from wangge.people.crypto import FieldCipher, cipher
 from wangge.people.idcard import IdNumberError, parse_id_number
@@ -763,14 +764,6 @@ def _apply_batched(staged, *, scope, progress, batch: int = 1000) -> ApplyResult
 
 
 def reject_report_xlsx(rejects: list[dict[str, Any]]) -> bytes:
-    """The reject report as a workbook: 行号, 列, 原因."""
-    import openpyxl
-
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("未导入的行")
-    ws.append(["行号", "列", "原因"])
-    for r in rejects:
-        ws.append([r["row"], r["column"], r["reason"]])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    """The reject report as a workbook: 行号, 列, 原因 (the reasons quote what was typed)."""
+    rows = ([r["row"], r["column"], r["reason"]] for r in rejects)
+    return xlsx_bytes(["行号", "列", "原因"], rows, sheet="未导入的行")

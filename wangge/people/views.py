@@ -28,11 +28,12 @@ from django.views.decorators.http import require_POST
 
 from wangge.accounts.models import User
 from wangge.accounts.selectors import Scope, scope_for_user
+from wangge.core import spreadsheets
 from wangge.core.api import Conflict, Forbidden, NotFound, ServiceError, TooManyRequests
 from wangge.core.throttling import throttle_wait
 from wangge.grids.models import Grid, GridLevel
 from wangge.grids.selectors import department_list_for_user, grid_get_for_user, grid_list_for_user
-from wangge.people import exporting, importing, jobs, selectors, services
+from wangge.people import importing, jobs, selectors, services
 from wangge.people.forms import (
     AssetForm,
     BuildingEditForm,
@@ -100,7 +101,7 @@ def _leaf_grids(user: User) -> list[Grid]:
 
 
 def _xlsx(name: str, header: list[str], rows: Iterable[list[Any]]) -> HttpResponse:
-    content = exporting.xlsx_bytes(header, rows)
+    content = spreadsheets.xlsx_bytes(header, rows)
     resp = HttpResponse(
         content,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

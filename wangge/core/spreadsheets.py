@@ -1,0 +1,51 @@
+"""Every CSV and Excel export goes through here, so no cell can become a live formula.
+
+A text cell that a spreadsheet would read as a formula or a DDE command (starting with
+= + - @, a tab or a carriage return) is written with a leading apostrophe: a resident named
+`=HYPERLINK(...)` stays text. openpyxl would otherwise even store such a string as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import Any
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def safe_row(row: Iterable[Any]) -> list[Any]:
+    return [spreadsheet_safe(v) for v in row]
+
+
+def xlsx_bytes(header: list[str], rows: Iterable[Iterable[Any]], *, sheet: str = "数据") -> bytes:
+    """A one-sheet workbook (write-only, so large exports stay cheap)."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(sheet)
+    ws.append(safe_row(header))
+    for row in rows:
+        ws.append(safe_row(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def csv_bytes(header: list[str], rows: Iterable[Iterable[Any]]) -> bytes:
+    """UTF-8 with BOM: Excel on Chinese Windows opens it without garbling."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(safe_row(header))
+    for row in rows:
+        writer.writerow(safe_row(row))
+    return out.getvalue().encode("utf-8-sig")
