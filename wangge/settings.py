@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "wangge.chat",
     "wangge.stats",
     "wangge.suggest",
+    "wangge.community",
+    "wangge.points",
     "wangge.web",
     "wangge.demo",
 ]

@@ -23,6 +23,8 @@ api_v1 = [
     path("", include("wangge.hotline.urls")),
     path("", include("wangge.chat.urls")),
     path("", include("wangge.stats.urls")),
+    path("", include("wangge.community.urls")),
+    path("", include("wangge.points.urls")),
 ]
 
 urlpatterns = [
