@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "wangge.hotline",
     "wangge.chat",
     "wangge.stats",
+    "wangge.council",
+    "wangge.notices",
+    "wangge.funds",
     "wangge.web",
     "wangge.demo",
 ]
@@ -361,3 +364,8 @@ OPEN311_MAX_RESULTS = env_int("WANGGE_OPEN311_MAX_RESULTS", 1000)
 OPEN311_LIST_CHANNELS = os.environ.get(
     "WANGGE_OPEN311_LIST_CHANNELS", "open311,h5,patrol,chat,api"
 ).split(",")
+
+# --- Community life II: council day, notices, emergency fund (wangge.council/notices/funds) ---
+# A new fund account's default limit: requests up to it are approved by the unit's head, above
+# it by the level above (each account's own limit is set with its budget).
+FUNDS_HEAD_LIMIT = os.environ.get("WANGGE_FUNDS_HEAD_LIMIT", "5000")
