@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
@@ -24,6 +25,8 @@ def safe_cell(value: Any) -> Any:
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, Promise):  # lazy translations (TextChoices labels)
+        value = str(value)
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
