@@ -8,6 +8,9 @@ Rows carry the path of their community (`grid_path`) so scope is one prefix matc
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -149,6 +152,17 @@ class Attendance(models.Model):
         return self.name
 
 
+# Set only inside `workflow.topic_transition`: the one place a topic's step may change.
+STEP_WRITE: ContextVar[bool] = ContextVar("council_step_write", default=False)
+
+
+class TopicQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        if "step" in kwargs and not STEP_WRITE.get():
+            raise RuntimeError("Topic.step changes only through council.workflow.topic_transition")
+        return super().update(**kwargs)
+
+
 class Topic(models.Model):
     """A matter brought to the council (议题)."""
 
@@ -196,6 +210,8 @@ class Topic(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("提出时间"))
     updated_at = models.DateTimeField(_("更新时间"))
+
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("议题")

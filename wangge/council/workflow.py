@@ -20,7 +20,14 @@ from django.utils.translation import gettext as _
 
 from wangge.core.api import Conflict, Forbidden
 from wangge.council.access import STAFF_ROLES, is_staff_for
-from wangge.council.models import STEP_ORDER, Topic, TopicEvent, TopicEventKind, TopicStep
+from wangge.council.models import (
+    STEP_ORDER,
+    STEP_WRITE,
+    Topic,
+    TopicEvent,
+    TopicEventKind,
+    TopicStep,
+)
 
 S = TopicStep
 K = TopicEventKind
@@ -142,9 +149,13 @@ def topic_transition(
         if move.target is not None:
             fields["step"] = move.target
         fields["updated_at"] = now
-        updated = Topic.objects.filter(pk=locked.pk, version=locked.version).update(
-            version=F("version") + 1, **fields
-        )
+        token = STEP_WRITE.set(True)
+        try:
+            updated = Topic.objects.filter(pk=locked.pk, version=locked.version).update(
+                version=F("version") + 1, **fields
+            )
+        finally:
+            STEP_WRITE.reset(token)
         if updated != 1:  # the row is locked; only a database without row locks gets here
             raise Conflict(_("议题已被他人修改，请刷新后重试"), code="stale")
         last = TopicEvent.objects.filter(topic=locked).aggregate(m=Max("seq"))["m"] or 0
