@@ -40,6 +40,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("open311/v2/", include("wangge.open311.urls")),
     path("cockpit/", include("wangge.stats.web_urls")),
+    path("people/", include("wangge.people.web_urls")),
     path("council/", include("wangge.council.web_urls")),
     path("notices/", include("wangge.notices.web_urls")),
     path("funds/", include("wangge.funds.web_urls")),
