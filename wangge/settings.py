@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "wangge.council",
     "wangge.notices",
     "wangge.funds",
+    "wangge.community",
+    "wangge.points",
     "wangge.web",
     "wangge.demo",
 ]

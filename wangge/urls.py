@@ -26,6 +26,8 @@ api_v1 = [
     path("", include("wangge.council.urls")),
     path("", include("wangge.notices.urls")),
     path("", include("wangge.funds.urls")),
+    path("", include("wangge.community.urls")),
+    path("", include("wangge.points.urls")),
 ]
 
 urlpatterns = [
