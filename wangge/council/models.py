@@ -132,6 +132,11 @@ class Attendance(models.Model):
         related_name="+",
     )
     signed_at = models.DateTimeField(_("签到时间"))
+    # Civility points the points ledger granted for this attendance (rule "council_day").
+    points = models.DecimalField(
+        _("获得积分"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    points_note = models.CharField(_("积分说明"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("签到")

@@ -274,7 +274,7 @@ def meeting_sign_in(
                 recorded_by=actor,
                 signed_at=now,
             )
-            # Participation points are granted by the points ledger's rules when it listens.
+            _award_attendance(row=row, meeting=meeting, now=now)
             outbox_enqueue(
                 topic="council.attended",
                 title=_("%(n)s 参加了%(m)s") % {"n": display, "m": meeting.title},
@@ -285,6 +285,7 @@ def meeting_sign_in(
                     "user_id": attendee.pk if attendee else None,
                     "name": display,
                     "signed_at": now,
+                    "points": row.points,
                 },
                 grid_path=meeting.grid_path,
                 dedupe_key=f"council:attend:{row.pk}",
@@ -294,6 +295,40 @@ def meeting_sign_in(
             _("%(n)s 已签到，不能重复签到") % {"n": display}, code="already_signed_in"
         ) from exc
     return row
+
+
+COUNCIL_POINTS_RULE = "council_day"
+
+
+def _award_attendance(*, row: Attendance, meeting: Meeting, now: datetime) -> None:
+    """Civility points for taking part (rule "council_day", per person, monthly cap), granted
+    through the points ledger in a savepoint: a refusal (no household bound to the account,
+    cap reached, rule off) is noted on the attendance and never blocks the sign-in."""
+    if row.user_id is None:
+        return
+    from wangge.community.credits import household_of
+    from wangge.points.services import points_award
+
+    household, resident = household_of(row.user)
+    if household is None:
+        return
+    try:
+        with transaction.atomic():
+            entry = points_award(
+                actor=None,
+                household=household,
+                rule_code=COUNCIL_POINTS_RULE,
+                source_type="council_meeting",
+                source_id=str(meeting.pk),
+                resident=resident,
+                note=meeting.title,
+                now=now,
+            )
+    except ServiceError as exc:
+        row.points_note = exc.message[:200]
+    else:
+        row.points = entry.amount
+    Attendance.objects.filter(pk=row.pk).update(points=row.points, points_note=row.points_note)
 
 
 # --- 说事 解事 息事 回访 --------------------------------------------------------------------------
