@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "wangge.chat",
     "wangge.stats",
     "wangge.suggest",
+    "wangge.council",
+    "wangge.notices",
+    "wangge.funds",
     "wangge.community",
     "wangge.points",
     "wangge.web",
@@ -421,3 +424,8 @@ SUGGEST_ALGORITHM = os.environ.get("WANGGE_SUGGEST_ALGORITHM", "logreg")
 SUGGEST_KEEP_VERSIONS = env_int("WANGGE_SUGGEST_KEEP_VERSIONS", 5)
 # How often a process looks for a newer model version.
 SUGGEST_RELOAD_SECONDS = float(os.environ.get("WANGGE_SUGGEST_RELOAD_SECONDS", "60"))
+
+# --- Community life II: council day, notices, emergency fund (wangge.council/notices/funds) ---
+# A new fund account's default limit: requests up to it are approved by the unit's head, above
+# it by the level above (each account's own limit is set with its budget).
+FUNDS_HEAD_LIMIT = os.environ.get("WANGGE_FUNDS_HEAD_LIMIT", "5000")
