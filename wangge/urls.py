@@ -25,6 +25,9 @@ api_v1 = [
     path("", include("wangge.hotline.urls")),
     path("", include("wangge.chat.urls")),
     path("", include("wangge.stats.urls")),
+    path("", include("wangge.council.urls")),
+    path("", include("wangge.notices.urls")),
+    path("", include("wangge.funds.urls")),
     path("", include("wangge.community.urls")),
     path("", include("wangge.points.urls")),
 ]
@@ -45,5 +48,8 @@ urlpatterns = [
     path("open311/v2/", include("wangge.open311.urls")),
     path("cockpit/", include("wangge.stats.web_urls")),
     path("people/", include("wangge.people.web_urls")),
+    path("council/", include("wangge.council.web_urls")),
+    path("notices/", include("wangge.notices.web_urls")),
+    path("funds/", include("wangge.funds.web_urls")),
     path("", include("wangge.web.urls")),
 ]
