@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "wangge.core.replica.ReplicaMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "wangge.core.middleware.AnonymousRateLimits",
     "wangge.accounts.middleware.PasswordExpiryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -308,7 +309,19 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "intake": os.environ.get("WANGGE_INTAKE_RATE", "30/hour"),
     # Token requests (username + password), per client address.
     "token": os.environ.get("WANGGE_TOKEN_RATE", "30/minute"),
+    # Open311 POST requests (clients hold an api_key; one client may relay many residents).
+    "open311_post": os.environ.get("WANGGE_OPEN311_POST_RATE", "600/hour"),
 }
+# Anonymous pages outside the API: (path prefix, method or None for any, rate scope above).
+ANON_RATE_RULES = [
+    ("/track/", None, "track"),
+    ("/report/", "POST", "intake"),
+    ("/open311/", "POST", "open311_post"),
+    ("/open311/", None, "anon"),
+    ("/report/", None, "anon"),
+    ("/attachments/", None, "anon"),
+    ("/accounts/login/", "POST", "token"),
+]
 
 # --- Background work ------------------------------------------------------------------------
 # The database backend needs no broker; `manage.py db_worker` runs the queue.
@@ -429,6 +442,9 @@ OPEN311_CHANGESET = "2026-11-23T00:00:00+08:00"
 # GET requests: the widest date range and the most requests per answer (the spec's 90 / 1,000).
 OPEN311_MAX_RANGE_DAYS = env_int("WANGGE_OPEN311_MAX_RANGE_DAYS", 90)
 OPEN311_MAX_RESULTS = env_int("WANGGE_OPEN311_MAX_RESULTS", 1000)
+# A POST whose body equals one the same client sent this many seconds ago is a blind retry:
+# it gets the first answer instead of a second case (Idempotency-Key holds for ever).
+OPEN311_DEDUPE_SECONDS = env_int("WANGGE_OPEN311_DEDUPE_SECONDS", 600)
 # Cases of these channels are listed publicly by GET requests (anyone may read them): calls
 # to the hotline or an operator are private conversations and are left out by default.
 OPEN311_LIST_CHANNELS = os.environ.get(

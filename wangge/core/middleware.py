@@ -103,3 +103,42 @@ class SecurityHeaders:
         ):
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class AnonymousRateLimits:
+    """Rate limits for anonymous callers of the plain Django pages and Open311.
+
+    DRF views carry their own throttles (settings.REST_FRAMEWORK); this covers the rest by path
+    prefix and method (settings.ANON_RATE_RULES, first match wins; method None = any). Counts
+    per client address, as `client_ip` sees it, in the shared cache.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        scope = self.scope_for(request)
+        if scope is not None and not _signed_in_quietly(request):
+            from wangge.core.throttling import throttle_wait, too_many_requests
+
+            wait = throttle_wait(request, scope)
+            if wait is not None:
+                return too_many_requests(wait)
+        return self.get_response(request)
+
+    @staticmethod
+    def scope_for(request: HttpRequest) -> str | None:
+        if request.path.startswith("/api/"):
+            return None  # DRF's throttles
+        for prefix, method, scope in getattr(settings, "ANON_RATE_RULES", ()):
+            if request.path.startswith(prefix) and method in (None, request.method):
+                return scope
+        return None
+
+
+def _signed_in_quietly(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    try:
+        return user is not None and user.is_authenticated
+    except DatabaseError:
+        return False

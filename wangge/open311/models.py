@@ -109,11 +109,17 @@ class Open311Request(models.Model):
     account_id = models.CharField(_("账户标识"), max_length=100, blank=True)
     address_id = models.CharField(_("地址编号"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    # SHA-256 of what was posted (fields and media bytes): a blind retry of the same body from
+    # the same client within settings.OPEN311_DEDUPE_SECONDS gets the first answer back.
+    body_digest = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("Open311 请求")
         verbose_name_plural = _("Open311 请求")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["client", "body_digest", "created_at"], name="o311_dedupe"),
+        ]
 
     def __str__(self) -> str:
         return str(self.token)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import uuid
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.core.api import Forbidden
+from wangge.core.api import Forbidden, Unprocessable
 from wangge.core.services import audit_record
 from wangge.open311.models import ApiClient, Open311Request
 from wangge.open311.params import NewRequest
@@ -67,6 +70,7 @@ def open311_request_submit(
     request: NewRequest,
     category: Any,
     media: UploadedFile | None = None,
+    idempotency_key: str | None = None,
 ) -> Open311Request:
     """Create a case from an Open311 POST through the common intake (channel "open311").
 
@@ -79,13 +83,20 @@ def open311_request_submit(
     from wangge.cases.models import Channel
     from wangge.cases.services import case_submit
 
-    photo = None
-    if media is not None:
-        photo = attachment_store(actor=None, upload=media, filename=media.name or "media.jpg")
-    lat, lng = request.lat, request.lng
-    if lat is None and request.address_string:
-        lat, lng = resolve_address(request.address_string)
+    digest = request_digest(request, category_code=category.code, media=media)
     with transaction.atomic():
+        # One client's posts are taken one at a time: two copies of a retry cannot both miss
+        # the check below.
+        ApiClient.objects.select_for_update().filter(pk=client.pk).first()
+        earlier = _earlier_same_request(client, idempotency_key, digest)
+        if earlier is not None:
+            return earlier
+        photo = None
+        if media is not None:
+            photo = attachment_store(actor=None, upload=media, filename=media.name or "media.jpg")
+        lat, lng = request.lat, request.lng
+        if lat is None and request.address_string:
+            lat, lng = resolve_address(request.address_string)
         case = case_submit(
             actor=None,
             channel=Channel.OPEN311,
@@ -98,8 +109,12 @@ def open311_request_submit(
             contact_name=request.contact_name,
             contact_phone=request.phone,
             attachments=[photo] if photo else (),
+            idempotency_key=f"{client.pk}:{idempotency_key}" if idempotency_key else None,
         )
+        if case.replayed and hasattr(case, "open311"):
+            return case.open311
         return Open311Request.objects.create(
+            body_digest=digest,
             case=case,
             client=client,
             token=uuid.uuid4(),
@@ -111,6 +126,36 @@ def open311_request_submit(
             account_id=request.account_id,
             address_id=request.address_id,
         )
+
+
+def request_digest(request: NewRequest, *, category_code: str, media: UploadedFile | None) -> str:
+    fields = {k: v for k, v in sorted(vars(request).items())}
+    h = hashlib.sha256(json.dumps([category_code, fields], sort_keys=True, default=str).encode())
+    if media is not None:
+        for chunk in media.chunks():
+            h.update(chunk)
+        media.seek(0)
+    return h.hexdigest()
+
+
+def _earlier_same_request(
+    client: ApiClient, idempotency_key: str | None, digest: str
+) -> Open311Request | None:
+    """The first answer to a retried post: same Idempotency-Key, or same body lately."""
+    qs = Open311Request.objects.select_related("case").filter(client=client)
+    if idempotency_key:
+        earlier = qs.filter(case__idempotency_key=f"{client.pk}:{idempotency_key}").first()
+        if earlier is not None and earlier.body_digest != digest:
+            raise Unprocessable(
+                _("该 Idempotency-Key 已用于内容不同的另一次提交"), code="idempotency_mismatch"
+            )
+        return earlier
+    window = timedelta(seconds=settings.OPEN311_DEDUPE_SECONDS)
+    return (
+        qs.filter(body_digest=digest, created_at__gte=timezone.now() - window)
+        .order_by("created_at")
+        .first()
+    )
 
 
 def resolve_address(text: str) -> tuple[float | None, float | None]:

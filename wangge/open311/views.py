@@ -128,8 +128,13 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     new = params.parse_new_request(
         data, definition=selectors.service_definition(category.code), service_code=category.code
     )
+    key = (request.headers.get("Idempotency-Key") or "").strip()[:80] or None
     saved = open311_request_submit(
-        client=client, request=new, category=category, media=request.FILES.get("media")
+        client=client,
+        request=new,
+        category=category,
+        media=request.FILES.get("media"),
+        idempotency_key=key,
     )
     row = {
         "service_request_id": saved.case.tracking_code,
