@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -200,16 +200,36 @@ def api():
     """An API client; `api.as_user(u)` authenticates with a real token."""
 
     class Client(APIClient):
-        keys: dict[int, str]
+        """Tokens expire when idle: a test that moves the clock on gets a fresh one, as an app
+        that logs in again would."""
+
+        _user = None
+        _key = ""
+        _issued = None
 
         def as_user(self, user):
+            self._user, self._key = user, ""
+            self._fresh_token()
+            return self
+
+        def _fresh_token(self):
+            from django.utils import timezone
+
             from wangge.accounts.tokens import token_issue
 
-            self.keys = getattr(self, "keys", {})
-            if user.pk not in self.keys:
-                self.keys[user.pk] = token_issue(user=user).key
-            self.credentials(HTTP_AUTHORIZATION=f"Token {self.keys[user.pk]}")
-            return self
+            now = timezone.now()
+            stale = self._issued is None or not (
+                self._issued <= now < self._issued + timedelta(minutes=30)
+            )
+            if not self._key or stale:
+                self._key, self._issued = token_issue(user=self._user).key, now
+            self.credentials(HTTP_AUTHORIZATION=f"Token {self._key}")
+
+        def request(self, **kwargs):
+            ours = self._credentials.get("HTTP_AUTHORIZATION") == f"Token {self._key}"
+            if self._user is not None and self._key and ours:
+                self._fresh_token()
+            return super().request(**kwargs)
 
     return Client()
 

@@ -222,6 +222,21 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # API tokens: invalid after this long unused, and this long after the password login at most.
 API_TOKEN_IDLE_MINUTES = env_int("WANGGE_TOKEN_IDLE_MINUTES", 12 * 60)
 API_TOKEN_MAX_AGE_HOURS = env_int("WANGGE_TOKEN_MAX_AGE_HOURS", 7 * 24)
+# --- Transport security (production: WANGGE_DEBUG=0) -----------------------------------------
+# Behind a TLS-terminating proxy set WANGGE_BEHIND_TLS_PROXY=1 (the proxy must set
+# X-Forwarded-Proto and strip it from clients); WANGGE_SSL_REDIRECT=0 and WANGGE_HSTS_SECONDS=0
+# turn the two off where the proxy already does them.
+if env_bool("WANGGE_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("WANGGE_SSL_REDIRECT", not DEBUG)
+# The load balancer's health probe speaks plain HTTP to the application port.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("WANGGE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("WANGGE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("WANGGE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"

@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("用户与权限")
 
     def ready(self) -> None:
-        from wangge.accounts import receivers  # noqa: F401
+        from wangge.accounts import receivers, schema  # noqa: F401
