@@ -299,9 +299,10 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
         "revealed": revealed,
         "reveals": selectors.reveal_log_for_resident(request.user, resident)[:20],
     }
-    resp = render(
-        request, "people/_reveal.html", ctx, status=200 if revealed or not form.errors else 400
-    )
+    # A refusal is a 400, except to htmx, which only swaps successful answers into the dialog.
+    refused = bool(form.errors) and not revealed
+    status = 400 if refused and not getattr(request, "htmx", False) else 200
+    resp = render(request, "people/_reveal.html", ctx, status=status)
     resp["Cache-Control"] = "no-store"
     return resp
 
