@@ -23,6 +23,7 @@ def test_phone_entry_resolves_the_address_and_dispatch_uses_the_pickers(
     s = browser_factory(DESKTOP)
     s.log_in(operator)
     page = s.page
+    page.set_default_timeout(30_000)  # a busy shared test machine
     s.goto("/console/phone/")
     page.wait_for_selector("#pinmap[data-ready]")
     assert_accessible(page)
@@ -81,6 +82,7 @@ def test_page_through_2000_cases_with_filters(browser_factory, operator, county,
     s = browser_factory(DESKTOP)
     s.log_in(operator)
     page = s.page
+    page.set_default_timeout(30_000)  # a busy shared test machine
     s.goto("/console/?tab=all")
     assert page.get_attribute(".pager", "data-total") == "2000"
     assert page.locator("[data-table=all] tbody tr").count() == 50

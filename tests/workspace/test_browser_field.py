@@ -33,6 +33,7 @@ def test_care_visit_with_photo_raises_a_case(
     )
     s.log_in(worker_a)
     page = s.page
+    page.set_default_timeout(30_000)  # a busy shared test machine
     # The tab bar takes the worker to the ledger.
     page.click(".tabbar a:has-text('关爱走访')")
     item = page.locator("[data-scheme=elderly] .care-item").first

@@ -23,6 +23,7 @@ def test_find_reveal_and_edit_household(browser_factory, community_staff, reside
     s = browser_factory(DESKTOP)
     s.log_in(community_staff)
     page = s.page
+    page.set_default_timeout(30_000)  # a busy shared test machine
     page.click(".mainnav [data-nav=people]")
     page.wait_for_selector("[data-table=residents]")
     assert_accessible(page)
