@@ -14,7 +14,7 @@ PORT ?= 8000
 # of the year in Asia/Shanghai, which ticks into the next year and past the official calendar).
 TEST_CLOCK ?= 2026-12-31T23:59:00+08:00
 
-.PHONY: run test setup migrate demo lint format check-migrations test-sqlite test-postgres test-clock \
+.PHONY: run test setup migrate demo lint typecheck format check-migrations test-sqlite test-postgres test-clock \
         worker screenshots bench clean
 
 $(STAMP): pyproject.toml
@@ -44,6 +44,10 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## make typecheck: mypy with the Django and REST framework plugins (configured in pyproject.toml)
+typecheck: setup
+	DATABASE_URL= $(BIN)/mypy
+
 format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
@@ -69,9 +73,9 @@ test-postgres: setup
 		echo "SKIPPED: PostgreSQL is not answering at $(PG_URL); the PostgreSQL tests (locks, races, concurrency) did not run. Start PostgreSQL or set PG_URL to run them."; \
 	fi
 
-## make test: set up, then lint, migrations check, and the whole suite on SQLite and PostgreSQL,
+## make test: set up, then lint, type check, migrations check, and the whole suite on SQLite and PostgreSQL,
 ## and once more on SQLite at an awkward moment (TEST_CLOCK)
-test: lint check-migrations test-sqlite test-postgres test-clock
+test: lint typecheck check-migrations test-sqlite test-postgres test-clock
 
 ## make screenshots: phone and desktop pictures of the main pages into docs/screenshots (builds its own demo database)
 screenshots: setup
@@ -81,4 +85,4 @@ bench: setup
 	@echo "See docs/benchmarks.md for each benchmark's command."
 
 clean:
-	rm -rf $(VENV) var/wangge.sqlite3* .pytest_cache .ruff_cache
+	rm -rf $(VENV) var/wangge.sqlite3* .pytest_cache .ruff_cache .mypy_cache

@@ -16,10 +16,10 @@ from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from wangge.accounts.requests import AuthedRequest, request_user
 from wangge.accounts.selectors import scope_for_user
 from wangge.attachments.selectors import attachment_list_for_owner
 from wangge.attachments.signing import attachment_url
@@ -303,7 +303,9 @@ class ImportPreviewOut(serializers.Serializer):
     estimated_rows = serializers.IntegerField()
     suggested_mapping = serializers.DictField(child=serializers.CharField())
     missing = serializers.ListField(child=serializers.CharField())
-    fields = serializers.ListField(child=serializers.DictField())
+    # The response key is "fields"; the serializer metaclass moves declared fields off the
+    # class, so this never shadows `Serializer.fields` at run time.
+    fields = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
 
 
 def _valid(serializer_cls, data) -> dict:
@@ -324,11 +326,11 @@ class BuildingListView(ListAPIView):
     def get_queryset(self):
         p = self.request.query_params
         return selectors.building_list_for_user(
-            self.request.user, q=p.get("q", ""), grid_code=p.get("grid", "")
+            request_user(self.request), q=p.get("q", ""), grid_code=p.get("grid", "")
         )
 
     @extend_schema(request=BuildingIn, responses=BuildingOut, summary="登记楼栋")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(BuildingIn, request.data)
         community = grid_get_for_user(request.user, data["community_code"])
         b = services.building_create(
@@ -349,7 +351,7 @@ class BuildingDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=BuildingOut)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedRequest, pk: int) -> Response:
         return Response(BuildingOut(selectors.building_get_for_user(request.user, pk)).data)
 
 
@@ -361,7 +363,7 @@ class AddressResolveView(APIView):
         responses=AddressMatchOut,
         summary="地址解析",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedRequest) -> Response:
         text = request.query_params.get("q", "").strip()
         if not text:
             raise ServiceError(_("请输入地址，例如 怡园社区16号楼"))
@@ -397,20 +399,23 @@ class ResidentListView(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "scope": scope_for_user(self.request.user)}
+        return {
+            **super().get_serializer_context(),
+            "scope": scope_for_user(request_user(self.request)),
+        }
 
     def get_queryset(self):
         p = self.request.query_params
         building = p.get("building", "")
         return selectors.resident_list_for_user(
-            self.request.user,
+            request_user(self.request),
             q=p.get("q", ""),
             tag=p.get("tag", ""),
             building_id=int(building) if building.isdigit() else None,
         )
 
     @extend_schema(request=ResidentIn, responses=ResidentOut, summary="登记居民")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(ResidentIn, request.data)
         building = selectors.building_get_for_user(request.user, data.pop("building_id"))
         r = services.resident_create(actor=request.user, building=building, **data)
@@ -424,7 +429,7 @@ class ResidentLookupView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=LookupIn, responses=ResidentOut(many=True), summary="按证件号精确查找")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(LookupIn, request.data)
         if not (data["id_number"] or data["phone"]):
             raise ServiceError(_("请输入身份证号或手机号"))
@@ -439,12 +444,12 @@ class ResidentDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=ResidentOut)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedRequest, pk: int) -> Response:
         r = selectors.resident_get_for_user(request.user, pk)
         return Response(ResidentOut(r, context={"scope": scope_for_user(request.user)}).data)
 
     @extend_schema(request=ResidentPatch, responses=ResidentOut)
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthedRequest, pk: int) -> Response:
         r = selectors.resident_get_for_user(request.user, pk)
         data = _valid(ResidentPatch, request.data)
         r = services.resident_update(actor=request.user, resident=r, **data)
@@ -457,7 +462,7 @@ class ResidentRevealView(APIView):
     @extend_schema(
         request=ReasonIn, responses=RevealOut, summary="查看完整身份证号与电话（须填事由，留痕）"
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthedRequest, pk: int) -> Response:
         r = selectors.resident_get_for_user(request.user, pk)
         data = _valid(ReasonIn, request.data)
         out = services.resident_reveal(
@@ -474,7 +479,7 @@ class CareLevelListView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=CareLevelOut(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedRequest) -> Response:
         return Response(CareLevelOut(CareLevel.objects.all(), many=True).data)
 
 
@@ -482,7 +487,7 @@ class CareEnrolView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=CareIn, responses=CareOut, summary="纳入关爱台账或调整等级")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(CareIn, request.data)
         r = selectors.resident_get_for_user(request.user, data["resident_id"])
         level = CareLevel.objects.filter(code=data["level"]).first()
@@ -506,7 +511,7 @@ class CareDueListView(ListAPIView):
         days = self.request.query_params.get("within_days", "7")
         if not days.isdigit() or int(days) > 366:
             raise ServiceError(_("within_days 应为 0–366 的整数"))
-        return selectors.care_due_list_for_user(self.request.user, within_days=int(days))
+        return selectors.care_due_list_for_user(request_user(self.request), within_days=int(days))
 
 
 class VisitListView(ListAPIView):
@@ -516,11 +521,11 @@ class VisitListView(ListAPIView):
     def get_queryset(self):
         rid = self.request.query_params.get("resident", "")
         return selectors.visit_list_for_user(
-            self.request.user, resident_id=int(rid) if rid.isdigit() else None
+            request_user(self.request), resident_id=int(rid) if rid.isdigit() else None
         )
 
     @extend_schema(request=VisitIn, responses=VisitOut, summary="登记走访（可一键上报事件）")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(VisitIn, request.data)
         r = selectors.resident_get_for_user(request.user, data.pop("resident_id"))
         v = services.visit_record(actor=request.user, resident=r, **data)
@@ -532,10 +537,10 @@ class JournalListView(ListAPIView):
     serializer_class = JournalOut
 
     def get_queryset(self):
-        return selectors.journal_list_for_user(self.request.user)
+        return selectors.journal_list_for_user(request_user(self.request))
 
     @extend_schema(request=JournalIn, responses=JournalOut, summary="写民情日志")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(JournalIn, request.data)
         grid: Grid = grid_get_for_user(request.user, data["grid_code"])
         e = services.journal_add(
@@ -555,7 +560,7 @@ class ImportPreviewView(APIView):
     @extend_schema(
         request=ImportIn, responses=ImportPreviewOut, summary="导入第一步：识别表头，建议列对应"
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(ImportIn, request.data)
         f = data["file"]
         return Response(
@@ -568,7 +573,7 @@ class ImportJobCreateView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(request=ImportIn, responses=ImportJobOut, summary="导入（大文件后台执行）")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(ImportIn, request.data)
         mapping = None
         if data["mapping"]:
@@ -600,7 +605,7 @@ class ImportJobDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=ImportJobOut, summary="导入进度")
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedRequest, pk: int) -> Response:
         return Response(ImportJobOut(jobs.import_job_get_for_user(request.user, pk)).data)
 
 
@@ -608,7 +613,7 @@ class ImportRejectsView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes}, summary="未导入行报告")
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: AuthedRequest, pk: int) -> HttpResponse:
         job = jobs.import_job_get_for_user(request.user, pk)
         resp = HttpResponse(
             reject_report_xlsx(job.rejects),
@@ -623,7 +628,7 @@ class ExportView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    def _export(self, request: Request, data: dict) -> HttpResponse:
+    def _export(self, request: AuthedRequest, data: dict) -> HttpResponse:
         content, name, ctype = exporting.residents_export(
             actor=request.user,
             fmt=data["filetype"],
@@ -642,7 +647,7 @@ class ExportView(APIView):
         responses={(200, "application/octet-stream"): bytes},
         summary="导出居民（脱敏）",
     )
-    def get(self, request: Request) -> HttpResponse:
+    def get(self, request: AuthedRequest) -> HttpResponse:
         data = _valid(ExportIn, {**request.query_params.dict(), "full": False, "reason": ""})
         return self._export(request, data)
 
@@ -651,7 +656,7 @@ class ExportView(APIView):
         responses={(200, "application/octet-stream"): bytes},
         summary="导出居民（完整信息须填事由，留痕）",
     )
-    def post(self, request: Request) -> HttpResponse:
+    def post(self, request: AuthedRequest) -> HttpResponse:
         return self._export(request, _valid(ExportIn, request.data))
 
 
@@ -667,7 +672,7 @@ class AssetOwnerView(APIView):
         responses=AssetOwnerOut,
         summary="某处某类部件的权属部门",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedRequest) -> Response:
         p = request.query_params
         try:
             lat, lng = float(p.get("lat", "")), float(p.get("lng", ""))

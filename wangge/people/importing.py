@@ -84,7 +84,10 @@ BUILDING_FIELDS = [
     FieldSpec("units", "单元数", False, ("单元数",)),
     FieldSpec("floors", "层数", False, ("层数", "楼层数")),
 ]
-FIELDS = {ImportKind.RESIDENTS: RESIDENT_FIELDS, ImportKind.BUILDINGS: BUILDING_FIELDS}
+FIELDS: dict[str, list[FieldSpec]] = {
+    ImportKind.RESIDENTS: RESIDENT_FIELDS,
+    ImportKind.BUILDINGS: BUILDING_FIELDS,
+}
 
 
 # --- stage 1: the file -------------------------------------------------------------------------

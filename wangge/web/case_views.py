@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from wangge.accounts.requests import AuthedHttpRequest
 from wangge.accounts.selectors import scope_for_user
 from wangge.cases import selectors as case_selectors
 from wangge.cases.matching import suggest_category
@@ -290,7 +291,7 @@ def worker_queue_fragment(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def claim(request: HttpRequest, code: str) -> HttpResponse:
+def claim(request: AuthedHttpRequest, code: str) -> HttpResponse:
     """秒认领: one tap; losing the race is answered kindly, with who won."""
     case = case_selectors.case_get_for_user(request.user, code)
     try:
