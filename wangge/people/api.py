@@ -7,6 +7,7 @@ list/detail responses carry masked values only.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -16,12 +17,13 @@ from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from wangge.accounts.requests import AuthedRequest, request_user
 from wangge.accounts.selectors import scope_for_user
-from wangge.attachments.selectors import attachment_list_for_owner
+from wangge.attachments.selectors import attachment_list_for_owner, attachments_by_owner
 from wangge.attachments.signing import attachment_url
 from wangge.core.api import NotFound, ServiceError
 from wangge.grids.models import Department, Grid
@@ -188,11 +190,14 @@ class VisitOut(serializers.ModelSerializer):
             "photos",
         ]
 
-    def get_photos(self, obj) -> list[dict]:
+    def get_photos(self, obj: Visit) -> list[dict]:
         # Only reached for visits the caller may see, so the plain (unsigned) URLs suffice.
+        # A list passes the photos of its whole page in the context (one query, not one a row).
+        by_visit = self.context.get("photos")
+        photos = by_visit[str(obj.pk)] if by_visit is not None else attachment_list_for_owner(obj)
         return [
             {"id": str(a.pk), "url": attachment_url(a), "thumb_url": attachment_url(a, thumb=True)}
-            for a in attachment_list_for_owner(obj)
+            for a in photos
         ]
 
 
@@ -523,6 +528,14 @@ class VisitListView(ListAPIView):
         return selectors.visit_list_for_user(
             request_user(self.request), resident_id=int(rid) if rid.isdigit() else None
         )
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        qs = self.get_queryset()
+        page = self.paginate_queryset(qs)
+        visits = list(qs) if page is None else list(page)
+        context = {**self.get_serializer_context(), "photos": attachments_by_owner(visits)}
+        data = VisitOut(visits, many=True, context=context).data
+        return Response(data) if page is None else self.get_paginated_response(data)
 
     @extend_schema(request=VisitIn, responses=VisitOut, summary="登记走访（可一键上报事件）")
     def post(self, request: AuthedRequest) -> Response:
