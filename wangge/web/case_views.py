@@ -269,10 +269,12 @@ def _listing(qs):
 def _queue(user) -> dict[str, Any]:
     # Overdue first, then the nearest deadline: what is most urgent is on top.
     order = ("-overdue", "-urgent", "respond_by", "-created_at")
-    claimable = case_selectors.case_list_for_user(user, claimable=True).order_by(*order)[:50]
-    mine = case_selectors.case_list_for_user(
-        user, assigned_to_me=True, state=[CaseState.CLAIMED]
-    ).order_by("-overdue", "resolve_by", "-created_at")[:50]
+    claimable = _listing(case_selectors.case_list_for_user(user, claimable=True))
+    mine = _listing(
+        case_selectors.case_list_for_user(user, assigned_to_me=True, state=[CaseState.CLAIMED])
+    )
+    claimable = claimable.order_by(*order)[:50]
+    mine = mine.order_by("-overdue", "resolve_by", "-created_at")[:50]
     return {"claimable": list(claimable), "mine": list(mine)}
 
 
