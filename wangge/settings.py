@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "wangge.hotline",
     "wangge.chat",
     "wangge.stats",
+    "wangge.community",
+    "wangge.points",
     "wangge.web",
     "wangge.demo",
 ]
