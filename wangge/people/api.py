@@ -787,7 +787,7 @@ class PlaceIn(serializers.Serializer):
     last_inspected_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-def _org_args(request: Request, data: dict) -> dict:
+def _org_args(request: AuthedRequest, data: dict) -> dict:
     return dict(
         kind=data["kind"],
         name=data["name"],
@@ -810,11 +810,14 @@ class OrganisationListView(ListAPIView):
     def get_queryset(self):
         p = self.request.query_params
         return selectors.organisation_list_for_user(
-            self.request.user, q=p.get("q", ""), kind=p.get("kind", ""), grid_code=p.get("grid", "")
+            request_user(self.request),
+            q=p.get("q", ""),
+            kind=p.get("kind", ""),
+            grid_code=p.get("grid", ""),
         )
 
     @extend_schema(request=OrganisationIn, responses=OrganisationOut, summary="登记组织")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(OrganisationIn, request.data)
         org = services.organisation_create(
             actor=request.user, address=data["address"], **_org_args(request, data)
@@ -826,12 +829,12 @@ class OrganisationDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=OrganisationOut)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedRequest, pk: int) -> Response:
         org = selectors.organisation_get_for_user(request.user, pk)
         return Response(OrganisationOut(org).data)
 
     @extend_schema(request=OrganisationIn, responses=OrganisationOut, summary="修改组织")
-    def put(self, request: Request, pk: int) -> Response:
+    def put(self, request: AuthedRequest, pk: int) -> Response:
         org = selectors.organisation_get_for_user(request.user, pk)
         data = _valid(OrganisationIn, request.data)
         org = services.organisation_update(
@@ -843,7 +846,7 @@ class OrganisationDetailView(APIView):
         return Response(OrganisationOut(org).data)
 
 
-def _department(request: Request, code: str) -> Department:
+def _department(request: AuthedRequest, code: str) -> Department:
     dept = department_list_for_user(request.user).filter(code=code).first()
     if dept is None:
         raise ServiceError(_("权属部门“%(code)s”不存在") % {"code": code}, code="department")
@@ -857,14 +860,14 @@ class AssetListView(ListAPIView):
     def get_queryset(self):
         p = self.request.query_params
         return selectors.asset_list_for_user(
-            self.request.user,
+            request_user(self.request),
             q=p.get("q", ""),
             category=p.get("category", ""),
             grid_code=p.get("grid", ""),
         )
 
     @extend_schema(request=AssetIn, responses=AssetOut, summary="登记部件")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(AssetIn, request.data)
         asset = services.asset_create(
             actor=request.user,
@@ -882,11 +885,11 @@ class AssetDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=AssetOut)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedRequest, pk: int) -> Response:
         return Response(AssetOut(selectors.asset_get_for_user(request.user, pk)).data)
 
     @extend_schema(request=AssetIn, responses=AssetOut, summary="修改部件")
-    def put(self, request: Request, pk: int) -> Response:
+    def put(self, request: AuthedRequest, pk: int) -> Response:
         asset = selectors.asset_get_for_user(request.user, pk)
         data = _valid(AssetIn, request.data)
         asset = services.asset_update(
@@ -909,11 +912,14 @@ class PlaceListView(ListAPIView):
     def get_queryset(self):
         p = self.request.query_params
         return selectors.place_list_for_user(
-            self.request.user, q=p.get("q", ""), kind=p.get("kind", ""), grid_code=p.get("grid", "")
+            request_user(self.request),
+            q=p.get("q", ""),
+            kind=p.get("kind", ""),
+            grid_code=p.get("grid", ""),
         )
 
     @extend_schema(request=PlaceIn, responses=PlaceOut, summary="登记场所")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(PlaceIn, request.data)
         place = services.place_create(actor=request.user, **data)
         return Response(PlaceOut(place).data, status=201)
@@ -923,11 +929,11 @@ class PlaceDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=PlaceOut)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedRequest, pk: int) -> Response:
         return Response(PlaceOut(selectors.place_get_for_user(request.user, pk)).data)
 
     @extend_schema(request=PlaceIn, responses=PlaceOut, summary="修改场所")
-    def put(self, request: Request, pk: int) -> Response:
+    def put(self, request: AuthedRequest, pk: int) -> Response:
         place = selectors.place_get_for_user(request.user, pk)
         data = _valid(PlaceIn, request.data)
         place = services.place_update(

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.api import ServiceError
+from wangge.core.forms import choice_field
 
 MAX_PHOTOS = 9
 
@@ -106,9 +107,7 @@ class ReportForm(LocationFields):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        category = self.fields["category"]
-        assert isinstance(category, forms.ChoiceField)
-        category.choices = category_choices()
+        choice_field(self, "category").choices = category_choices()
 
 
 class PatrolForm(ReportForm):
@@ -127,7 +126,8 @@ class PatrolForm(ReportForm):
             del self.fields[name]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("settle"):
             # The closing of a case nobody else checks rests on the note and the photos.
             if not (data.get("resolution") or "").strip():
