@@ -10,8 +10,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from wangge.accounts import tokens
-from wangge.accounts.requests import AuthedRequest
 from wangge.accounts.models import ApiToken
+from wangge.accounts.requests import AuthedRequest
 from wangge.accounts.selectors import scope_for_user, user_role_list
 from wangge.core.throttling import TokenThrottle
 
