@@ -205,10 +205,9 @@ def api():
 
         _user = None
         _key = ""
-        _issued = None
 
         def as_user(self, user):
-            self._user, self._key = user, ""
+            self._user = user
             self._fresh_token()
             return self
 
@@ -217,13 +216,14 @@ def api():
 
             from wangge.accounts.tokens import token_issue
 
+            self.keys = getattr(self, "keys", {})
             now = timezone.now()
-            stale = self._issued is None or not (
-                self._issued <= now < self._issued + timedelta(minutes=30)
-            )
-            if not self._key or stale:
-                self._key, self._issued = token_issue(user=self._user).key, now
-            self.credentials(HTTP_AUTHORIZATION=f"Token {self._key}")
+            key, issued = self.keys.get(self._user.pk, ("", None))
+            if not key or not (issued <= now < issued + timedelta(minutes=30)):
+                key = token_issue(user=self._user).key
+                self.keys[self._user.pk] = (key, now)
+            self._key = key
+            self.credentials(HTTP_AUTHORIZATION=f"Token {key}")
 
         def request(self, **kwargs):
             ours = self._credentials.get("HTTP_AUTHORIZATION") == f"Token {self._key}"

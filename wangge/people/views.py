@@ -19,7 +19,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.models import User
+from wangge.accounts.requests import AuthedHttpRequest
 from wangge.accounts.selectors import Scope, scope_for_user
 from wangge.core import spreadsheets
 from wangge.core.api import Conflict, Forbidden, NotFound, ServiceError, TooManyRequests
@@ -67,7 +68,7 @@ PER_PAGE = 50
 
 
 # --- helpers --------------------------------------------------------------------------------
-def _staff_or_403(request: HttpRequest) -> Scope:
+def _staff_or_403(request: AuthedHttpRequest) -> Scope:
     """Base data is for people with grids (or administrators); residents have no page here."""
     scope = scope_for_user(request.user)
     if not (scope.grid_paths or scope.everything):
@@ -75,11 +76,11 @@ def _staff_or_403(request: HttpRequest) -> Scope:
     return scope
 
 
-def _page(request: HttpRequest, qs: QuerySet | list, per_page: int = PER_PAGE) -> Page:
+def _page(request: AuthedHttpRequest, qs: QuerySet | list, per_page: int = PER_PAGE) -> Page:
     return Paginator(qs, per_page).get_page(request.GET.get("page"))
 
 
-def _query_without_page(request: HttpRequest) -> str:
+def _query_without_page(request: AuthedHttpRequest) -> str:
     q = request.GET.copy()
     q.pop("page", None)
     return q.urlencode()
@@ -111,7 +112,7 @@ def _xlsx(name: str, header: list[str], rows: Iterable[list[Any]]) -> HttpRespon
     return resp
 
 
-def _list_context(request: HttpRequest, page: Page, **extra: Any) -> dict[str, Any]:
+def _list_context(request: AuthedHttpRequest, page: Page, **extra: Any) -> dict[str, Any]:
     return {
         "page": page,
         "total": page.paginator.count,
@@ -132,7 +133,7 @@ def _export(name: str, columns: list[Column], qs: Iterable[Any]) -> HttpResponse
 
 # --- residents --------------------------------------------------------------------------------
 @login_required
-def resident_list(request: HttpRequest) -> HttpResponse:
+def resident_list(request: AuthedHttpRequest) -> HttpResponse:
     scope = _staff_or_403(request)
     grids = _scope_grids(request.user)
     form = ResidentSearchForm(request.GET or None, grids=grids)
@@ -183,7 +184,9 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     return render(request, "people/resident_list.html", ctx, status=status)
 
 
-def _residents_export(request: HttpRequest, scope: Scope, qs: QuerySet[Resident]) -> HttpResponse:
+def _residents_export(
+    request: AuthedHttpRequest, scope: Scope, qs: QuerySet[Resident]
+) -> HttpResponse:
     """The filtered list, masked, as Excel (audited like the API's masked export)."""
     from wangge.core.models import AuditLog
     from wangge.core.services import audit_record
@@ -217,7 +220,9 @@ def _residents_export(request: HttpRequest, scope: Scope, qs: QuerySet[Resident]
     return _xlsx("residents", header, rows)
 
 
-def _resident_context(request: HttpRequest, resident: Resident, **extra: Any) -> dict[str, Any]:
+def _resident_context(
+    request: AuthedHttpRequest, resident: Resident, **extra: Any
+) -> dict[str, Any]:
     scope = scope_for_user(request.user)
     hh = resident.household
     members = list(hh.members.filter(is_active=True).order_by("id"))
@@ -257,7 +262,7 @@ def _resident_context(request: HttpRequest, resident: Resident, **extra: Any) ->
 
 
 @login_required
-def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def resident_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     _staff_or_403(request)
     resident = selectors.resident_get_for_user(request.user, pk)
     if request.method == "POST":
@@ -285,7 +290,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+def resident_reveal(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """htmx: the reveal dialog's answer — the full number, or the form again with errors."""
     _staff_or_403(request)
     resident = selectors.resident_get_for_user(request.user, pk)
@@ -308,16 +313,17 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
         "revealed": revealed,
         "reveals": selectors.reveal_log_for_resident(request.user, resident)[:20],
     }
-    resp = render(
-        request, "people/_reveal.html", ctx, status=200 if revealed or not form.errors else 400
-    )
+    # A refusal is a 400, except to htmx, which only swaps successful answers into the dialog.
+    refused = bool(form.errors) and not revealed
+    status = 400 if refused and not getattr(request, "htmx", False) else 200
+    resp = render(request, "people/_reveal.html", ctx, status=status)
     resp["Cache-Control"] = "no-store"
     return resp
 
 
 # --- buildings and households ----------------------------------------------------------------
 @login_required
-def building_list(request: HttpRequest) -> HttpResponse:
+def building_list(request: AuthedHttpRequest) -> HttpResponse:
     _staff_or_403(request)
     grids = _scope_grids(request.user)
     q = (request.GET.get("q") or "").strip()[:60]
@@ -350,7 +356,7 @@ def building_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def building_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """A building's rooms, the households in them and who lives there; edit the building."""
     scope = _staff_or_403(request)
     building = selectors.building_get_for_user(request.user, pk)
@@ -409,7 +415,7 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def household_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     scope = _staff_or_403(request)
     hh = selectors.household_get_for_user(request.user, pk)
     members = list(hh.members.filter(is_active=True).order_by("id"))
@@ -446,7 +452,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- organisations, assets, places -------------------------------------------------------------
 @login_required
-def organisation_list(request: HttpRequest) -> HttpResponse:
+def organisation_list(request: AuthedHttpRequest) -> HttpResponse:
     scope = _staff_or_403(request)
     q = (request.GET.get("q") or "").strip()[:60]
     kind = request.GET.get("kind") or ""
@@ -482,7 +488,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def organisation_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def organisation_form(request: AuthedHttpRequest, pk: int | None = None) -> HttpResponse:
     _staff_or_403(request)
     org = selectors.organisation_get_for_user(request.user, pk) if pk else None
     initial = {}
@@ -538,7 +544,7 @@ def organisation_form(request: HttpRequest, pk: int | None = None) -> HttpRespon
 
 
 def _form_page(
-    request: HttpRequest,
+    request: AuthedHttpRequest,
     form: Any,
     what: str,
     obj: Any,
@@ -554,7 +560,7 @@ def _form_page(
 
 
 @login_required
-def asset_list(request: HttpRequest) -> HttpResponse:
+def asset_list(request: AuthedHttpRequest) -> HttpResponse:
     scope = _staff_or_403(request)
     q = (request.GET.get("q") or "").strip()[:60]
     category = (request.GET.get("category") or "").strip()[:5]
@@ -589,7 +595,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def asset_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def asset_form(request: AuthedHttpRequest, pk: int | None = None) -> HttpResponse:
     _staff_or_403(request)
     asset = selectors.asset_get_for_user(request.user, pk) if pk else None
     departments = list(department_list_for_user(request.user).order_by("name"))
@@ -643,7 +649,7 @@ def asset_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @login_required
-def place_list(request: HttpRequest) -> HttpResponse:
+def place_list(request: AuthedHttpRequest) -> HttpResponse:
     scope = _staff_or_403(request)
     q = (request.GET.get("q") or "").strip()[:60]
     kind = request.GET.get("kind") or ""
@@ -682,7 +688,7 @@ def place_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def place_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def place_form(request: AuthedHttpRequest, pk: int | None = None) -> HttpResponse:
     _staff_or_403(request)
     place = selectors.place_get_for_user(request.user, pk) if pk else None
     initial: dict[str, Any] = {}
@@ -747,7 +753,7 @@ def _layout_name(headers: list[str]) -> str:
 
 
 @login_required
-def import_index(request: HttpRequest) -> HttpResponse:
+def import_index(request: AuthedHttpRequest) -> HttpResponse:
     """Step 1: choose what to import and the file. The upload is kept until the mapping is
     confirmed (then handed to the job, which deletes it once read)."""
     _staff_or_403(request)
@@ -792,7 +798,7 @@ def _hotline_import_url() -> str | None:
         return None
 
 
-def _pending(request: HttpRequest, token: str) -> dict[str, Any]:
+def _pending(request: AuthedHttpRequest, token: str) -> dict[str, Any]:
     item = request.session.get(SESSION_PENDING, {}).get(token)
     if item is None or not default_storage.exists(item["path"]):
         raise NotFound(_("上传的文件已失效，请重新上传"))
@@ -800,7 +806,7 @@ def _pending(request: HttpRequest, token: str) -> dict[str, Any]:
 
 
 @login_required
-def import_map(request: HttpRequest, token: str) -> HttpResponse:
+def import_map(request: AuthedHttpRequest, token: str) -> HttpResponse:
     """Step 2: map the columns (suggested, or remembered for this layout), preview the first
     rows with their problems, then start the job."""
     _staff_or_403(request)
@@ -913,14 +919,14 @@ def _preview_rows(
 
 
 @login_required
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     _staff_or_403(request)
     job = jobs.import_job_get_for_user(request.user, pk)
     return render(request, "people/import_job.html", {"job": job, **_job_progress(job)})
 
 
 @login_required
-def import_job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job_progress(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """htmx polls this while the job runs; the fragment stops polling once it is done."""
     _staff_or_403(request)
     job = jobs.import_job_get_for_user(request.user, pk)
@@ -939,7 +945,7 @@ def _job_progress(job: ImportJob) -> dict[str, Any]:
 
 
 @login_required
-def import_rejects(request: HttpRequest, pk: int) -> HttpResponse:
+def import_rejects(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     _staff_or_403(request)
     job = jobs.import_job_get_for_user(request.user, pk)
     resp = HttpResponse(
@@ -951,14 +957,14 @@ def import_rejects(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def hotline_import(request: HttpRequest) -> HttpResponse:
+def hotline_import(request: AuthedHttpRequest) -> HttpResponse:
     """Hotline (12345) order files, parsed by the hotline app's own importer."""
     from wangge.hotline import selectors as hotline_selectors
     from wangge.hotline.models import HotlineImport, HotlineSource
 
     if not hotline_selectors.may_manage_hotline(request.user):
         raise PermissionDenied(_("只有指挥中心可以导入 12345 工单"))
-    sources = list(HotlineSource.objects.filter(is_active=True).order_by("code"))
+    sources = list(HotlineSource.objects.filter(active=True).order_by("code"))
     error = ""
     if request.method == "POST":
         from wangge.hotline.services import import_start
@@ -991,7 +997,7 @@ def hotline_import(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def hotline_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def hotline_import_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     from wangge.hotline import selectors as hotline_selectors
 
     imp = hotline_selectors.import_get_for_user(request.user, pk)
@@ -1005,7 +1011,7 @@ def hotline_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- the grid worker's field kit (phone) --------------------------------------------------------
 @login_required
-def care_due(request: HttpRequest) -> HttpResponse:
+def care_due(request: AuthedHttpRequest) -> HttpResponse:
     """Due and overdue visits, most urgent first, one column per ledger (elderly five colours,
     children four colours …)."""
     _staff_or_403(request)
@@ -1042,13 +1048,18 @@ def care_due(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def visit_new(request: HttpRequest, resident_pk: int) -> HttpResponse:
+def visit_new(request: AuthedHttpRequest, resident_pk: int) -> HttpResponse:
     """The visit form: notes, findings, photos, GPS check-in; raise a case in one tap."""
     _staff_or_403(request)
     resident = selectors.resident_get_for_user(request.user, resident_pk)
+    from wangge.attachments.services import attachment_store
+    from wangge.web.forms import ERROR_FIELDS
+
     form = VisitForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
+        kept = form.kept_ids()
+        new_photos: list[str] = []
         if form.is_valid():
             d = form.cleaned_data
             checkin = (
@@ -1057,10 +1068,8 @@ def visit_new(request: HttpRequest, resident_pk: int) -> HttpResponse:
                 else None
             )
             try:
-                from wangge.attachments.services import attachment_store
-
-                photos = [
-                    attachment_store(actor=request.user, upload=f, purpose="photo")
+                new_photos = [
+                    str(attachment_store(actor=request.user, upload=f, purpose="photo").pk)
                     for f in d["photos"]
                 ]
                 visit = services.visit_record(
@@ -1068,20 +1077,31 @@ def visit_new(request: HttpRequest, resident_pk: int) -> HttpResponse:
                     resident=resident,
                     notes=d["notes"],
                     findings=d["findings"],
-                    photo_ids=[str(p.pk) for p in photos],
+                    photo_ids=[*kept, *new_photos],
                     raise_case=d["raise_case"],
                     checkin=checkin,
                 )
             except ServiceError as exc:
-                from wangge.web.forms import ERROR_FIELDS
-
                 attach_error(form, exc, {**ERROR_FIELDS, "coordinates": "findings"})
             else:
-                if visit.case_id:
+                if visit.case is not None:
                     messages.success(request, _("走访已记录，问题已上报为事件。"))
                     return redirect("web:case", code=visit.case.tracking_code)
                 messages.success(request, _("走访已记录。"))
                 return redirect("people:care")
+        elif "photos" not in form.errors:
+            # Refused for another field: keep the photos chosen, stored once.
+            files = request.FILES.getlist("photos")[:9]
+            try:
+                new_photos = [
+                    str(attachment_store(actor=request.user, upload=f, purpose="photo").pk)
+                    for f in files
+                ]
+            except ServiceError as exc:
+                form.add_error("photos", exc.message)
+        data = request.POST.copy()
+        data["kept_photos"] = ",".join([*kept, *new_photos][:9])
+        form.data = data
         status = 400
     care = CareRecord.objects.filter(resident=resident).select_related("level").first()
     building = resident.household.room.building
@@ -1094,7 +1114,7 @@ def visit_new(request: HttpRequest, resident_pk: int) -> HttpResponse:
 
 
 @login_required
-def journal(request: HttpRequest) -> HttpResponse:
+def journal(request: AuthedHttpRequest) -> HttpResponse:
     _staff_or_403(request)
     grids = [g for g in _scope_grids(request.user) if g.level >= GridLevel.ZONE] or _leaf_grids(
         request.user
