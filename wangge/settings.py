@@ -84,6 +84,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "wangge.core.middleware.SecurityHeaders",
+    "wangge.core.middleware.BodyLimits",
     "wangge.core.middleware.RefuseNulBytes",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -337,6 +338,32 @@ ANON_RATE_RULES = [
     ("/report/", None, "anon"),
     ("/attachments/", None, "anon"),
     ("/accounts/login/", "POST", "token"),
+]
+
+# --- Request body limits ----------------------------------------------------------------------
+# Checked from Content-Length before anything reads the body (413), and again while a multipart
+# body streams in (for bodies sent without a length). The first matching path prefix wins; the
+# reverse proxy should carry the same limits per path (docs/operating.md).
+BODY_MAX_BYTES = env_int("WANGGE_BODY_MAX_BYTES", 2 * 1024 * 1024)
+_UPLOAD_SLACK = 1024 * 1024
+_UPLOAD_MAX = env_int("WANGGE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+_IMPORT_MAX = env_int("WANGGE_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+BODY_LIMITS = [
+    ("/api/v1/people/imports/", _IMPORT_MAX + _UPLOAD_SLACK),
+    ("/people/imports/", _IMPORT_MAX + _UPLOAD_SLACK),
+    ("/api/v1/hotline/sources/", 50 * 1024 * 1024 + _UPLOAD_SLACK),
+    ("/api/v1/grids/import/", 20 * 1024 * 1024),
+    ("/admin/", 20 * 1024 * 1024),
+    # One photo (`media`) and the fields.
+    ("/open311/", _UPLOAD_MAX + _UPLOAD_SLACK),
+    ("/api/v1/attachments/", _UPLOAD_MAX + _UPLOAD_SLACK),
+]
+# Everything else may carry photos (the upload cap, nine to a form) but no more.
+BODY_UPLOAD_FORM_MAX_BYTES = 9 * _UPLOAD_MAX + _UPLOAD_SLACK
+FILE_UPLOAD_HANDLERS = [
+    "wangge.core.uploads.SizeCappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
 # --- Background work ------------------------------------------------------------------------

@@ -142,3 +142,30 @@ def _signed_in_quietly(request: HttpRequest) -> bool:
         return user is not None and user.is_authenticated
     except DatabaseError:
         return False
+
+
+class BodyLimits:
+    """Refuse a declared body over its path's cap (413) before anything reads it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from wangge.core.uploads import body_cap
+
+        raw = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(raw)
+        except ValueError:
+            return _bad_request("Content-Length 无效")
+        cap = body_cap(request)
+        if length > cap:
+            response = JsonResponse(
+                {
+                    "detail": "提交的内容过大（上限 %.0f MB）" % (cap / 1024 / 1024),
+                    "code": "too_large",
+                },
+                status=413,
+            )
+            return response
+        return self.get_response(request)

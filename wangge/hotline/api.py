@@ -95,7 +95,7 @@ class ImportView(APIView):
         if upload is None:
             raise ServiceError(_("请上传文件（字段 file）"), code="file")
         run = import_start(
-            actor=request.user, source=source, filename=upload.name or "", data=upload.read()
+            actor=request.user, source=source, filename=upload.name or "", data=upload
         )
         return Response(ImportOut(run).data, status=status.HTTP_202_ACCEPTED)
 

@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -201,11 +202,18 @@ def order_push(*, source: HotlineSource, data: dict[str, Any]) -> UpsertResult:
 
 
 @transaction.atomic
-def import_start(*, actor: Any, source: HotlineSource, filename: str, data: bytes) -> HotlineImport:
-    """Keep the file and queue its import (a background task); returns the import record."""
-    if not data:
+def import_start(
+    *, actor: Any, source: HotlineSource, filename: str, data: bytes | File
+) -> HotlineImport:
+    """Keep the file and queue its import (a background task); returns the import record.
+
+    `data` is the uploaded file itself (streamed to storage in chunks, never read whole into
+    memory) or bytes.
+    """
+    size = len(data) if isinstance(data, bytes) else (data.size or 0)
+    if not size:
         raise ServiceError(_("文件是空的"), code="empty_file")
-    if len(data) > IMPORT_MAX_BYTES:
+    if size > IMPORT_MAX_BYTES:
         raise ServiceError(_("文件超过 50 MB 上限"), code="too_large")
     if not filename.lower().endswith((".xlsx", ".csv")):
         raise ServiceError(_("只接受 .xlsx 或 .csv 文件"), code="file_type")
@@ -215,7 +223,8 @@ def import_start(*, actor: Any, source: HotlineSource, filename: str, data: byte
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     run.storage_name = default_storage.save(
-        f"hotline/imports/{run.pk}-{secrets.token_hex(8)}", ContentFile(data)
+        f"hotline/imports/{run.pk}-{secrets.token_hex(8)}",
+        ContentFile(data) if isinstance(data, bytes) else data,
     )
     run.save(update_fields=["storage_name"])
     audit_record(actor=actor, action="hotline.import_start", target=run)

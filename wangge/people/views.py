@@ -980,7 +980,7 @@ def hotline_import(request: AuthedHttpRequest) -> HttpResponse:
                 imp = import_start(
                     actor=request.user,
                     source=source,
-                    data=upload.read(),
+                    data=upload,
                     filename=upload.name or "",
                 )
             except ServiceError as exc:
