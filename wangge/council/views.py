@@ -87,9 +87,9 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "community": community,
         "communities": selectors.public_communities(),
-        "meetings": selectors.public_meetings(community) if community else [],
-        "outcomes": selectors.public_outcomes(community) if community else [],
-        "mine": list(selectors.my_topics(request.user)[:10]),
+        "meetings": selectors.public_meetings(community, limit=3) if community else [],
+        "outcomes": selectors.public_outcomes(community, limit=6) if community else [],
+        "mine": list(selectors.my_topics(request.user)[:5]),
         "grids": (
             Grid.objects.filter(parent__parent=community, is_active=True).order_by("path")
             if community
