@@ -4,7 +4,7 @@ day; owners see their decisions; the minutes sheet prints. Thin: a scoped read, 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -48,7 +48,7 @@ def _resident_community(request: HttpRequest) -> Grid | None:
         return Grid.objects.filter(code=code, level=GridLevel.COMMUNITY).first()
     from wangge.notices.models import NoticeSubscription
 
-    sub = NoticeSubscription.objects.filter(user=request.user).order_by("id").first()
+    sub = NoticeSubscription.objects.filter(user=cast(User, request.user)).order_by("id").first()
     if sub is None:
         return None
     codes = [c for c in sub.grid_path.split("/") if c]
@@ -117,7 +117,7 @@ def sign_in(request: HttpRequest, pk: int) -> HttpResponse:
         if error is None:
             return redirect(request.path)
         status = error.status_code
-    signed = meeting.attendance.filter(user=request.user).first()
+    signed = meeting.attendance.filter(user=cast(User, request.user)).first()
     return render(
         request, "council/sign_in.html", {"meeting": meeting, "signed": signed}, status=status
     )
