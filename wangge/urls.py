@@ -37,5 +37,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("open311/v2/", include("wangge.open311.urls")),
     path("cockpit/", include("wangge.stats.web_urls")),
+    path("people/", include("wangge.people.web_urls")),
     path("", include("wangge.web.urls")),
 ]
