@@ -18,6 +18,7 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from wangge.accounts.models import Role, RoleAssignment, User
@@ -177,7 +178,8 @@ def _workers(micro: list[Grid], rng: random.Random) -> dict[int, User]:
     for ra in RoleAssignment.objects.filter(role=Role.GRID_WORKER, grid__in=micro).select_related(
         "user"
     ):
-        by_grid.setdefault(ra.grid_id, ra.user)
+        if ra.grid_id is not None:
+            by_grid.setdefault(ra.grid_id, ra.user)
     missing = [g for g in micro if g.pk not in by_grid]
     if missing:
         password = make_password(None)  # unusable: demo history people do not log in
@@ -221,14 +223,17 @@ def _build(root: Grid, now: datetime, stdout) -> int:
     workers = _workers(sorted(micro, key=lambda g: g.code), rng)
     operator = _persona("operator")
     resident = _persona("resident")
-    dept_handlers = {
+    dept_handlers: dict[int, User] = {
         ra.department_id: ra.user
         for ra in RoleAssignment.objects.filter(role=Role.DEPARTMENT_HANDLER).select_related("user")
+        if ra.department_id is not None
     }
     routing = RoutingData.load(with_grids=True)
 
     total = CASES_PER_DAY * DAYS
     # Points: uniform over the district's box, located in bulk; the few outside are unlocated.
+    assert root.min_lat is not None and root.max_lat is not None
+    assert root.min_lng is not None and root.max_lng is not None
     lats = [rng.uniform(root.min_lat, root.max_lat) for _ in range(total)]
     lngs = [rng.uniform(root.min_lng, root.max_lng) for _ in range(total)]
     locations = locator.locate_many(lats, lngs)
@@ -319,7 +324,7 @@ def _build(root: Grid, now: datetime, stdout) -> int:
     return len(plans)
 
 
-def _insert_rows(model: type, objs: list) -> None:
+def _insert_rows(model: type[Model], objs: list[Any]) -> None:
     """Plain executemany over the model's concrete columns (the primary key too when set):
     the ORM's per-object work in bulk_create would be most of the step's time."""
     fields = [
@@ -330,7 +335,7 @@ def _insert_rows(model: type, objs: list) -> None:
     qn = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         qn(model._meta.db_table),
-        ", ".join(qn(f.column) for f in fields),
+        ", ".join(qn(f.column) for f in fields if f.column),
         ", ".join(["%s"] * len(fields)),
     )
     attnames = [f.attname for f in fields]
@@ -509,7 +514,7 @@ def _work(
                 r.step(EventKind.URGE, actor=operator, at=urge_at, reason="请抓紧办理并反馈")
     if resolve_at >= now:
         return  # being handled
-    key = cat.code if cat.code in RESOLUTIONS else "default"
+    key = cat.code if cat is not None and cat.code in RESOLUTIONS else "default"
     r.step(EventKind.RESOLVE, actor=handler, at=resolve_at, reason=rng.choice(RESOLUTIONS[key]))
     if rng.random() < 0.04:
         back = resolve_at + timedelta(hours=rng.randint(2, 30))

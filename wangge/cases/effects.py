@@ -101,9 +101,9 @@ def limits(category: Category | None) -> tuple[float, str, float, str]:
 
 def unit_label(case: Case) -> str:
     """The name of the lead unit (the relations must be loaded, as the lock query does)."""
-    if case.handling_department_id:
+    if case.handling_department is not None:
         return case.handling_department.name
-    if case.handling_grid_id:
+    if case.handling_grid is not None:
         return case.handling_grid.name
     return ""
 

@@ -439,8 +439,8 @@ class Case(models.Model):
         self._loaded_state = self.__dict__.get("state")
 
     @classmethod
-    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Case:
-        instance = super().from_db(db, field_names, values)
+    def from_db(cls, db: str | None, field_names: Any, values: Any, **kwargs: Any) -> Case:
+        instance = super().from_db(db, field_names, values, **kwargs)
         instance._loaded_state = instance.__dict__.get("state")
         return instance
 
@@ -450,7 +450,7 @@ class Case(models.Model):
 
     @property
     def public_status(self) -> str:
-        return PUBLIC_STATUS[self.state]
+        return PUBLIC_STATUS[CaseState(self.state)]
 
     @property
     def open311_status(self) -> str:

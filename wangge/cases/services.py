@@ -169,7 +169,7 @@ def case_submit(
         raise ServiceError(_("经度和纬度须同时提供"), code="coordinates")
     try:
         crs_value = parse_crs(crs)
-        point = to_wgs84(lat, lng, crs_value) if lat is not None else None
+        point = to_wgs84(lat, lng, crs_value) if lat is not None and lng is not None else None
     except CoordinateError as exc:
         raise ServiceError(str(exc), code="coordinates") from exc
     if point is None:

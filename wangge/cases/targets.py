@@ -86,7 +86,7 @@ def escalation_target(case: Case, grids: Mapping[int, Grid] | None = None) -> Gr
 
     `grids` (id → Grid) lets bulk callers look the parent up without a query.
     """
-    if case.handling_department_id or case.handling_grid_id is None:
+    if case.handling_department_id or case.handling_grid is None:
         return case.root
     parent_id = case.handling_grid.parent_id
     if parent_id is None:

@@ -406,7 +406,11 @@ def _gather(case: Case, action: str, inp: MoveInput) -> MoveInput:
 
         category = inp.category or case.category
         if category is not None:
-            loc = locator.locate(case.lat, case.lng) if case.lat is not None else None
+            loc = (
+                locator.locate(case.lat, case.lng)
+                if case.lat is not None and case.lng is not None
+                else None
+            )
             route = route_case(category=category, location=loc, text=case.description)
             if route is not None:
                 # The rule table decided: no actor check on the route itself.
