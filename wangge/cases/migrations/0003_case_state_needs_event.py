@@ -6,8 +6,8 @@ from django.db import migrations, models
 POSTGRES_UP = """
 CREATE OR REPLACE FUNCTION cases_case_state_guard() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'cases_case % : state changes only with a new event (case_transition)',
-        OLD.id USING ERRCODE = 'check_violation';
+    RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE =
+        'cases_case ' || OLD.id || ': state changes only with a new event (case_transition)';
 END
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER cases_case_state_guard BEFORE UPDATE ON cases_case FOR EACH ROW
