@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -26,6 +27,8 @@ from wangge.chat.detector import detect
 from wangge.chat.models import ChatGroup, ChatMessage, ChatStaff, MessageKind
 from wangge.core.api import ServiceError
 from wangge.notify.services import outbox_enqueue
+from wangge.suggest.models import ModelKind
+from wangge.suggest.selectors import learned_model
 
 MAX_IMAGES = 9
 
@@ -104,7 +107,13 @@ def message_receive(*, group: ChatGroup, inbound: Inbound) -> Received:
     if command is not None and inbound.sender_id in staff:
         message.kind = MessageKind.COMMAND
         return _run_command(group, message, command, staff[inbound.sender_id].user)
-    found = detect(inbound.text, mentions=inbound.mentions, staff_ids=list(staff))
+    found = detect(
+        inbound.text,
+        mentions=inbound.mentions,
+        staff_ids=list(staff),
+        learned=learned_model(ModelKind.REQUEST),
+        rules_weight=settings.SUGGEST_REQUEST_RULES_WEIGHT,
+    )
     message.score = found.score
     message.kind = MessageKind.REQUEST if found.is_request else MessageKind.CHAT
     if message.kind == MessageKind.CHAT:
