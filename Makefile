@@ -14,7 +14,7 @@ PORT ?= 8000
 # of the year in Asia/Shanghai, which ticks into the next year and past the official calendar).
 TEST_CLOCK ?= 2026-12-31T23:59:00+08:00
 
-.PHONY: run test setup migrate demo lint format check-migrations test-sqlite test-postgres test-clock test-replica \
+.PHONY: run test setup migrate demo lint typecheck format check-migrations test-sqlite test-postgres test-clock test-replica \
         worker screenshots bench clean
 
 $(STAMP): pyproject.toml
@@ -43,6 +43,10 @@ worker: migrate
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## make typecheck: mypy with the Django and REST framework plugins (configured in pyproject.toml)
+typecheck: setup
+	DATABASE_URL= $(BIN)/mypy
 
 format: setup
 	$(BIN)/ruff check --fix .
@@ -96,4 +100,4 @@ bench: setup
 	@echo "See docs/benchmarks.md for each benchmark's command."
 
 clean:
-	rm -rf $(VENV) var/wangge.sqlite3* .pytest_cache .ruff_cache
+	rm -rf $(VENV) var/wangge.sqlite3* .pytest_cache .ruff_cache .mypy_cache
