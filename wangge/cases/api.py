@@ -32,7 +32,6 @@ from wangge.cases.services import case_report_settled, case_submit
 from wangge.cases.targets import target_resolve
 from wangge.cases.workflow import ACTIONS, allowed_actions, case_transition
 from wangge.core.api import NotFound, ServiceError
-from wangge.grids.models import Department
 
 # --- serializers ------------------------------------------------------------------------------
 
@@ -389,10 +388,6 @@ class CaseDetailView(APIView):
         return Response(_detail(request, case_get_for_user(request.user, code)))
 
 
-def _department(code: str) -> Department | None:
-    return target_resolve(department_code=code)[1]
-
-
 class CaseActionView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -427,7 +422,7 @@ class CaseActionView(APIView):
             if category is None or not category.is_minor:
                 raise ServiceError(_("事件类别“%(c)s”不存在或不可用") % {"c": v["category_code"]})
         co = (
-            [_department(c) for c in v["co_departments"]]
+            [d for c in v["co_departments"] if (d := target_resolve(department_code=c)[1])]
             if v["co_departments"] is not None
             else None
         )
