@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -88,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "wangge.core.replica.ReplicaMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "wangge.accounts.middleware.PasswordExpiryMiddleware",
@@ -102,7 +104,7 @@ ROOT_URLCONF = "wangge.urls"
 WSGI_APPLICATION = "wangge.wsgi.application"
 ASGI_APPLICATION = "wangge.asgi.application"
 
-TEMPLATES = [
+TEMPLATES: list[dict[str, Any]] = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "wangge" / "templates"],
@@ -138,6 +140,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A streaming replica (a PostgreSQL hot standby of the primary) serves the read-only pages and
+# APIs listed below, with read-your-writes for whoever just wrote: wangge/core/replica.py.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=env_int("WANGGE_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    # Tests create no database on a standby: the replica tests point it at the standby's copy
+    # of the test database themselves.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["wangge.core.replica.ReplicaRouter"]
+WANGGE_REPLICA_READ_PATHS = tuple(
+    p
+    for p in os.environ.get(
+        "WANGGE_REPLICA_READ_PATHS", "/cockpit/,/api/v1/stats/,/open311/v2/,/track/"
+    ).split(",")
+    if p
+)
+# How long after a write a browser's replica reads wait for the replica to have replayed it.
+WANGGE_REPLICA_STICKY_SECONDS = env_int("WANGGE_REPLICA_STICKY_SECONDS", 300)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

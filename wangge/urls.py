@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -11,7 +11,7 @@ admin.site.site_header = _("网格化基层治理平台 · 管理后台")
 admin.site.site_title = _("网格管理后台")
 admin.site.index_title = _("系统配置")
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="api-token-refresh"),
     path("auth/logout/", TokenLogoutView.as_view(), name="api-token-logout"),

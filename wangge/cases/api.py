@@ -24,6 +24,7 @@ from wangge.cases.selectors import (
     case_get_public,
     case_list_for_user,
     case_list_reported_by,
+    case_public_events,
     case_timeline,
     category_list,
 )
@@ -246,7 +247,7 @@ class PublicCaseOut(serializers.Serializer):
                 "text": e.reason,
                 "at": e.created_at,
             }
-            for e in case_timeline(case, public_only=True)
+            for e in case_public_events(case)
             if e.kind != "submit"
         ]
 
@@ -477,7 +478,7 @@ class MyCasesView(APIView):
 
     @extend_schema(responses=PublicCaseOut(many=True), summary="我反映的问题")
     def get(self, request: Request) -> Response:
-        qs = case_list_reported_by(request.user)[:200]
+        qs = case_list_reported_by(request.user, with_public_events=True)[:200]
         return Response(PublicCaseOut(qs, many=True).data)
 
 

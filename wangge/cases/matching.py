@@ -197,11 +197,11 @@ def find_duplicates(
         # Two reports of different known categories are different problems.
         rows = rows.filter(Q(category_id=category_id) | Q(category__isnull=True))
     # The most recent 50 nearby are plenty to offer; older ones are rarely the same problem.
-    rows = rows.order_by("-created_at").values_list("tracking_code", "lat", "lng", "description")[
-        :50
-    ]
+    nearby = rows.order_by("-created_at").values_list("tracking_code", "lat", "lng", "description")
     found = []
-    for code, clat, clng, desc in rows:
+    for code, clat, clng, desc in nearby[:50]:
+        if clat is None or clng is None:  # excluded by the lat/lng ranges
+            continue
         d = distance_m(lat, lng, clat, clng)
         if d > radius:
             continue

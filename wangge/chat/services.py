@@ -152,7 +152,9 @@ def message_receive(*, group: ChatGroup, inbound: Inbound) -> Received:
             text=_("@%(name)s 已收到您的反映，已转%(unit)s办理，查询码 %(code)s。")
             % {
                 "name": inbound.sender_name or _("群友"),
-                "unit": case.handling_grid.name if case.handling_grid_id else _("指挥中心"),
+                "unit": case.handling_grid.name
+                if case.handling_grid is not None
+                else _("指挥中心"),
                 "code": case.tracking_code,
             },
             reply_to=inbound.message_id,
@@ -249,6 +251,8 @@ def results_send(*, limit: int = 500) -> int:
     sent = 0
     for message in messages:
         case = message.case
+        if case is None:  # excluded by the query
+            continue
         last = (
             CaseEvent.objects.filter(case=case, kind__in=RESULT_KINDS, public=True)
             .order_by("-seq")
