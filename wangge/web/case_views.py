@@ -39,6 +39,7 @@ from wangge.web.forms import (
     ReportForm,
     TrackForm,
     attach_service_error,
+    category_choices,
 )
 from wangge.web.selectors import (
     case_map_data,
@@ -309,8 +310,11 @@ def resident_act(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def my_cases(request: HttpRequest) -> HttpResponse:
-    cases = _listing(case_selectors.case_list_reported_by(request.user))[:100]
-    return render(request, "web/my_cases.html", {"cases": cases})
+    from wangge.web import listing
+
+    page = listing.page_of(request, _listing(case_selectors.case_list_reported_by(request.user)))
+    context = {"cases": page.object_list, "page": page, "total": page.paginator.count, "qs": ""}
+    return render(request, "web/my_cases.html", context)
 
 
 # ---- grid worker ------------------------------------------------------------------------------
@@ -484,6 +488,7 @@ def _case_context(request: HttpRequest, case: Case, **extra) -> dict[str, Any]:
         "departments": department_list_for_user(request.user)
         if {EventKind.ACCEPT, EventKind.TRANSFER} & set(actions)
         else [],
+        "category_groups": category_choices()[1:] if EventKind.ACCEPT in actions else [],
         "form": ActionForm(),
         **extra,
     }
@@ -568,41 +573,48 @@ CONSOLE_TABS = {
 
 @login_required
 def console(request: HttpRequest) -> HttpResponse:
+    """The centre's lists: a tab (待分拨, 督办, 办理中, 全部), the filters of
+    `web.listing`, 50 a page with the total."""
+    from wangge.web import listing
+
     _console_or_403(request)
     tab = request.GET.get("tab") or "triage"
     if tab not in CONSOLE_TABS:
         tab = "triage"
-    q = (request.GET.get("q") or "").strip() or None
-    base = _listing(case_selectors.case_list_for_user(request.user, q=q))
+    form = listing.CaseFilterForm(request.GET or None, user=request.user)
+    filters = listing.case_filter_kwargs(form)
+    base = listing.apply_extra(
+        _listing(case_selectors.case_list_for_user(request.user, **filters)), form
+    )
+    open_states = [CaseState.DISPATCHED, CaseState.CLAIMED]
+    supervised = Q(overdue=True) | Q(urge_count__gt=0)
     counts = {
         "triage": base.filter(state=CaseState.SUBMITTED).count(),
-        "supervision": base.filter(
-            Q(overdue=True) | Q(urge_count__gt=0),
-            state__in=[CaseState.DISPATCHED, CaseState.CLAIMED],
-        ).count(),
-        "open": base.filter(state__in=[CaseState.DISPATCHED, CaseState.CLAIMED]).count(),
+        "supervision": base.filter(supervised, state__in=open_states).count(),
+        "open": base.filter(state__in=open_states).count(),
     }
     if tab == "triage":
-        cases = base.filter(state=CaseState.SUBMITTED).order_by("created_at")
+        cases = base.filter(state=CaseState.SUBMITTED).order_by("created_at", "id")
     elif tab == "supervision":
-        cases = base.filter(
-            Q(overdue=True) | Q(urge_count__gt=0),
-            state__in=[CaseState.DISPATCHED, CaseState.CLAIMED],
-        ).order_by("resolve_by")
+        cases = base.filter(supervised, state__in=open_states).order_by("resolve_by", "id")
     elif tab == "open":
-        cases = base.filter(state__in=[CaseState.DISPATCHED, CaseState.CLAIMED]).order_by(
-            "-overdue", "resolve_by"
-        )
+        cases = base.filter(state__in=open_states).order_by("-overdue", "resolve_by", "id")
     else:
-        cases = base
+        cases = base.order_by("-created_at", "-id")
+    page = listing.page_of(request, cases)
     return render(
         request,
         "web/console.html",
         {
             "tab": tab,
             "tabs": [(k, str(v), counts.get(k)) for k, v in CONSOLE_TABS.items()],
-            "cases": cases[:100],
-            "q": q or "",
+            "cases": page.object_list,
+            "page": page,
+            "total": page.paginator.count,
+            "qs": listing.query_without(request),
+            "tab_qs": listing.query_without(request, "tab"),
+            "filter_form": form,
+            "q": (form.cleaned_data.get("q") if form.is_valid() else "") or "",
         },
     )
 

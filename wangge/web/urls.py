@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wangge.web import case_views, views
+from wangge.web import case_views, console_tools, views
 
 app_name = "web"
 
@@ -21,6 +21,7 @@ urlpatterns = [
     path("grid-work/", case_views.worker_queue, name="worker-queue"),
     path("grid-work/queue/", case_views.worker_queue_fragment, name="worker-queue-fragment"),
     path("grid-work/patrol/", case_views.patrol, name="patrol"),
+    path("grid-work/history/", console_tools.worker_history, name="worker-history"),
     # Any staff with the case in scope.
     path("cases/<str:code>/", case_views.case_detail, name="case"),
     path("cases/<str:code>/claim/", case_views.claim, name="claim"),
@@ -28,6 +29,8 @@ urlpatterns = [
     # Centre console.
     path("console/", case_views.console, name="console"),
     path("console/phone/", case_views.phone_entry, name="phone-entry"),
+    path("console/address/resolve/", console_tools.address_resolve, name="address-resolve"),
+    path("console/grids/pick/", console_tools.grid_pick, name="grid-pick"),
     path("console/map/", views.grid_map, name="grid-map"),
     path("console/map/grids/<str:code>/", views.grid_card, name="grid-card"),
 ]

@@ -72,6 +72,12 @@
       onReady: function () { el.dataset.buildingsReady = "1"; }
     });
     map.on("click", function (e) { setPin(e.latlng, el.dataset.msgPicked); });
+    // A typed address resolved to a building (console-tools.js) places the pin there.
+    document.addEventListener("wangge:place", function (ev) {
+      var here = L.latLng(ev.detail.lat, ev.detail.lng);
+      setPin(here, ev.detail.message || el.dataset.msgPicked);
+      map.setView(here, 17);
+    });
     if (lat.value && lng.value) {
       var kept = L.latLng(parseFloat(lat.value), parseFloat(lng.value));
       setPin(kept, el.dataset.msgPicked);
