@@ -73,6 +73,17 @@ def _fill_report(page) -> None:
     page.fill("#id_address", "怡园小区16号楼")
 
 
+def _pin_by_address(page) -> None:
+    """The report map after typing an address: the pin, its grid and the nearest building."""
+    page.wait_for_selector("#pinmap[data-ready][data-buildings-ready]")
+    page.fill("#id_description", "16号楼楼下有一地碎玻璃，小孩容易踩到")
+    page.fill("#id_address", "怡园小区16号楼")
+    page.click("#locate-address")
+    page.wait_for_selector("#pin-place:not([hidden])")
+    page.wait_for_selector("#pinmap .map-label.building-label")
+    page.wait_for_timeout(300)
+
+
 def _case_path(persona: str, prefix: str, **filters) -> Callable[[], str | None]:
     """The newest case `persona` sees that matches `filters`, at `prefix` + its code."""
 
@@ -94,6 +105,18 @@ def _reported_path(prefix: str) -> Callable[[], str | None]:
 
         case = case_list_reported_by(User.objects.get(username="resident")).first()
         return f"{prefix}{case.tracking_code}/" if case else None
+
+    return find
+
+
+def _first_path(model: str, url: str, **filters) -> Callable[[], str | None]:
+    """`url` (with {pk}) of the newest demo row of `model` ("app.Model") matching `filters`."""
+
+    def find() -> str | None:
+        from django.apps import apps
+
+        row = apps.get_model(model).objects.filter(**filters).order_by("-pk").first()
+        return url.format(pk=row.pk) if row else None
 
     return find
 
@@ -184,6 +207,7 @@ SHOTS: list[Shot] = [
     Shot("map-worker", "/console/map/", "worker_a", _click_grid, full_page=False),
     Shot("report", "/report/", None, _fill_report),
     Shot("report-invalid", "/report/", None, _invalid_report),
+    Shot("report-map", "/report/", None, _pin_by_address),
     Shot("track", "/track/", None),
     Shot("track-case", _reported_path("/track/"), "resident"),
     Shot("my-cases", "/my/", "resident"),
@@ -195,6 +219,54 @@ SHOTS: list[Shot] = [
     Shot("case-console", _case_path("operator", "/cases/", state=["submitted"]), "operator"),
     Shot("phone-entry", "/console/phone/", "operator"),
     Shot("cockpit", "/cockpit/", "leader", _wait_cockpit, sizes=("desktop",)),
+    # Community life II: council day, notices, emergency fund (wangge.council/notices/funds).
+    Shot("council-resident", "/council/?c=350427001001", "resident"),
+    Shot("council-desk", "/council/desk/", "community"),
+    Shot(
+        "council-meeting",
+        _first_path(
+            "council.Meeting",
+            "/council/meetings/{pk}/",
+            community__code="350427001001",
+            state="held",
+        ),
+        "community",
+    ),
+    Shot(
+        "council-minutes",
+        _first_path(
+            "council.Meeting",
+            "/council/meetings/{pk}/minutes/",
+            community__code="350427001001",
+            state="archived",
+        ),
+        "community",
+        sizes=("desktop",),
+    ),
+    Shot("council-decisions", "/council/decisions/", "worker_a"),
+    Shot("notices", "/notices/", "community"),
+    Shot("notice-editor", "/notices/new/", "community", sizes=("desktop",)),
+    Shot(
+        "notice-reads",
+        _first_path(
+            "notices.Notice", "/notices/{pk}/", author__username="street", state="published"
+        ),
+        "street",
+    ),
+    Shot("notices-resident", "/notices/", "resident", sizes=("phone",)),
+    Shot("funds", "/funds/", "community"),
+    Shot(
+        "fund-request-above-limit",
+        _first_path(
+            "funds.SpendRequest",
+            "/funds/requests/{pk}/",
+            state="submitted",
+            needs_above=True,
+            account__unit__code="350427001001",
+        ),
+        "street",
+        sizes=("desktop",),
+    ),
     # The staff workspace: base data (community staff), the field kit (grid worker), the
     # console's filters and pickers (operator).
     Shot("people-residents", "/people/residents/", "community"),
@@ -265,7 +337,7 @@ def seed_scenario() -> None:
             actor=actor, channel="h5", description=text, idempotency_key=f"screens-{next(keys)}",
             lat=lat + dlat if located else None, lng=lng + dlng if located else None,
             category_code=category, **kw,
-        )  # fmt: skip
+        ).case  # fmt: skip
 
     report("河边步道的木板断了一块，晚上看不清容易绊倒", actor=None, anonymous=True,
            category=None, located=False)  # fmt: skip

@@ -94,16 +94,13 @@ def open311_request_submit(
         photo = None
         if media is not None:
             photo = attachment_store(actor=None, upload=media, filename=media.name or "media.jpg")
-        lat, lng = request.lat, request.lng
-        if lat is None and request.address_string:
-            lat, lng = resolve_address(request.address_string)
-        case = case_submit(
+        submitted = case_submit(
             actor=None,
             channel=Channel.OPEN311,
             title=category.name,
             description=request.description or category.name,
-            lat=lat,
-            lng=lng,
+            lat=request.lat,
+            lng=request.lng,
             address=request.address_string or request.address_id,
             category_code=category.code,
             contact_name=request.contact_name,
@@ -111,7 +108,8 @@ def open311_request_submit(
             attachments=[photo] if photo else (),
             idempotency_key=f"{client.pk}:{idempotency_key}" if idempotency_key else None,
         )
-        if case.replayed and hasattr(case, "open311"):
+        case = submitted.case
+        if submitted.replayed and hasattr(case, "open311"):
             return case.open311
         return Open311Request.objects.create(
             body_digest=digest,
@@ -156,11 +154,3 @@ def _earlier_same_request(
         .order_by("created_at")
         .first()
     )
-
-
-def resolve_address(text: str) -> tuple[float | None, float | None]:
-    """A building's point for an address text, or (None, None) when the base data has none."""
-    from wangge.people.selectors import address_resolve
-
-    match = address_resolve(text)
-    return (match.lat, match.lng) if match else (None, None)
