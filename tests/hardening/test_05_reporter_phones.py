@@ -29,7 +29,7 @@ def case(county, categories):
         category_code="E0104",
         contact_name="赵先生",
         contact_phone=PHONE,
-    )
+    ).case
 
 
 def test_no_plaintext_phone_in_the_database(case):
