@@ -73,6 +73,17 @@ def _fill_report(page) -> None:
     page.fill("#id_address", "怡园小区16号楼")
 
 
+def _pin_by_address(page) -> None:
+    """The report map after typing an address: the pin, its grid and the nearest building."""
+    page.wait_for_selector("#pinmap[data-ready][data-buildings-ready]")
+    page.fill("#id_description", "16号楼楼下有一地碎玻璃，小孩容易踩到")
+    page.fill("#id_address", "怡园小区16号楼")
+    page.click("#locate-address")
+    page.wait_for_selector("#pin-place:not([hidden])")
+    page.wait_for_selector("#pinmap .map-label.building-label")
+    page.wait_for_timeout(300)
+
+
 def _case_path(persona: str, prefix: str, **filters) -> Callable[[], str | None]:
     """The newest case `persona` sees that matches `filters`, at `prefix` + its code."""
 
@@ -184,6 +195,7 @@ SHOTS: list[Shot] = [
     Shot("map-worker", "/console/map/", "worker_a", _click_grid, full_page=False),
     Shot("report", "/report/", None, _fill_report),
     Shot("report-invalid", "/report/", None, _invalid_report),
+    Shot("report-map", "/report/", None, _pin_by_address),
     Shot("track", "/track/", None),
     Shot("track-case", _reported_path("/track/"), "resident"),
     Shot("my-cases", "/my/", "resident"),
@@ -265,7 +277,7 @@ def seed_scenario() -> None:
             actor=actor, channel="h5", description=text, idempotency_key=f"screens-{next(keys)}",
             lat=lat + dlat if located else None, lng=lng + dlng if located else None,
             category_code=category, **kw,
-        )  # fmt: skip
+        ).case  # fmt: skip
 
     report("河边步道的木板断了一块，晚上看不清容易绊倒", actor=None, anonymous=True,
            category=None, located=False)  # fmt: skip

@@ -28,9 +28,10 @@ from wangge.cases import selectors as case_selectors
 from wangge.cases.matching import suggest_category
 from wangge.cases.models import OPEN_STATES, Case, CaseState, Channel, EventKind
 from wangge.cases.services import case_report_settled, case_submit, case_transition
+from wangge.cases.targets import target_resolve
 from wangge.cases.workflow import allowed_actions
 from wangge.core.api import Conflict, ServiceError
-from wangge.grids.selectors import department_list_for_user, grid_get_for_user
+from wangge.grids.selectors import department_list_for_user
 from wangge.web import nav
 from wangge.web.forms import (
     ActionForm,
@@ -44,7 +45,9 @@ from wangge.web.forms import (
 from wangge.web.selectors import (
     case_map_data,
     case_photos,
+    place_near,
     plain_timeline,
+    public_buildings,
     public_grid_outlines,
 )
 
@@ -93,7 +96,7 @@ def report(request: HttpRequest) -> HttpResponse:
                     contact_phone=d["contact_phone"],
                     idempotency_key=d["idempotency_key"] or None,
                     attachments=photos,
-                )
+                ).case
             except ServiceError as exc:
                 attach_service_error(form, exc)
             else:
@@ -136,6 +139,84 @@ def grid_outlines(request: HttpRequest) -> HttpResponse:
     response = JsonResponse(public_grid_outlines())
     response["Cache-Control"] = "public, max-age=600"
     return response
+
+
+def _throttled(request: HttpRequest) -> HttpResponse | None:
+    from wangge.core.throttling import throttle_wait, too_many_requests
+
+    wait = throttle_wait(request, "anon")
+    return too_many_requests(wait) if wait is not None else None
+
+
+def _bad(message: str, status: int = 400) -> HttpResponse:
+    from django.http import JsonResponse
+
+    return JsonResponse({"detail": message}, status=status)
+
+
+def _float(value: str | None, low: float, high: float) -> float | None:
+    try:
+        x = float(value or "")
+    except ValueError:
+        return None
+    return x if low <= x <= high and x == x else None
+
+
+def map_buildings(request: HttpRequest) -> HttpResponse:
+    """Building points with their numbers, for the report and case maps (what a building's
+    own sign says; nobody's personal data). `bbox=minlng,minlat,maxlng,maxlat` limits them."""
+    from django.http import JsonResponse
+
+    if (limited := _throttled(request)) is not None:
+        return limited
+    bbox = None
+    raw = request.GET.get("bbox", "").strip()
+    if raw:
+        parts = raw.split(",")
+        nums = [_float(p, -180, 180) for p in parts] if len(parts) == 4 else []
+        if len(nums) != 4 or any(n is None for n in nums):
+            return _bad(_("bbox 格式应为 最小经度,最小纬度,最大经度,最大纬度"))
+        minx, miny, maxx, maxy = (float(n) for n in nums)  # type: ignore[arg-type]
+        if minx > maxx or miny > maxy or not (-90 <= miny <= 90 and -90 <= maxy <= 90):
+            return _bad(_("bbox 范围无效"))
+        bbox = (minx, miny, maxx, maxy)
+    response = JsonResponse(public_buildings(bbox=bbox))
+    response["Cache-Control"] = "public, max-age=600"
+    return response
+
+
+def map_where(request: HttpRequest) -> HttpResponse:
+    """The grid and nearest building of a pinned point: "怡园社区1片区1号微网格 · 16号楼附近"."""
+    from django.http import JsonResponse
+
+    if (limited := _throttled(request)) is not None:
+        return limited
+    lat = _float(request.GET.get("lat"), -90, 90)
+    lng = _float(request.GET.get("lng"), -180, 180)
+    if lat is None or lng is None:
+        return _bad(_("经纬度无效"))
+    return JsonResponse(place_near(lat, lng).as_dict())
+
+
+def map_locate(request: HttpRequest) -> HttpResponse:
+    """A typed address ("怡园小区16号楼") → the building's point, grid and place text."""
+    from django.http import JsonResponse
+
+    from wangge.people.selectors import address_resolve
+
+    if (limited := _throttled(request)) is not None:
+        return limited
+    text = (request.GET.get("q") or "").strip()[:200]
+    if not text:
+        return _bad(_("请输入地址，例如 怡园小区16号楼"))
+    match = address_resolve(text)
+    if match is None:
+        return _bad(
+            _("未能把“%(text)s”解析到已登记的楼栋，请在地图上点选") % {"text": text[:50]}, 404
+        )
+    return JsonResponse(
+        {"lat": match.lat, "lng": match.lng, **place_near(match.lat, match.lng).as_dict()}
+    )
 
 
 def track(request: HttpRequest) -> HttpResponse:
@@ -348,10 +429,10 @@ def patrol(request: HttpRequest) -> HttpResponse:
                         attachments=photos,
                         result_attachments=_store_photos(request, d["result_photos"], "after"),
                         **args,
-                    )
+                    ).case
                     messages.success(request, _("已上报并现场结案。"))
                 else:
-                    case = case_submit(channel=Channel.PATROL, attachments=photos, **args)
+                    case = case_submit(channel=Channel.PATROL, attachments=photos, **args).case
                     messages.success(request, _("已上报。"))
             except ServiceError as exc:
                 attach_service_error(form, exc)
@@ -433,16 +514,10 @@ def case_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
         d = form.cleaned_data
         kwargs: dict[str, Any] = {"reason": d["reason"], "payload": {}}
         try:
-            if d["grid"]:
-                try:
-                    kwargs["target_grid"] = grid_get_for_user(request.user, d["grid"])
-                except ServiceError as exc:
-                    raise ServiceError(exc.message, code="target_outside") from exc
-            if d["department"]:
-                dept = department_list_for_user(request.user).filter(code=d["department"]).first()
-                if dept is None:
-                    raise ServiceError(_("处置部门不存在"), code="target_required")
-                kwargs["target_department"] = dept
+            # Whether the actor may send the case there is the workflow's check (targets).
+            kwargs["target_grid"], kwargs["target_department"] = target_resolve(
+                grid_code=d["grid"], department_code=d["department"]
+            )
             if d["category"] and action == EventKind.ACCEPT:
                 from wangge.cases.models import Category
 
@@ -567,7 +642,7 @@ def phone_entry(request: HttpRequest) -> HttpResponse:
                     contact_name=d["contact_name"],
                     contact_phone=d["contact_phone"],
                     idempotency_key=d["idempotency_key"] or None,
-                )
+                ).case
             except ServiceError as exc:
                 attach_service_error(form, exc)
             else:
