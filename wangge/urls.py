@@ -40,5 +40,7 @@ urlpatterns = [
     path("open311/v2/", include("wangge.open311.urls")),
     path("cockpit/", include("wangge.stats.web_urls")),
     path("people/", include("wangge.people.web_urls")),
+    path("community/", include("wangge.community.web_urls")),
+    path("points/", include("wangge.points.web_urls")),
     path("", include("wangge.web.urls")),
 ]
