@@ -98,6 +98,29 @@ def _reported_path(prefix: str) -> Callable[[], str | None]:
     return find
 
 
+def _order_path(persona: str, **filters) -> Callable[[], str | None]:
+    """The newest service order `persona` sees that matches `filters`."""
+
+    def find() -> str | None:
+        from wangge.accounts.models import User
+        from wangge.community.selectors import order_list_for_user
+
+        user = User.objects.get(username=persona)
+        if persona == "resident":
+            filters.setdefault("ordered_by_me", True)
+        order = order_list_for_user(user, **filters).first()
+        return f"/community/orders/{order.code}/" if order else None
+
+    return find
+
+
+def _inspection_path() -> str | None:
+    from wangge.people.models import Building
+
+    b = Building.objects.filter(grid__code="350427001001001001").order_by("pk").first()
+    return f"/points/inspection/?building={b.pk}" if b else None
+
+
 SHOTS: list[Shot] = [
     Shot("home-visitor", "/", None),
     Shot("login", "/accounts/login/", None),
@@ -122,6 +145,21 @@ SHOTS: list[Shot] = [
     Shot("case-console", _case_path("operator", "/cases/", state=["submitted"]), "operator"),
     Shot("phone-entry", "/console/phone/", "operator"),
     Shot("cockpit", "/cockpit/", "leader", _wait_cockpit, sizes=("desktop",)),
+    # Community life (wangge.community, wangge.points).
+    Shot("community-services", "/community/services/", "resident", sizes=("phone",)),
+    Shot("community-order", _order_path("resident", state=["done"]), "resident", sizes=("phone",)),
+    Shot("community-serve", "/community/serve/", "partymember", sizes=("phone",)),
+    Shot(
+        "community-complete",
+        _order_path("volunteer", state=["taken"], mine=True),
+        "volunteer",
+        sizes=("phone",),
+    ),
+    Shot("points-mine", "/points/", "resident", sizes=("phone",)),
+    Shot("community-desk", "/community/desk/", "community", sizes=("desktop",)),
+    Shot("points-inspection", _inspection_path, "community", sizes=("desktop",)),
+    Shot("points-reports", "/points/reports/", "community", sizes=("desktop",)),
+    Shot("points-store", "/points/store/", "storekeeper", sizes=("desktop",)),
 ]
 
 
