@@ -121,6 +121,7 @@ def fill_ledger(root: Grid, months: list[date]) -> int:
                 spent, first_month, updated_at)
             SELECT h.id, h.grid_path, %s, 0, 0, 0, %s, now()
             FROM people_household h WHERE h.id %% 100 < 84
+            ON CONFLICT DO NOTHING
             """,
             [root.pk, months[0]],
         )
@@ -135,7 +136,7 @@ def fill_ledger(root: Grid, months: list[date]) -> int:
                        '', NULL, a.grid_path, a.root_id, %s, %s
                 FROM points_pointsaccount a WHERE (a.household_id + %s) %% 10 < 6
                 """,
-                [rule["clean_household"], f"bench-{i}", m, timezone.now()],
+                [rule["clean_household"], f"bench-{i}", m, timezone.now(), i],
             )
             cur.execute(
                 """
@@ -146,7 +147,7 @@ def fill_ledger(root: Grid, months: list[date]) -> int:
                        '', NULL, a.grid_path, a.root_id, %s, %s
                 FROM points_pointsaccount a WHERE (a.household_id + %s) %% 10 < 3
                 """,
-                [rule["service_order"], f"bench-{i}", m, timezone.now()],
+                [rule["service_order"], f"bench-{i}", m, timezone.now(), i],
             )
             # Redemptions: a fifth of the households spend 4 points a month.
             cur.execute(

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from tools import browser as wb
 from wangge.community.models import ServiceOrder
-from wangge.web import browser as wb
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -192,7 +192,7 @@ def _staff(communities: list[Grid]) -> dict[int, User]:
 def _households(community: Grid) -> list[Household]:
     return list(
         Household.objects.filter(grid_path__startswith=community.path)
-        .select_related("grid", "room__building")
+        .select_related("room__building")
         .order_by("pk")
     )
 
@@ -604,7 +604,7 @@ def _stores(root, staff, rng, now) -> int:
 
     accounts = list(
         PointsAccount.objects.filter(grid_path__startswith=c.path, balance__gte=10).select_related(
-            "household__grid"
+            "household"
         )
     )
     goods = list(Goods.objects.filter(store__in=[store, partner]).select_related("store"))

@@ -36,7 +36,7 @@ def household_get_for_user(user: Any, pk: int) -> Household:
     scope = scope_for_user(user)
     hh = (
         Household.objects.filter(scope.path_q("grid_path"), pk=pk)
-        .select_related("room__building", "grid")
+        .select_related("room__building")
         .first()
     )
     if hh is None:

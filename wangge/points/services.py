@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts.selectors import scope_for_user
 from wangge.core.api import Conflict, Forbidden, NotFound, ServiceError
+from wangge.grids.models import Grid
 from wangge.people.models import Household, Resident
 from wangge.points.models import (
     EntryKind,
@@ -126,7 +127,7 @@ def _account_locked(household: Household, *, now: datetime) -> PointsAccount:
     account = PointsAccount.objects.select_for_update().filter(household=household).first()
     if account is not None:
         return account
-    root_id = household.grid.root_id or household.grid_id
+    root_id = _root_ids([household.grid_id])[household.grid_id]
     try:
         with transaction.atomic():
             PointsAccount.objects.create(
@@ -139,6 +140,12 @@ def _account_locked(household: Household, *, now: datetime) -> PointsAccount:
     except IntegrityError:
         pass  # a concurrent first entry created it
     return PointsAccount.objects.select_for_update().get(household=household)
+
+
+def _root_ids(grid_ids: list[int]) -> dict[int, int]:
+    """The district of each grid (without loading the grids' boundaries)."""
+    rows = Grid.objects.filter(pk__in=set(grid_ids)).values_list("pk", "root_id")
+    return {pk: root or pk for pk, root in rows}
 
 
 def _bump_month(
@@ -343,12 +350,13 @@ def points_award_many(
     if not awards:
         return []
     with transaction.atomic():
+        roots = _root_ids([h.grid_id for h, _a in awards])
         PointsAccount.objects.bulk_create(
             [
                 PointsAccount(
                     household=h,
                     grid_path=h.grid_path,
-                    root_id=h.grid.root_id or h.grid_id,
+                    root_id=roots[h.grid_id],
                     first_month=month,
                     updated_at=now,
                 )
@@ -776,7 +784,7 @@ def inspection_batch_enter(
     ids = [line.household_id for line in lines]
     if len(set(ids)) != len(ids):
         raise ServiceError(_("同一户在一次评比中只能出现一次"), code="duplicate_line")
-    households = {h.pk: h for h in Household.objects.filter(pk__in=ids).select_related("grid")}
+    households = {h.pk: h for h in Household.objects.filter(pk__in=ids)}
     for n, line in enumerate(lines, start=1):
         h = households.get(line.household_id)
         if h is None or not h.grid_path.startswith(community.path):
