@@ -314,9 +314,9 @@ def order_result(order: HotlineOrder) -> dict[str, Any]:
     handler = ""
     if last is not None:
         handler = last.actor_name
-    if not handler and case.handling_department_id:
+    if not handler and case.handling_department is not None:
         handler = case.handling_department.name
-    elif not handler and case.handling_grid_id:
+    elif not handler and case.handling_grid is not None:
         handler = case.handling_grid.name
     return {
         "order_no": order.order_no,
@@ -348,6 +348,9 @@ def results_send(*, limit: int = 500) -> int:
     )
     sent = 0
     for order in orders:
+        webhook_id = order.source.webhook_id
+        if webhook_id is None:  # excluded by the query; a source loses its webhook meanwhile
+            continue
         with transaction.atomic():
             payload = order_result(order)
             seq = order.case.event_count
@@ -356,7 +359,7 @@ def results_send(*, limit: int = 500) -> int:
                 title=_("工单 %(n)s 回单") % {"n": order.order_no},
                 body=payload["result"],
                 payload={"source": order.source.code, **payload},
-                endpoint_ids=[order.source.webhook_id],
+                endpoint_ids=[webhook_id],
                 dedupe_key=f"hotline:{order.pk}:{seq}",
             )
             HotlineOrder.objects.filter(pk=order.pk).update(result_sent_seq=seq)
