@@ -175,7 +175,8 @@ def _staff(communities: list[Grid]) -> dict[int, User]:
     for ra in RoleAssignment.objects.filter(
         role=Role.COMMUNITY_STAFF, grid__in=communities
     ).select_related("user"):
-        out.setdefault(ra.grid_id, ra.user)
+        if ra.grid_id is not None:
+            out.setdefault(ra.grid_id, ra.user)
     password = make_password(None)
     for c in communities:
         if c.pk in out:

@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.models import User
+from wangge.accounts.requests import AuthedHttpRequest
 from wangge.community import selectors as sel
 from wangge.community.exporting import xlsx_response
 from wangge.community.models import OrderChannel, OrderEventKind, OrderState, ServiceItem
@@ -56,12 +57,12 @@ def _is_staff(user: Any) -> bool:
     return bool(staff_paths(user))
 
 
-def _staff_or_403(request: HttpRequest) -> None:
+def _staff_or_403(request: AuthedHttpRequest) -> None:
     if not _is_staff(request.user):
         raise PermissionDenied(_("服务台只对社区工作人员开放"))
 
 
-def _photos(request: HttpRequest) -> list:
+def _photos(request: AuthedHttpRequest) -> list:
     from wangge.attachments.services import attachment_store
 
     files = request.FILES.getlist("photos")[:9]
@@ -70,7 +71,7 @@ def _photos(request: HttpRequest) -> list:
 
 # ---- residents --------------------------------------------------------------------------------
 @login_required
-def services(request: HttpRequest) -> HttpResponse:
+def services(request: AuthedHttpRequest) -> HttpResponse:
     """The catalogue of the resident's community (or one the caller picks among theirs)."""
     communities = list(sel.communities_for_user(request.user))
     code = request.GET.get("community")
@@ -100,9 +101,10 @@ def _kind_groups(items: list[ServiceItem]) -> list[tuple[str, list[ServiceItem]]
 
 
 @login_required
-def order_new(request: HttpRequest, item_id: int) -> HttpResponse:
-    item = ServiceItem.objects.filter(pk=item_id, is_active=True).select_related("community")
-    item = item.first()
+def order_new(request: AuthedHttpRequest, item_id: int) -> HttpResponse:
+    item = (
+        ServiceItem.objects.filter(pk=item_id, is_active=True).select_related("community").first()
+    )
     if item is None:
         raise ServiceError(_("服务项目不存在或已下架"))
     account = sel.resident_account_for(request.user)
@@ -153,7 +155,7 @@ def order_new(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 @login_required
-def my_orders(request: HttpRequest) -> HttpResponse:
+def my_orders(request: AuthedHttpRequest) -> HttpResponse:
     qs = sel.order_list_for_user(request.user, ordered_by_me=True)
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -162,7 +164,7 @@ def my_orders(request: HttpRequest) -> HttpResponse:
 
 
 # ---- one order --------------------------------------------------------------------------------
-def _order_context(request: HttpRequest, order, **extra: Any) -> dict[str, Any]:
+def _order_context(request: AuthedHttpRequest, order, **extra: Any) -> dict[str, Any]:
     actions = allowed_actions(request.user, order)
     timeline = list(sel.order_timeline(order))
     return {
@@ -180,14 +182,14 @@ def _order_context(request: HttpRequest, order, **extra: Any) -> dict[str, Any]:
 
 
 @login_required
-def order_detail(request: HttpRequest, code: str) -> HttpResponse:
+def order_detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
     order = sel.order_get_for_user(request.user, code)
     return render(request, "community/order_detail.html", _order_context(request, order))
 
 
 @login_required
 @require_POST
-def order_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
+def order_act(request: AuthedHttpRequest, code: str, action: str) -> HttpResponse:
     order = sel.order_get_for_user(request.user, code)
     if action not in ACTION_LABELS:
         raise ServiceError(_("未知操作“%(a)s”") % {"a": action[:20]})
@@ -234,7 +236,7 @@ def order_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
 
 # ---- people who serve -------------------------------------------------------------------------
 @login_required
-def serve(request: HttpRequest) -> HttpResponse:
+def serve(request: AuthedHttpRequest) -> HttpResponse:
     """接单: open orders this person may take (nearest deadline first) and theirs in hand."""
     profile = server_profile(request.user)
     if not profile.is_server:
@@ -279,7 +281,7 @@ DESK_TABS = {
 
 
 @login_required
-def desk(request: HttpRequest) -> HttpResponse:
+def desk(request: AuthedHttpRequest) -> HttpResponse:
     _staff_or_403(request)
     tab = request.GET.get("tab") or "ordered"
     if tab not in DESK_TABS:

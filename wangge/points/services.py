@@ -43,6 +43,7 @@ from wangge.people.models import Household, Resident
 from wangge.points.models import (
     EntryKind,
     Goods,
+    GridMonth,
     HouseholdMonth,
     InspectionBatch,
     PointsAccount,
@@ -128,6 +129,7 @@ def _account_locked(household: Household, *, now: datetime) -> PointsAccount:
     if account is not None:
         return account
     root_id = _root_ids([household.grid_id])[household.grid_id]
+    created = False
     try:
         with transaction.atomic():
             PointsAccount.objects.create(
@@ -137,9 +139,14 @@ def _account_locked(household: Household, *, now: datetime) -> PointsAccount:
                 first_month=month_of(now),
                 updated_at=now,
             )
+            created = True
     except IntegrityError:
         pass  # a concurrent first entry created it
-    return PointsAccount.objects.select_for_update().get(household=household)
+    account = PointsAccount.objects.select_for_update().get(household=household)
+    if created:
+        # The household starts taking part this month (the report's "participating").
+        _bump_grid(household.grid_id, household.grid_path, month_of(now), new=1)
+    return account
 
 
 def _root_ids(grid_ids: list[int]) -> dict[int, int]:
@@ -148,15 +155,33 @@ def _root_ids(grid_ids: list[int]) -> dict[int, int]:
     return {pk: root or pk for pk, root in rows}
 
 
+def _bump_grid(grid_id: int, grid_path: str, month: date, **deltas: Any) -> None:
+    """Add to the grid's month summary (created on first use; a concurrent creator wins)."""
+    deltas = {k: v for k, v in deltas.items() if v}
+    if not deltas:
+        return
+    qs = GridMonth.objects.filter(grid_id=grid_id, month=month)
+    if qs.update(**{k: F(k) + v for k, v in deltas.items()}) == 0:
+        try:
+            with transaction.atomic():
+                GridMonth.objects.create(
+                    grid_id=grid_id, grid_path=grid_path, month=month, **deltas
+                )
+        except IntegrityError:
+            qs.update(**{k: F(k) + v for k, v in deltas.items()})
+
+
 def _bump_month(
     account: PointsAccount, household: Household, *, month: date, earned=0, spent=0
 ) -> None:
     earned, spent = Decimal(earned), Decimal(spent)
+    active = 0
     n = HouseholdMonth.objects.filter(household=household, month=month).update(
         earned=F("earned") + earned, spent=F("spent") + spent, entries=F("entries") + 1
     )
     if n == 0:
         # No race: the caller holds the household's account lock.
+        active = 1
         HouseholdMonth.objects.create(
             household=household,
             month=month,
@@ -167,6 +192,9 @@ def _bump_month(
             spent=spent,
             entries=1,
         )
+    _bump_grid(
+        household.grid_id, household.grid_path, month, earned=earned, spent=spent, active=active
+    )
 
 
 def _apply(
@@ -351,6 +379,11 @@ def points_award_many(
         return []
     with transaction.atomic():
         roots = _root_ids([h.grid_id for h, _a in awards])
+        had = set(
+            PointsAccount.objects.filter(household_id__in=ids).values_list(
+                "household_id", flat=True
+            )
+        )
         PointsAccount.objects.bulk_create(
             [
                 PointsAccount(
@@ -476,6 +509,16 @@ def points_award_many(
                 m.entries += 1
         HouseholdMonth.objects.bulk_update(list(existing.values()), ["earned", "entries"])
         HouseholdMonth.objects.bulk_create(new_months, batch_size=1000)
+        per_grid: dict[tuple[int, str], dict[str, Any]] = {}
+        for (h, _a), value in zip(awards, values, strict=True):
+            g = per_grid.setdefault(
+                (h.grid_id, h.grid_path), {"earned": Decimal(0), "active": 0, "new": 0}
+            )
+            g["earned"] += value
+            g["active"] += h.pk not in existing
+            g["new"] += h.pk not in had
+        for (grid_id, path), d in sorted(per_grid.items()):
+            _bump_grid(grid_id, path, month, **d)
     return entries
 
 

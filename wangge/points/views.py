@@ -15,13 +15,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from wangge.accounts.requests import AuthedHttpRequest
 from wangge.accounts.selectors import scope_for_user
 from wangge.community.exporting import xlsx_response
 from wangge.community.selectors import resident_account_for
@@ -45,7 +46,7 @@ PER_PAGE = 30
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthedHttpRequest) -> HttpResponse:
     account = resident_account_for(request.user)
     if account is None:
         return render(request, "points/mine.html", {"account": None})
@@ -80,7 +81,7 @@ def _prefixes(path: str) -> list[str]:
 
 @login_required
 @require_POST
-def redeem(request: HttpRequest, goods_id: int) -> HttpResponse:
+def redeem(request: AuthedHttpRequest, goods_id: int) -> HttpResponse:
     goods = sel.goods_get_for_user(request.user, goods_id)
     try:
         r = points_redeem(actor=request.user, goods=goods, quantity=request.POST.get("quantity"))
@@ -95,7 +96,7 @@ def redeem(request: HttpRequest, goods_id: int) -> HttpResponse:
 
 
 # ---- store keepers and staff ------------------------------------------------------------------
-def _stores_run_by(request: HttpRequest) -> list[Store]:
+def _stores_run_by(request: AuthedHttpRequest) -> list[Store]:
     scope = scope_for_user(request.user)
     stores = sel.store_list_for_user(request.user)
     if not scope.roles:
@@ -107,7 +108,7 @@ def _stores_run_by(request: HttpRequest) -> list[Store]:
 
 
 @login_required
-def store(request: HttpRequest) -> HttpResponse:
+def store(request: AuthedHttpRequest) -> HttpResponse:
     stores = _stores_run_by(request)
     current = next((s for s in stores if str(s.pk) == request.GET.get("store")), stores[0])
     if request.method == "POST":
@@ -134,15 +135,15 @@ def store(request: HttpRequest) -> HttpResponse:
                     request, _("库存已更新：%(g)s 现有 %(n)d") % {"g": goods.name, "n": goods.stock}
                 )
             elif op == "return":
-                r = (
+                found = (
                     sel.redemptions_for_user(request.user, store=current)
                     .filter(code=(request.POST.get("code") or "").upper())
                     .first()
                 )
-                if r is None:
+                if found is None:
                     raise ServiceError(_("兑换码不存在"))
                 redemption_return(
-                    actor=request.user, redemption=r, reason=request.POST.get("reason", "")
+                    actor=request.user, redemption=found, reason=request.POST.get("reason", "")
                 )
                 messages.success(request, _("已退回，积分已返还"))
             else:
@@ -168,13 +169,13 @@ def store(request: HttpRequest) -> HttpResponse:
 
 
 # ---- inspections ------------------------------------------------------------------------------
-def _staff_or_403(request: HttpRequest) -> None:
+def _staff_or_403(request: AuthedHttpRequest) -> None:
     if not staff_paths(request.user):
         raise PermissionDenied(_("只对社区工作人员开放"))
 
 
 @login_required
-def inspection(request: HttpRequest) -> HttpResponse:
+def inspection(request: AuthedHttpRequest) -> HttpResponse:
     """清洁户评比: pick a building, tick the clean households, one batch for all."""
     _staff_or_403(request)
     scope = scope_for_user(request.user)
@@ -242,27 +243,29 @@ def inspection(request: HttpRequest) -> HttpResponse:
 
 
 # ---- reports ----------------------------------------------------------------------------------
-def _month(request: HttpRequest) -> date:
+def _month(request: AuthedHttpRequest) -> date:
     raw = request.GET.get("month") or ""
     d = parse_date(f"{raw}-01") if len(raw) == 7 else None
     return (d or timezone.localdate()).replace(day=1)
 
 
 @login_required
-def reports(request: HttpRequest) -> HttpResponse:
+def reports(request: AuthedHttpRequest) -> HttpResponse:
     scope = scope_for_user(request.user)
     if not (staff_paths(request.user) or scope.has_role("leader")):
         raise PermissionDenied(_("积分报表只对社区、街道、区级工作人员开放"))
     month = _month(request)
     code = request.GET.get("grid")
+    found: Grid | None
     if code:
-        grid = grid_get_for_user(request.user, code)
+        found = grid_get_for_user(request.user, code)
     else:
-        grid = Grid.objects.filter(path__in=scope.grid_paths).order_by("level").first() or (
+        found = Grid.objects.filter(path__in=scope.grid_paths).order_by("level").first() or (
             Grid.objects.filter(level=GridLevel.DISTRICT).first() if scope.everything else None
         )
-        if grid is None:
-            raise PermissionDenied(_("没有可查看的网格"))
+    if found is None:
+        raise PermissionDenied(_("没有可查看的网格"))
+    grid = found
     report = sel.report_by_grid(request.user, grid=grid, month=month)
     stores = sel.report_by_store(request.user, month=month)
     if request.GET.get("export") == "xlsx":
