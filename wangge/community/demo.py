@@ -44,7 +44,12 @@ from wangge.grids.models import Grid, GridLevel
 from wangge.people.models import Household, Organisation, OrganisationKind, Resident
 from wangge.points.models import Goods, Store, StoreKind
 from wangge.points.rules import rules_seed
-from wangge.points.services import InspectionLine, inspection_batch_enter, points_redeem
+from wangge.points.services import (
+    InspectionLine,
+    inspection_batch_enter,
+    points_award,
+    points_redeem,
+)
 
 SEED = 20261202
 DISTRICT_CODE = "350427"
@@ -241,6 +246,16 @@ def _resident_users(communities: list[Grid], rng: random.Random) -> dict[int, li
         )
         _bind(persona, hh)
         out[home.pk].insert(0, persona)
+        # 赵先生 settled a quarrel between neighbours last month: the community recorded it.
+        points_award(
+            actor=None,
+            household=hh,
+            rule_code="good_deed",
+            source_type="mediation",
+            source_id="demo-resident-1",
+            amount="10",
+            note="调解邻里纠纷",
+        )
     return out
 
 
