@@ -262,7 +262,7 @@ SHOTS: list[Shot] = [
     Shot("community-serve", "/community/serve/", "partymember", sizes=("phone",)),
     Shot(
         "community-complete",
-        _order_path("partymember", mine=True),
+        _order_path("partymember", takeable=True),
         "partymember",
         sizes=("phone",),
     ),
