@@ -258,7 +258,12 @@ SHOTS: list[Shot] = [
          _pick_grid),
     # Community life (wangge.community, wangge.points).
     Shot("community-services", "/community/services/", "resident", sizes=("phone",)),
-    Shot("community-order", _order_path("resident", state=["closed"]), "resident", sizes=("phone",)),
+    Shot(
+        "community-order",
+        _order_path("resident", state=["closed"]),
+        "resident",
+        sizes=("phone",),
+    ),
     Shot("community-serve", "/community/serve/", "partymember", sizes=("phone",)),
     Shot(
         "community-complete",
