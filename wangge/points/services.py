@@ -642,6 +642,13 @@ def points_redeem(
     cost = goods.price * quantity
     now = now or timezone.now()
     month = month_of(now)
+    if not PointsAccount.objects.filter(household=household).exists():
+        # Never a first entry through a redemption: it would take the grid's month row
+        # before the goods row, the reverse of every other redemption's order.
+        raise Conflict(
+            _("积分余额不足（现有 %(b)s 分，需要 %(n)s 分）") % {"b": "0", "n": _fmt(cost)},
+            code="insufficient_points",
+        )
     with transaction.atomic():
         account = _account_locked(household, now=now)
         taken = Goods.objects.filter(pk=goods.pk, stock__gte=quantity, is_active=True).update(
