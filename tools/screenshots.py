@@ -125,6 +125,18 @@ def _order_path(persona: str, **filters) -> Callable[[], str | None]:
     return find
 
 
+def _first_path(model: str, url: str, **filters) -> Callable[[], str | None]:
+    """`url` (with {pk}) of the newest demo row of `model` ("app.Model") matching `filters`."""
+
+    def find() -> str | None:
+        from django.apps import apps
+
+        row = apps.get_model(model).objects.filter(**filters).order_by("-pk").first()
+        return url.format(pk=row.pk) if row else None
+
+    return find
+
+
 def _first(selector: str, persona: str, prefix: str) -> Callable[[], str | None]:
     """The first row of a base data list `persona` sees, at `prefix` + its id."""
 
@@ -230,6 +242,54 @@ SHOTS: list[Shot] = [
     Shot("case-console", _case_path("operator", "/cases/", state=["submitted"]), "operator"),
     Shot("phone-entry", "/console/phone/", "operator"),
     Shot("cockpit", "/cockpit/", "leader", _wait_cockpit, sizes=("desktop",)),
+    # Community life II: council day, notices, emergency fund (wangge.council/notices/funds).
+    Shot("council-resident", "/council/?c=350427001001", "resident"),
+    Shot("council-desk", "/council/desk/", "community"),
+    Shot(
+        "council-meeting",
+        _first_path(
+            "council.Meeting",
+            "/council/meetings/{pk}/",
+            community__code="350427001001",
+            state="held",
+        ),
+        "community",
+    ),
+    Shot(
+        "council-minutes",
+        _first_path(
+            "council.Meeting",
+            "/council/meetings/{pk}/minutes/",
+            community__code="350427001001",
+            state="archived",
+        ),
+        "community",
+        sizes=("desktop",),
+    ),
+    Shot("council-decisions", "/council/decisions/", "worker_a"),
+    Shot("notices", "/notices/", "community"),
+    Shot("notice-editor", "/notices/new/", "community", sizes=("desktop",)),
+    Shot(
+        "notice-reads",
+        _first_path(
+            "notices.Notice", "/notices/{pk}/", author__username="street", state="published"
+        ),
+        "street",
+    ),
+    Shot("notices-resident", "/notices/", "resident", sizes=("phone",)),
+    Shot("funds", "/funds/", "community"),
+    Shot(
+        "fund-request-above-limit",
+        _first_path(
+            "funds.SpendRequest",
+            "/funds/requests/{pk}/",
+            state="submitted",
+            needs_above=True,
+            account__unit__code="350427001001",
+        ),
+        "street",
+        sizes=("desktop",),
+    ),
     # The staff workspace: base data (community staff), the field kit (grid worker), the
     # console's filters and pickers (operator).
     Shot("people-residents", "/people/residents/", "community"),
