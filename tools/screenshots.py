@@ -277,7 +277,7 @@ def seed_scenario() -> None:
             actor=actor, channel="h5", description=text, idempotency_key=f"screens-{next(keys)}",
             lat=lat + dlat if located else None, lng=lng + dlng if located else None,
             category_code=category, **kw,
-        )  # fmt: skip
+        ).case  # fmt: skip
 
     report("河边步道的木板断了一块，晚上看不清容易绊倒", actor=None, anonymous=True,
            category=None, located=False)  # fmt: skip

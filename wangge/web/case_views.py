@@ -28,9 +28,10 @@ from wangge.cases import selectors as case_selectors
 from wangge.cases.matching import suggest_category
 from wangge.cases.models import Case, CaseState, Channel, EventKind
 from wangge.cases.services import case_report_settled, case_submit, case_transition
+from wangge.cases.targets import target_resolve
 from wangge.cases.workflow import allowed_actions
 from wangge.core.api import Conflict, ServiceError
-from wangge.grids.selectors import department_list_for_user, grid_get_for_user
+from wangge.grids.selectors import department_list_for_user
 from wangge.web import nav
 from wangge.web.forms import (
     ActionForm,
@@ -95,7 +96,7 @@ def report(request: HttpRequest) -> HttpResponse:
                     contact_phone=d["contact_phone"],
                     idempotency_key=d["idempotency_key"] or None,
                     attachments=photos,
-                )
+                ).case
             except ServiceError as exc:
                 attach_service_error(form, exc)
             else:
@@ -428,10 +429,10 @@ def patrol(request: HttpRequest) -> HttpResponse:
                         attachments=photos,
                         result_attachments=_store_photos(request, d["result_photos"], "after"),
                         **args,
-                    )
+                    ).case
                     messages.success(request, _("已上报并现场结案。"))
                 else:
-                    case = case_submit(channel=Channel.PATROL, attachments=photos, **args)
+                    case = case_submit(channel=Channel.PATROL, attachments=photos, **args).case
                     messages.success(request, _("已上报。"))
             except ServiceError as exc:
                 attach_service_error(form, exc)
@@ -513,16 +514,10 @@ def case_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
         d = form.cleaned_data
         kwargs: dict[str, Any] = {"reason": d["reason"], "payload": {}}
         try:
-            if d["grid"]:
-                try:
-                    kwargs["target_grid"] = grid_get_for_user(request.user, d["grid"])
-                except ServiceError as exc:
-                    raise ServiceError(exc.message, code="target_outside") from exc
-            if d["department"]:
-                dept = department_list_for_user(request.user).filter(code=d["department"]).first()
-                if dept is None:
-                    raise ServiceError(_("处置部门不存在"), code="target_required")
-                kwargs["target_department"] = dept
+            # Whether the actor may send the case there is the workflow's check (targets).
+            kwargs["target_grid"], kwargs["target_department"] = target_resolve(
+                grid_code=d["grid"], department_code=d["department"]
+            )
             if d["category"] and action == EventKind.ACCEPT:
                 from wangge.cases.models import Category
 
@@ -641,7 +636,7 @@ def phone_entry(request: HttpRequest) -> HttpResponse:
                     contact_name=d["contact_name"],
                     contact_phone=d["contact_phone"],
                     idempotency_key=d["idempotency_key"] or None,
-                )
+                ).case
             except ServiceError as exc:
                 attach_service_error(form, exc)
             else:
