@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.admin import AuditedAdmin
 from wangge.core.api import ServiceError
 from wangge.grids.models import Department, Grid
 from wangge.grids.services import grid_tree_import, grid_update
@@ -113,7 +114,7 @@ class GridAdmin(admin.ModelAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(AuditedAdmin):
     list_display = ["code", "name", "kind", "service_area", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name"]
