@@ -120,7 +120,7 @@ def test_bad_feature_is_refused_and_tree_untouched(county, mutate, field, words)
     result = grid_tree_import(actor=None, collection=collection)
     assert not result.ok
     reject = result.rejects[0]
-    assert reject.field == field
+    assert reject.column == field
     assert words in reject.reason
     assert snapshot() == before
 
