@@ -10,8 +10,7 @@ from wangge.council.models import Attendance, Decision, Meeting, Topic, TopicEve
 class AttendanceInline(admin.TabularInline):
     model = Attendance
     extra = 0
-    fields = ["name", "role_note", "method", "signed_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("name", "role_note", "method", "signed_at")
     can_delete = False
 
 

@@ -130,7 +130,7 @@ class TopicDetailOut(TopicOut):
         fields = [*TopicOut.Meta.fields, "events", "allowed_actions"]
 
     def get_events(self, topic: Topic) -> list[dict]:
-        return EventOut(topic_events(topic), many=True).data
+        return list(EventOut(topic_events(topic), many=True).data)
 
     def get_allowed_actions(self, topic: Topic) -> list[str]:
         return allowed_actions(self.context["user"], topic)
@@ -178,7 +178,7 @@ class MeetingDetailOut(MeetingOut):
         return [{"username": u.username, "name": str(u)} for u in m.invitees.order_by("username")]
 
     def get_agenda(self, m: Meeting) -> list[dict]:
-        return TopicOut(meeting_agenda(m), many=True).data
+        return list(TopicOut(meeting_agenda(m), many=True).data)
 
     def get_attendance(self, m: Meeting) -> list[dict]:
         return [
@@ -375,10 +375,11 @@ class TopicActionView(APIView):
 
 
 def _action_view(name: str, serializer: type[serializers.Serializer], summary: str) -> Any:
-    view = type(f"Topic{name.title().replace('-', '')}View", (TopicActionView,), {"action": name})
-    view.post = extend_schema(request=serializer, responses=TopicDetailOut, summary=summary)(
-        view.post
+    post = extend_schema(request=serializer, responses=TopicDetailOut, summary=summary)(
+        TopicActionView.post
     )
+    name_ = f"Topic{name.title().replace('-', '')}View"
+    view: type[TopicActionView] = type(name_, (TopicActionView,), {"action": name, "post": post})
     return view.as_view()
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.models import RoleAssignment, User
+from wangge.accounts.requests import request_user
 from wangge.accounts.selectors import scope_for_user
 from wangge.cases.selectors import case_get_for_user
 from wangge.core.api import NotFound, ServiceError
@@ -48,7 +49,7 @@ def _resident_community(request: HttpRequest) -> Grid | None:
         return Grid.objects.filter(code=code, level=GridLevel.COMMUNITY).first()
     from wangge.notices.models import NoticeSubscription
 
-    sub = NoticeSubscription.objects.filter(user=request.user).order_by("id").first()
+    sub = NoticeSubscription.objects.filter(user=request_user(request)).order_by("id").first()
     if sub is None:
         return None
     codes = [c for c in sub.grid_path.split("/") if c]
@@ -117,7 +118,7 @@ def sign_in(request: HttpRequest, pk: int) -> HttpResponse:
         if error is None:
             return redirect(request.path)
         status = error.status_code
-    signed = meeting.attendance.filter(user=request.user).first()
+    signed = meeting.attendance.filter(user=request_user(request)).first()
     return render(
         request, "council/sign_in.html", {"meeting": meeting, "signed": signed}, status=status
     )

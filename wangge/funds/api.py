@@ -100,9 +100,9 @@ class RequestDetailOut(RequestOut):
         fields = [*RequestOut.Meta.fields, "payments", "balance"]
 
     def get_payments(self, r: SpendRequest) -> list[dict]:
-        return PaymentOut(
-            r.payments.select_related("recorded_by").order_by("paid_at"), many=True
-        ).data
+        return list(
+            PaymentOut(r.payments.select_related("recorded_by").order_by("paid_at"), many=True).data
+        )
 
     def get_balance(self, r: SpendRequest) -> dict:
         a = FundAccount.objects.get(pk=r.account_id)

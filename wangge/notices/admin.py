@@ -10,8 +10,7 @@ from wangge.notices.models import Notice, NoticeSubscription, NoticeTarget
 class TargetInline(admin.TabularInline):
     model = NoticeTarget
     extra = 0
-    fields = ["grid"]
-    readonly_fields = fields
+    fields = readonly_fields = ("grid",)
     can_delete = False
 
 

@@ -61,6 +61,16 @@ def request_training_pairs(*, limit: int) -> list[tuple[str, str]]:
     )
 
 
+def configured_algorithm() -> Algorithm:
+    """WANGGE_SUGGEST_ALGORITHM: "logreg" (the default) or "svm"."""
+    value = settings.SUGGEST_ALGORITHM
+    if value == "svm":
+        return "svm"
+    if value != "logreg":
+        logger.warning("unknown WANGGE_SUGGEST_ALGORITHM %r: using logreg", value)
+    return "logreg"
+
+
 def text_model_train(
     *, kind: ModelKind, now: datetime, algorithm: Algorithm | None = None
 ) -> TextModel | None:
@@ -80,7 +90,7 @@ def text_model_train(
             pairs,
             min_samples=settings.SUGGEST_MIN_SAMPLES,
             min_per_label=settings.SUGGEST_MIN_PER_LABEL,
-            algorithm=algorithm or settings.SUGGEST_ALGORITHM,
+            algorithm=algorithm or configured_algorithm(),
         )
     except NotEnoughData as exc:
         logger.info("suggest: no %s model trained: %s", kind, exc)
