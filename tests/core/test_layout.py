@@ -80,3 +80,8 @@ def test_grids_do_not_import_accounts():
 
 def test_core_imports_no_other_app():
     assert _app_imports().get("core", set()) == set()
+
+
+def test_hotline_does_not_import_open311():
+    """Both are intake adapters over case_submit; neither borrows the other's helpers."""
+    assert "open311" not in _app_imports().get("hotline", set())
