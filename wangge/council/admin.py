@@ -3,14 +3,25 @@ the API), so the six steps and their events cannot be skipped here."""
 
 from django.contrib import admin
 
-from wangge.core.admin import ReadOnlyAdmin
 from wangge.council.models import Attendance, Decision, Meeting, Topic, TopicEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class AttendanceInline(admin.TabularInline):
     model = Attendance
     extra = 0
-    fields = readonly_fields = ("name", "role_note", "method", "signed_at")
+    fields = ["name", "role_note", "method", "signed_at", "points"]
+    readonly_fields = ["name", "role_note", "method", "signed_at", "points"]
     can_delete = False
 
 

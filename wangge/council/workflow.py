@@ -9,7 +9,7 @@ compare-and-swap on `version` and appends a `TopicEvent` — inside the caller's
 
 from __future__ import annotations
 
-from collections.abc import Set as AbstractSet
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -49,7 +49,7 @@ class Move:
     who: frozenset[Rel]
 
 
-def _m(sources: AbstractSet[str], target: str | None, who: set[Rel]) -> Move:
+def _m(sources: Iterable[str], target: str | None, who: set[Rel]) -> Move:
     return Move(frozenset(sources), target, frozenset(who))
 
 

@@ -99,10 +99,10 @@ class RequestDetailOut(RequestOut):
     class Meta(RequestOut.Meta):
         fields = [*RequestOut.Meta.fields, "payments", "balance"]
 
-    def get_payments(self, r: SpendRequest) -> list[dict]:
-        return list(
-            PaymentOut(r.payments.select_related("recorded_by").order_by("paid_at"), many=True).data
-        )
+    def get_payments(self, r: SpendRequest) -> Any:
+        return PaymentOut(
+            r.payments.select_related("recorded_by").order_by("paid_at"), many=True
+        ).data
 
     def get_balance(self, r: SpendRequest) -> dict:
         a = FundAccount.objects.get(pk=r.account_id)

@@ -39,7 +39,7 @@ def fund_statement_xlsx(account: FundAccount) -> tuple[bytes, str]:
             sum(1 for r in requests if r.state == RequestState.SUBMITTED),
         ),
     ]
-    sheets: list[tuple[str, list[str], Iterable[Sequence[Any]]]] = [
+    sheets: list[tuple[str, Sequence[str], Iterable[Sequence[Any]]]] = [
         (_("汇总"), [_("项目"), _("数值")], summary),
         (
             _("用款申请"),

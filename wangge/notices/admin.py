@@ -3,14 +3,15 @@ service; a row edited here would reach nobody)."""
 
 from django.contrib import admin
 
-from wangge.core.admin import ReadOnlyAdmin
+from wangge.council.admin import ReadOnlyAdmin
 from wangge.notices.models import Notice, NoticeSubscription, NoticeTarget
 
 
 class TargetInline(admin.TabularInline):
     model = NoticeTarget
     extra = 0
-    fields = readonly_fields = ("grid",)
+    fields = ["grid"]
+    readonly_fields = ["grid"]
     can_delete = False
 
 

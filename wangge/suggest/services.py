@@ -7,6 +7,7 @@ from datetime import datetime
 from itertools import chain
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
@@ -62,13 +63,12 @@ def request_training_pairs(*, limit: int) -> list[tuple[str, str]]:
 
 
 def configured_algorithm() -> Algorithm:
-    """WANGGE_SUGGEST_ALGORITHM: "logreg" (the default) or "svm"."""
     value = settings.SUGGEST_ALGORITHM
+    if value == "logreg":
+        return "logreg"
     if value == "svm":
         return "svm"
-    if value != "logreg":
-        logger.warning("unknown WANGGE_SUGGEST_ALGORITHM %r: using logreg", value)
-    return "logreg"
+    raise ImproperlyConfigured(f"WANGGE_SUGGEST_ALGORITHM must be logreg or svm, not {value!r}")
 
 
 def text_model_train(
