@@ -109,6 +109,22 @@ def _reported_path(prefix: str) -> Callable[[], str | None]:
     return find
 
 
+def _order_path(persona: str, **filters) -> Callable[[], str | None]:
+    """The newest service order `persona` sees that matches `filters`."""
+
+    def find() -> str | None:
+        from wangge.accounts.models import User
+        from wangge.community.selectors import order_list_for_user
+
+        user = User.objects.get(username=persona)
+        if persona == "resident":
+            filters.setdefault("ordered_by_me", True)
+        order = order_list_for_user(user, **filters).first()
+        return f"/community/orders/{order.code}/" if order else None
+
+    return find
+
+
 def _first_path(model: str, url: str, **filters) -> Callable[[], str | None]:
     """`url` (with {pk}) of the newest demo row of `model` ("app.Model") matching `filters`."""
 
@@ -133,6 +149,13 @@ def _first(selector: str, persona: str, prefix: str) -> Callable[[], str | None]
         return f"{prefix}{obj.pk}/" if obj else None
 
     return find
+
+
+def _inspection_path() -> str | None:
+    from wangge.people.models import Building
+
+    b = Building.objects.filter(grid__code="350427001001001001").order_by("pk").first()
+    return f"/points/inspection/?building={b.pk}" if b else None
 
 
 def _due_visit_path() -> str | None:
@@ -293,6 +316,26 @@ SHOTS: list[Shot] = [
     Shot("phone-entry-address", "/console/phone/", "operator", _resolve_address),
     Shot("case-dispatch", _case_path("operator", "/cases/", state=["submitted"]), "operator",
          _pick_grid),
+    # Community life (wangge.community, wangge.points).
+    Shot("community-services", "/community/services/", "resident", sizes=("phone",)),
+    Shot(
+        "community-order",
+        _order_path("resident", state=["closed"]),
+        "resident",
+        sizes=("phone",),
+    ),
+    Shot("community-serve", "/community/serve/", "partymember", sizes=("phone",)),
+    Shot(
+        "community-complete",
+        _order_path("partymember", takeable=True),
+        "partymember",
+        sizes=("phone",),
+    ),
+    Shot("points-mine", "/points/", "resident", sizes=("phone",)),
+    Shot("community-desk", "/community/desk/", "community", sizes=("desktop",)),
+    Shot("points-inspection", _inspection_path, "community", sizes=("desktop",)),
+    Shot("points-reports", "/points/reports/", "community", sizes=("desktop",)),
+    Shot("points-store", "/points/store/", "storekeeper", sizes=("desktop",)),
 ]  # fmt: skip
 
 

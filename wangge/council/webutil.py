@@ -56,7 +56,7 @@ def export_list(
     qs: QuerySet,
     row: Callable[[Any], Sequence[Any]],
 ) -> HttpResponse:
-    content = workbook_bytes([(sheet, headers, (row(o) for o in qs[:EXPORT_MAX]))])
+    content = workbook_bytes([(sheet, headers, (list(row(o)) for o in qs[:EXPORT_MAX]))])
     return xlsx_response(filename, content)
 
 

@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 from wangge.cases.models import Case, CaseEvent, CaseRating, Category, Channel, EventKind
 from wangge.cases.services import case_submit
 from wangge.core.api import Forbidden, ServiceError
+from wangge.core.imports import Reject
 from wangge.core.services import audit_record
 from wangge.hotline.models import HotlineImport, HotlineOrder, HotlineSource, ImportStatus
-from wangge.hotline.parsing import FileError, OrderRow, Reject, normalise_order, parse_file
+from wangge.hotline.parsing import FileError, OrderRow, normalise_order, parse_file
 from wangge.notify.services import outbox_enqueue
 
 IMPORT_MAX_BYTES = 50 * 1024 * 1024
