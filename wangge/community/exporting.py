@@ -18,9 +18,10 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from wangge.core.spreadsheets import spreadsheet_safe
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 50_000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cell(value: Any) -> Any:
@@ -36,8 +37,7 @@ def cell(value: Any) -> Any:
         return "是" if value else "否"
     if isinstance(value, int | float):
         return value
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return spreadsheet_safe(str(value))
 
 
 def xlsx_response(
