@@ -48,7 +48,13 @@ def reporter_ids(case: Case) -> set[int]:
     )
     if case.reporter_id:
         ids.add(case.reporter_id)
-    return ids
+    from wangge.cases.followers import follower_user_ids
+
+    return ids | follower_user_ids(case)  # 我也遇到了: followers hear what the reporter hears
+
+
+# What a resident hears about; these also go out by SMS (wangge.cases.followers).
+RESIDENT_TOPICS = ("case.replied", "case.resolved", "case.closed")
 
 
 def case_notify(*, case: Case, event: CaseEvent, topic: str, user_ids: Iterable[int]) -> None:
@@ -74,3 +80,7 @@ def case_notify(*, case: Case, event: CaseEvent, topic: str, user_ids: Iterable[
         grid_path=case.grid_path,
         dedupe_key=f"case:{case.pk}:{event.seq}:{topic}",
     )
+    if topic in RESIDENT_TOPICS:
+        from wangge.cases.followers import residents_notify
+
+        residents_notify(case=case, event=event)

@@ -23,11 +23,11 @@ from wangge.accounts.models import READ_ONLY_ROLES, Role, RoleAssignment
 from wangge.accounts.selectors import scope_for_user
 from wangge.attachments.services import attachments_link
 from wangge.cases import notifications
+from wangge.cases.access import ReporterPass
 from wangge.cases.chain import hash_of
 from wangge.cases.models import (
     Case,
     CaseEvent,
-    CaseRating,
     CaseState,
     Category,
     EventKind,
@@ -143,6 +143,9 @@ def relations(user: Any, case: Case) -> set[Rel]:
     """The relations `user` has to `case` (a resident in no role has at most REPORTER)."""
     if user is None:
         return {Rel.SYSTEM}
+    if isinstance(user, ReporterPass):
+        # A private link, SMS code or chat id opens its own case to its reporter, nothing more.
+        return {Rel.REPORTER} if user.case_id == case.pk else set()
     if not getattr(user, "is_authenticated", False):
         return set()
     rels: set[Rel] = set()
@@ -230,7 +233,8 @@ def append_event(
         case=case,
         seq=case.event_count + 1,
         kind=kind,
-        actor=actor,
+        # A ReporterPass is no user: its events carry only the name (反映人).
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
         actor_name=_display(actor)[:100],
         from_state=from_state,
         to_state=to_state,
@@ -585,23 +589,11 @@ def _effects(
             req.save(update_fields=["status", "decided_by", "decided_at"])
 
         after.append(decide)
-    elif action == EventKind.RATE:
-        score = payload.get("score")
-        if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
-            raise ServiceError(_("评分须为 1 到 5 的整数"), code="score")
-        comment = str(payload.get("comment") or "")[:500]
-        satisfied = score >= 3
-        payload.update(satisfied=satisfied, comment=comment)
-        after.append(
-            lambda c, e: CaseRating.objects.create(
-                case=c,
-                rater=actor,
-                score=score,
-                satisfied=satisfied,
-                comment=comment,
-                created_at=now,
-            )
-        )
+    elif action in (EventKind.RATE, EventKind.FOLLOW_UP):
+        # The answer to this closure (问题解决了吗？对处理满意吗？), once per closure.
+        from wangge.cases.feedback import feedback_effect
+
+        after.append(feedback_effect(case, actor=actor, payload=payload, now=now))
     elif action == EventKind.OVERDUE:
         if case.overdue:
             raise Conflict(_("已标记超期"), code="already_overdue")

@@ -13,7 +13,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from wangge.accounts.selectors import scope_for_user
 from wangge.cases import selectors as case_selectors
+from wangge.cases.access import link_token
 from wangge.cases.matching import suggest_category
 from wangge.cases.models import Case, CaseState, Channel, EventKind
 from wangge.cases.services import case_report_settled, case_submit, case_transition
@@ -36,17 +36,14 @@ from wangge.web.forms import (
     PatrolForm,
     PhoneEntryForm,
     ReportForm,
-    TrackForm,
     attach_service_error,
 )
+from wangge.web.resident_views import keep_token
 from wangge.web.selectors import (
     case_map_data,
     case_photos,
-    plain_timeline,
     public_grid_outlines,
 )
-
-SESSION_REPORTS = "web.reported"  # tracking codes filed from this browser, newest last
 
 
 def _store_photos(request: HttpRequest, files: list, purpose: str = "photo") -> list:
@@ -95,9 +92,10 @@ def report(request: HttpRequest) -> HttpResponse:
             except ServiceError as exc:
                 attach_service_error(form, exc)
             else:
-                codes = request.session.get(SESSION_REPORTS, [])
-                request.session[SESSION_REPORTS] = [*codes, case.tracking_code][-20:]
-                return redirect("web:report-done", code=case.tracking_code)
+                # The browser keeps the case's private link: it is the reporter's way back.
+                response = redirect("web:report-done", code=case.tracking_code)
+                keep_token(request, response, link_token(case))
+                return response
         status = 400
     else:
         form = ReportForm(initial={"idempotency_key": _fresh_key()})
@@ -108,14 +106,6 @@ def report(request: HttpRequest) -> HttpResponse:
         {"form": form, "outlines_url": reverse("web:grid-outlines")},
         status=status,
     )
-
-
-def report_done(request: HttpRequest, code: str) -> HttpResponse:
-    # Only the browser that filed it is shown the confirmation; others use the lookup.
-    if code not in request.session.get(SESSION_REPORTS, []):
-        return redirect("web:track-case", code=code)
-    case = case_selectors.case_get_public(code)
-    return render(request, "web/report_done.html", {"case": case})
 
 
 def suggest(request: HttpRequest) -> HttpResponse:
@@ -134,96 +124,6 @@ def grid_outlines(request: HttpRequest) -> HttpResponse:
     response = JsonResponse(public_grid_outlines())
     response["Cache-Control"] = "public, max-age=600"
     return response
-
-
-def track(request: HttpRequest) -> HttpResponse:
-    form = TrackForm(request.GET or None)
-    if form.is_valid():
-        return redirect("web:track-case", code=form.cleaned_data["code"])
-    recent = list(reversed(request.session.get(SESSION_REPORTS, [])))[:5]
-    return render(request, "web/track.html", {"form": form, "recent": recent})
-
-
-def track_case(request: HttpRequest, code: str) -> HttpResponse:
-    """The public page of one case: status and a plain-words timeline; the reporter, signed
-    in, confirms and rates it or says it is not fixed."""
-    try:
-        case = case_selectors.case_get_public(code)
-    except ServiceError:
-        form = TrackForm(initial={"code": code})
-        form.is_bound = False
-        return render(
-            request,
-            "web/track.html",
-            {"form": form, "not_found": code.upper()},
-            status=404,
-        )
-    actions = set(allowed_actions(request.user, case)) if request.user.is_authenticated else set()
-    reporter_actions = actions & {EventKind.CLOSE, EventKind.REOPEN, EventKind.RATE}
-    is_reporter = request.user.is_authenticated and case.reporter_id == request.user.pk
-    return render(
-        request,
-        "web/track_case.html",
-        {
-            "case": case,
-            "timeline": plain_timeline(case),
-            "actions": reporter_actions,
-            "is_reporter": is_reporter,
-            "photos": case_photos(case, public_only=True) if is_reporter else [],
-            "form": ActionForm(),
-        },
-    )
-
-
-@login_required
-@require_POST
-def resident_act(request: HttpRequest, code: str) -> HttpResponse:
-    """Confirm (close) with a rating, or "not fixed" (reopen) — the reporter's two answers."""
-    case = case_selectors.case_get_for_user(request.user, code)
-    form = ActionForm(request.POST)
-    answer = request.POST.get("answer")
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            if answer == "fixed":
-                if d["score"] is None:
-                    raise ServiceError(_("请选择满意度"), code="score")
-                # Confirming and rating are one answer: both are written or neither.
-                with transaction.atomic():
-                    if case.state == CaseState.RESOLVED:
-                        case_transition(case=case, actor=request.user, action=EventKind.CLOSE)
-                    case_transition(
-                        case=case,
-                        actor=request.user,
-                        action=EventKind.RATE,
-                        payload={"score": d["score"], "comment": d["reason"]},
-                    )
-                messages.success(request, _("感谢您的评价，此事已办结。"))
-            elif answer == "not_fixed":
-                case_transition(
-                    case=case, actor=request.user, action=EventKind.REOPEN, reason=d["reason"]
-                )
-                messages.success(request, _("已退回重新办理，我们会尽快处理。"))
-            else:
-                raise ServiceError(_("请选择“已解决”或“没有解决”"))
-        except ServiceError as exc:
-            attach_service_error(form, exc)
-    if form.errors:
-        return render(
-            request,
-            "web/track_case.html",
-            {
-                "case": case,
-                "timeline": plain_timeline(case),
-                "actions": set(allowed_actions(request.user, case)),
-                "is_reporter": True,
-                "photos": case_photos(case, public_only=True),
-                "form": form,
-                "answer": answer,
-            },
-            status=400,
-        )
-    return redirect("web:track-case", code=case.tracking_code)
 
 
 @login_required

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wangge.web import case_views, views
+from wangge.web import case_views, resident_views, views
 
 app_name = "web"
 
@@ -9,10 +9,15 @@ urlpatterns = [
     path("report/", case_views.report, name="report"),
     path("report/suggest/", case_views.suggest, name="report-suggest"),
     path("report/grids.geojson", case_views.grid_outlines, name="grid-outlines"),
-    path("report/done/<str:code>/", case_views.report_done, name="report-done"),
-    path("track/", case_views.track, name="track"),
-    path("track/<str:code>/", case_views.track_case, name="track-case"),
-    path("track/<str:code>/answer/", case_views.resident_act, name="resident-act"),
+    path("report/done/<str:code>/", resident_views.report_done, name="report-done"),
+    path("track/", resident_views.track, name="track"),
+    path("track/<str:code>/", resident_views.track_case, name="track-case"),
+    path("track/<str:code>/k/<str:token>/", resident_views.track_link, name="track-link"),
+    path("track/<str:code>/answer/", resident_views.track_answer, name="track-answer"),
+    path("track/<str:code>/info/", resident_views.track_info, name="track-info"),
+    path("track/<str:code>/sms/", resident_views.track_sms_send, name="track-sms"),
+    path("track/<str:code>/sms/check/", resident_views.track_sms_check, name="track-sms-check"),
+    path("track/<str:code>/follow/", resident_views.track_follow, name="track-follow"),
     path("my/", case_views.my_cases, name="my-cases"),
     # Grid workers.
     path("grid-work/", case_views.worker_queue, name="worker-queue"),
