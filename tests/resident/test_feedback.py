@@ -40,7 +40,11 @@ def test_link_reporter_confirms_and_rates_in_one_call(resolved):
 def test_not_solved_reopens_and_next_closure_can_be_answered(resolved, worker_a):
     me = ReporterPass(case_id=resolved.pk, source="link")
     result = case_feedback_give(
-        actor=me, case=resolved, solved="not_solved", satisfaction="not_satisfied", comment="还有玻璃"
+        actor=me,
+        case=resolved,
+        solved="not_solved",
+        satisfaction="not_satisfied",
+        comment="还有玻璃",
     )
     resolved.refresh_from_db()
     assert result.reopened and resolved.state == CaseState.DISPATCHED
@@ -50,9 +54,9 @@ def test_not_solved_reopens_and_next_closure_can_be_answered(resolved, worker_a)
     handle(resolved, worker_a, "已二次清扫")
     case_feedback_give(actor=me, case=resolved, solved="solved", satisfaction="satisfied")
     assert list(
-        CaseFeedback.objects.filter(case=resolved).order_by("closure").values_list(
-            "closure", "solved"
-        )
+        CaseFeedback.objects.filter(case=resolved)
+        .order_by("closure")
+        .values_list("closure", "solved")
     ) == [(1, "not_solved"), (2, "solved")]
 
 
@@ -85,7 +89,9 @@ def test_pass_of_another_case_and_strangers_refused(resolved, submit, resident, 
     other = submit(None)
     for actor in (ReporterPass(case_id=other.pk, source="link"), resident, worker_b):
         with pytest.raises(Forbidden):
-            case_feedback_give(actor=actor, case=resolved, solved="solved", satisfaction="satisfied")
+            case_feedback_give(
+                actor=actor, case=resolved, solved="solved", satisfaction="satisfied"
+            )
     resolved.refresh_from_db()
     assert resolved.state == CaseState.RESOLVED
     assert not CaseFeedback.objects.exists()
@@ -134,4 +140,4 @@ def test_operator_call_answers_closed_case_and_may_keep_it_closed(resolved, oper
     fb = CaseFeedback.objects.get(case=resolved)
     assert fb.source == "call" and fb.actor == operator
     assert CaseEvent.objects.filter(case=resolved, kind="follow_up").count() == 1
-    assert not FollowUpTask.objects.filter(case=resolved, state="open").exists()
+    assert not FollowUpTask.objects.filter(case=resolved, status="open").exists()

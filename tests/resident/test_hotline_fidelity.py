@@ -49,9 +49,7 @@ def test_a_limit_in_the_deadline_column_counts_from_received(
     building_a,  # noqa: F811
     categories,
 ):
-    r = push(
-        api, source, push_key, received_at="2026-12-28T09:00:00+08:00", deadline="15个工作日"
-    )
+    r = push(api, source, push_key, received_at="2026-12-28T09:00:00+08:00", deadline="15个工作日")
     assert r.status_code == 201, r.json()
     order = HotlineOrder.objects.get(order_no="SX20261123001")
     assert order.deadline.astimezone(SH) == RESOLVE_BY
@@ -92,9 +90,7 @@ def test_reply_sheet_gives_handler_result_and_unit(
     case_transition(case=case, actor=worker_a, action="claim")
     case_transition(case=case, actor=worker_a, action="resolve", reason="=已清扫玻璃并设警示")
     case_transition(case=case, actor=operator, action="close", reason="核查属实，同意结案")
-    sheet = load_workbook(
-        __import__("io").BytesIO(replies_xlsx(HotlineOrder.objects.all()))
-    ).active
+    sheet = load_workbook(__import__("io").BytesIO(replies_xlsx(HotlineOrder.objects.all()))).active
     header, row = [c.value for c in sheet[1]], [c.value for c in sheet[2]]
     got = dict(zip(header, row, strict=True))
     # The handler's words (escaped: Excel must not run it as a formula), not the centre's note.

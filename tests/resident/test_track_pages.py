@@ -100,7 +100,9 @@ def test_other_browser_is_not_the_reporter(client, resolved):
 def test_private_link_opens_on_another_device(resolved):
     phone = Client()
     response = phone.get(link_path(resolved))
-    assert response.status_code == 302 and response["Location"] == f"/track/{resolved.tracking_code}/"
+    assert (
+        response.status_code == 302 and response["Location"] == f"/track/{resolved.tracking_code}/"
+    )
     assert "data-answer-form" in phone.get(response["Location"]).content.decode()
     response = phone.post(f"/track/{resolved.tracking_code}/answer/", ANSWER)
     assert response.status_code == 302
@@ -162,7 +164,9 @@ def test_wrong_sms_codes_are_limited_then_wait(resolved, sms_gateway, settings):
     browser = Client()
     browser.post(f"/track/{resolved.tracking_code}/sms/")
     row = ReporterCode.objects.get(case=resolved)
-    right = OutboxMessage.objects.get(topic="sms.send").body["payload"]["text"].split("验证码 ")[1][:6]
+    right = (
+        OutboxMessage.objects.get(topic="sms.send").body["payload"]["text"].split("验证码 ")[1][:6]
+    )
     wrong = "000000" if right != "000000" else "111111"
     texts = []
     for _ in range(3):

@@ -18,7 +18,16 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from wangge.accounts.selectors import scope_for_user
-from wangge.cases.models import PUBLIC_STATUS, Case, CaseEvent, CaseState, Category, Channel
+from wangge.cases.feedback import case_feedback_give
+from wangge.cases.models import (
+    PUBLIC_STATUS,
+    Case,
+    CaseEvent,
+    CaseState,
+    Category,
+    Channel,
+    EventKind,
+)
 from wangge.cases.selectors import (
     case_get_for_user,
     case_get_public,
@@ -419,7 +428,10 @@ class CaseActionView(APIView):
                 description="accept 立案派遣, claim 认领, resolve 处置, close 结案, reopen 返工, "
                 "escalate 上报, transfer 转派, return 退回, suspend 挂账, resume 恢复, reject, "
                 "merge, settle_on_spot, comment, urge 督办, extend_request/approve/reject, "
-                "reply 答复, follow_up 回访, rate 评价（payload.score 1–5）",
+                "reply 答复, follow_up 回访（工作人员记录回访电话）, rate 评价（反映人）："
+                "payload {solved: solved|partly|not_solved, satisfaction: "
+                "satisfied|basic|not_satisfied, comment}；已处置待确认的事件随之结案，"
+                "not_solved 退回重办（回访可用 reopen: false 不退回）",
             )
         ],
         summary="对事件执行一个操作",
@@ -442,6 +454,18 @@ class CaseActionView(APIView):
             if v["co_departments"] is not None
             else None
         )
+        if action in (EventKind.RATE, EventKind.FOLLOW_UP):
+            # An answer (the reporter's, or a 回访 call's) closes or reopens: one service call.
+            p = v["payload"] or {}
+            case_feedback_give(
+                actor=request.user,
+                case=case,
+                solved=p.get("solved"),
+                satisfaction=p.get("satisfaction"),
+                comment=str(p.get("comment") or v["reason"] or ""),
+                reopen=p.get("reopen") if isinstance(p.get("reopen"), bool) else None,
+            )
+            return Response(_detail(request, case_get_for_user(request.user, code)))
         case_transition(
             case=case,
             actor=request.user,

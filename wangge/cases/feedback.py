@@ -35,7 +35,7 @@ from wangge.cases.models import (
     FeedbackSatisfaction,
     FeedbackSolved,
     FeedbackSource,
-    FollowUpState,
+    FollowUpStatus,
     FollowUpTask,
     PublicStatus,
 )
@@ -199,9 +199,9 @@ def case_feedback_give(
             )
             closed = True
         FollowUpTask.objects.filter(
-            case=case, closure=feedback.closure, state=FollowUpState.OPEN
+            case=case, closure=feedback.closure, status=FollowUpStatus.OPEN
         ).update(
-            state=FollowUpState.DONE if is_call else FollowUpState.ANSWERED,
+            status=FollowUpStatus.DONE if is_call else FollowUpStatus.ANSWERED,
             done_at=now,
             done_by=actor if getattr(actor, "is_authenticated", False) else None,
         )

@@ -35,7 +35,7 @@ from wangge.cases.models import (
     CaseState,
     Channel,
     EventKind,
-    FollowUpState,
+    FollowUpStatus,
     FollowUpTask,
 )
 from wangge.cases.sla import deadline
@@ -124,21 +124,23 @@ def followup_sweep(*, now: datetime | None = None, batch: int = 1000) -> FollowU
 # ---- the centre's list and the call -------------------------------------------------------------
 
 
-def followup_list_for_user(user: Any, *, state: str = FollowUpState.OPEN) -> QuerySet[FollowUpTask]:
+def followup_list_for_user(
+    user: Any, *, status: str = FollowUpStatus.OPEN
+) -> QuerySet[FollowUpTask]:
     """Follow-up tasks in the user's subtrees (operators and district/street/community staff)."""
     scope = scope_for_user(user)
     qs = FollowUpTask.objects.all()
     if not scope.everything:
         qs = qs.filter(scope.path_q("grid_path")) if scope.grid_paths else qs.none()
-    if state:
-        qs = qs.filter(state=state)
+    if status:
+        qs = qs.filter(status=status)
     return qs.select_related("case", "case__category", "case__handling_grid").order_by(
         "due_at", "id"
     )
 
 
 def followup_get_for_user(user: Any, task_id: int) -> FollowUpTask:
-    task = followup_list_for_user(user, state="").filter(pk=task_id).first()
+    task = followup_list_for_user(user, status="").filter(pk=task_id).first()
     if task is None:
         raise NotFound(_("回访任务不存在或不在您的管辖范围内"))
     return task
@@ -155,7 +157,7 @@ def followup_record(
     now: datetime | None = None,
 ) -> FeedbackResult:
     """The answers of a follow-up call, through the one feedback service."""
-    if task.state != FollowUpState.OPEN:
+    if task.status != FollowUpStatus.OPEN:
         raise Conflict(_("该回访任务已完成"), code="follow_up_done")
     if task.closure != task.case.rework_count + 1:
         raise Conflict(_("该事件已重新办理，本次回访已不适用"), code="follow_up_stale")
@@ -187,7 +189,7 @@ def followup_unreachable(
     if len(note) > NOTE_MAX:
         raise ServiceError(_("备注不能超过 %(n)d 字") % {"n": NOTE_MAX}, code="note_too_long")
     locked = FollowUpTask.objects.select_for_update().select_related("case").get(pk=task.pk)
-    if locked.state != FollowUpState.OPEN:
+    if locked.status != FollowUpStatus.OPEN:
         raise Conflict(_("该回访任务已完成"), code="follow_up_done")
     if Rel.SUPERVISOR not in relations(actor, locked.case):
         raise Forbidden(_("您无权回访该事件"), code="not_allowed")
@@ -195,7 +197,7 @@ def followup_unreachable(
     locked.note = note or locked.note
     fields = ["attempts", "note"]
     if give_up:
-        locked.state, locked.done_at, locked.done_by = FollowUpState.UNREACHABLE, now, actor
-        fields += ["state", "done_at", "done_by"]
+        locked.status, locked.done_at, locked.done_by = FollowUpStatus.UNREACHABLE, now, actor
+        fields += ["status", "done_at", "done_by"]
     locked.save(update_fields=fields)
     return locked

@@ -613,7 +613,7 @@ class CaseFeedback(models.Model):
         return self.satisfaction != FeedbackSatisfaction.NOT_SATISFIED
 
 
-class FollowUpState(models.TextChoices):
+class FollowUpStatus(models.TextChoices):
     OPEN = "open", _("待回访")
     DONE = "done", _("已回访")
     UNREACHABLE = "unreachable", _("无法联系")
@@ -631,8 +631,8 @@ class FollowUpTask(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
     closure = models.PositiveSmallIntegerField(_("第几次办结"))
-    state = models.CharField(
-        _("状态"), max_length=12, choices=FollowUpState.choices, default=FollowUpState.OPEN
+    status = models.CharField(
+        _("状态"), max_length=12, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN
     )
     # Copied from the case so the centre's list is one indexed prefix match.
     grid_path = models.CharField(max_length=255)
@@ -652,24 +652,24 @@ class FollowUpTask(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "closure"], name="follow_up_once_per_closure"),
             models.CheckConstraint(
-                name="follow_up_state_valid", condition=Q(state__in=FollowUpState.values)
+                name="follow_up_status_valid", condition=Q(status__in=FollowUpStatus.values)
             ),
             models.CheckConstraint(
                 name="follow_up_done_has_time",
-                condition=Q(state="open") | Q(done_at__isnull=False),
+                condition=Q(status="open") | Q(done_at__isnull=False),
             ),
         ]
         indexes = [
             models.Index(
                 fields=["grid_path", "due_at"],
                 name="follow_up_open",
-                condition=Q(state="open"),
+                condition=Q(status="open"),
                 opclasses=["varchar_pattern_ops", "timestamptz_ops"],
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.case_id}#{self.closure} {self.state}"
+        return f"{self.case_id}#{self.closure} {self.status}"
 
 
 class CaseFollower(models.Model):

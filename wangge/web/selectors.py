@@ -75,13 +75,17 @@ def plain_timeline(case) -> list[TimelineEntry]:
         K.REJECT: lambda e: _("不予受理"),
         K.MERGE: lambda e: _("与同一问题的其他反映合并办理"),
         K.REOPEN: lambda e: _("反映问题未解决，已退回重新办理"),
-        K.CLOSE: lambda e: _("办结后 %(d)s 天未确认，系统自动办结") % {"d": e.payload["after_days"]}
-        if e.payload.get("auto_close")
-        else _("已办结"),
+        K.CLOSE: lambda e: (
+            _("办结后 %(d)s 天未确认，系统自动办结") % {"d": e.payload["after_days"]}
+            if e.payload.get("auto_close")
+            else _("已办结")
+        ),
         K.RATE: _answer_words,
-        K.FOLLOW_UP: lambda e: _("回访电话：%(a)s") % {"a": _answer_words(e)}
-        if e.payload.get("solved")
-        else _("已回访"),
+        K.FOLLOW_UP: lambda e: (
+            _("回访电话：%(a)s") % {"a": _answer_words(e)}
+            if e.payload.get("solved")
+            else _("已回访")
+        ),
     }
     out = []
     for e in case_timeline(case):
@@ -99,7 +103,7 @@ def plain_timeline(case) -> list[TimelineEntry]:
 
 
 def _answer_words(e) -> str:
-    """"问题已解决，满意" from a rate / follow-up event (old ratings: their stars)."""
+    """ "问题已解决，满意" from a rate / follow-up event (old ratings: their stars)."""
     from django.utils.translation import gettext as _
 
     from wangge.cases.models import FeedbackSatisfaction, FeedbackSolved
