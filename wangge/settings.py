@@ -357,9 +357,6 @@ CASES_FOLLOW_UP_WORKING_DAYS = env_int("WANGGE_CASES_FOLLOW_UP_WORKING_DAYS", 3)
 CASES_FOLLOW_UP_HOTLINE_WORKING_DAYS = env_int("WANGGE_CASES_FOLLOW_UP_HOTLINE_WORKING_DAYS", 1)
 # A resolved case the reporter never confirms is closed by the system after this many days.
 CASES_AUTO_CLOSE_DAYS = env_int("WANGGE_CASES_AUTO_CLOSE_DAYS", 7)
-# An unclassified report with a point goes straight to its grid when the suggestion is this
-# sure (0–1); otherwise it waits for the centre's triage.
-CASES_SUGGEST_CONFIDENT = float(os.environ.get("WANGGE_CASES_SUGGEST_CONFIDENT", "0.6"))
 
 # --- Channels: Open311, 12345 hotline, grid chat (wangge.open311, wangge.hotline, wangge.chat) --
 # Open311: the jurisdiction this endpoint serves; empty = none (a client's empty value is

@@ -378,6 +378,7 @@ class EventKind(models.TextChoices):
     FOLLOW_UP = "follow_up", _("回访")
     RATE = "rate", _("评价")
     OVERDUE = "overdue", _("超期督办")
+    RECATEGORIZE = "recategorize", _("更正类别")
 
 
 class CaseEvent(models.Model):

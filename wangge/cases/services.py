@@ -174,7 +174,11 @@ def case_submit(
         if point
         else []
     )
-    route = route_case(category=category, location=location, text=text)
+    # Nothing waits silently: a report without a category but with a point goes to its grid on
+    # the suggested category when the suggestion is confident (the unit can correct it); only
+    # a report without a point or without a confident suggestion waits in the centre's triage.
+    route_category = category or (suggested if location is not None else None)
+    route = route_case(category=route_category, location=location, text=text)
     reporter = actor if getattr(actor, "is_authenticated", False) else None
     if channel in (Channel.PHONE, Channel.HOTLINE):
         reporter = None  # the operator typed it in; the caller is in the contact fields
@@ -219,13 +223,20 @@ def case_submit(
                 public=True,
                 now=now,
             )
-            if route is not None and category is not None:
+            if route is not None and route_category is not None:
                 case_transition(
                     case=case,
                     actor=None,
                     action=EventKind.ACCEPT,
-                    reason=_("按派遣规则自动立案派遣"),
-                    payload={"rule": route.rule.pk if route.rule else None},
+                    reason=_("按派遣规则自动立案派遣")
+                    if category is not None
+                    else _("按建议类别“%(c)s”自动派遣，办理单位可更正类别")
+                    % {"c": route_category.name},
+                    payload={
+                        "rule": route.rule.pk if route.rule else None,
+                        "suggested": category is None,
+                    },
+                    category=route_category if category is None else None,
                     target_grid=route.grid,
                     target_department=route.department,
                     co_departments=route.co_departments,

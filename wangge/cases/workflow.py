@@ -116,6 +116,8 @@ ACTIONS: dict[str, Move] = {
     ),
     EventKind.RATE: _m({S.RESOLVED, S.CLOSED}, None, {R.REPORTER}),
     EventKind.OVERDUE: _m(WORKING, None, {R.SYSTEM}),
+    # A report routed on a suggested category: the unit corrects it (deadlines keep running).
+    EventKind.RECATEGORIZE: _m(WORKING | {S.SUSPENDED}, None, {R.UNIT, R.ASSIGNEE, R.SUPERVISOR}),
 }
 
 # Which topic an action is announced on, and to whom.
@@ -594,6 +596,15 @@ def _effects(
         from wangge.cases.feedback import feedback_effect
 
         after.append(feedback_effect(case, actor=actor, payload=payload, now=now))
+    elif action == EventKind.RECATEGORIZE:
+        if category is None or not category.is_minor:
+            raise ServiceError(_("请选择更正后的事件类别"), code="category_required")
+        if category.pk == case.category_id:
+            raise ServiceError(_("类别未改变"), code="category")
+        changes.update(category=category, urgent=category.urgent)
+        payload.update(
+            category=category.code, from_category=case.category.code if case.category_id else None
+        )
     elif action == EventKind.OVERDUE:
         if case.overdue:
             raise Conflict(_("已标记超期"), code="already_overdue")

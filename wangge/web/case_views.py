@@ -24,8 +24,16 @@ from django.views.decorators.http import require_POST
 from wangge.accounts.selectors import scope_for_user
 from wangge.cases import selectors as case_selectors
 from wangge.cases.access import link_token
+from wangge.cases.feedback import case_feedback_give
 from wangge.cases.matching import suggest_category
-from wangge.cases.models import Case, CaseState, Channel, EventKind
+from wangge.cases.models import (
+    Case,
+    CaseState,
+    Channel,
+    EventKind,
+    FeedbackSatisfaction,
+    FeedbackSolved,
+)
 from wangge.cases.services import case_report_settled, case_submit, case_transition
 from wangge.cases.workflow import allowed_actions
 from wangge.core.api import Conflict, ServiceError
@@ -285,6 +293,7 @@ ACTION_LABELS: dict[str, Any] = {
     EventKind.CLOSE: _lazy("核查结案"),
     EventKind.REOPEN: _lazy("返工"),
     EventKind.FOLLOW_UP: _lazy("回访"),
+    EventKind.RECATEGORIZE: _lazy("更正类别"),
 }
 # Actions a staff page offers (rating belongs to the reporter; the sweep marks overdue).
 STAFF_ACTIONS = tuple(ACTION_LABELS)
@@ -302,6 +311,8 @@ def _case_context(request: HttpRequest, case: Case, **extra) -> dict[str, Any]:
         if {EventKind.ACCEPT, EventKind.TRANSFER} & set(actions)
         else [],
         "form": ActionForm(),
+        "solved_choices": FeedbackSolved.choices,
+        "satisfaction_choices": FeedbackSatisfaction.choices,
         **extra,
     }
 
@@ -335,7 +346,7 @@ def case_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
                 if dept is None:
                     raise ServiceError(_("处置部门不存在"), code="target_required")
                 kwargs["target_department"] = dept
-            if d["category"] and action == EventKind.ACCEPT:
+            if d["category"] and action in (EventKind.ACCEPT, EventKind.RECATEGORIZE):
                 from wangge.cases.models import Category
 
                 category = Category.objects.filter(code=d["category"], is_active=True).first()
@@ -351,6 +362,18 @@ def case_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
                     raise ServiceError(exc.message, code="merge_target_invalid") from exc
             if action == EventKind.EXTEND_REQUEST:
                 kwargs["payload"].update(amount=d["amount"], unit="working_days")
+            if action == EventKind.FOLLOW_UP:
+                # A 回访 call's answers: the one feedback service (closes or reopens too).
+                case_feedback_give(
+                    actor=request.user,
+                    case=case,
+                    solved=request.POST.get("solved", ""),
+                    satisfaction=request.POST.get("satisfaction", ""),
+                    comment=d["reason"],
+                    reopen=request.POST.get("reopen") == "1",
+                )
+                messages.success(request, _("已记录回访结果。"))
+                return redirect("web:case", code=case.tracking_code)
             photos = _store_photos(
                 request, d["photos"], "after" if action == EventKind.RESOLVE else "photo"
             )

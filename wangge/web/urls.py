@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wangge.web import case_views, resident_views, views
+from wangge.web import case_views, followup_views, resident_views, views
 
 app_name = "web"
 
@@ -30,6 +30,12 @@ urlpatterns = [
     # Centre console.
     path("console/", case_views.console, name="console"),
     path("console/phone/", case_views.phone_entry, name="phone-entry"),
+    path("console/follow-ups/", followup_views.follow_ups, name="follow-ups"),
+    path(
+        "console/follow-ups/<int:task_id>/",
+        followup_views.follow_up_record,
+        name="follow-up-record",
+    ),
     path("console/map/", views.grid_map, name="grid-map"),
     path("console/map/grids/<str:code>/", views.grid_card, name="grid-card"),
 ]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0003_feedback_follow_up'),
+        ('cases', '0002_seed_categories'),
         ('grids', '0001_initial'),
         ('stats', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
