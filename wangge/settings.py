@@ -357,6 +357,9 @@ CASES_FOLLOW_UP_WORKING_DAYS = env_int("WANGGE_CASES_FOLLOW_UP_WORKING_DAYS", 3)
 CASES_FOLLOW_UP_HOTLINE_WORKING_DAYS = env_int("WANGGE_CASES_FOLLOW_UP_HOTLINE_WORKING_DAYS", 1)
 # A resolved case the reporter never confirms is closed by the system after this many days.
 CASES_AUTO_CLOSE_DAYS = env_int("WANGGE_CASES_AUTO_CLOSE_DAYS", 7)
+# A report without a category but with a point goes straight to its grid when the keyword
+# suggestion covers at least this many characters of the text (and twice any other's).
+CASES_ROUTE_MIN_KEYWORD_SCORE = env_int("WANGGE_CASES_ROUTE_MIN_KEYWORD_SCORE", 3)
 
 # --- Channels: Open311, 12345 hotline, grid chat (wangge.open311, wangge.hotline, wangge.chat) --
 # Open311: the jurisdiction this endpoint serves; empty = none (a client's empty value is

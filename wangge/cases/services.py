@@ -24,6 +24,7 @@ from wangge.attachments.services import attachments_link
 from wangge.cases.matching import find_duplicates, suggest_category
 from wangge.cases.models import Case, CaseState, Category, Channel, EventKind
 from wangge.cases.routing import route_case
+from wangge.cases.triage import routable_category
 from wangge.cases.workflow import case_transition, record_submission
 from wangge.core.api import Forbidden, ServiceError, Unprocessable
 from wangge.core.geo import CoordinateError, parse_crs, to_wgs84
@@ -177,7 +178,9 @@ def case_submit(
     # Nothing waits silently: a report without a category but with a point goes to its grid on
     # the suggested category when the suggestion is confident (the unit can correct it); only
     # a report without a point or without a confident suggestion waits in the centre's triage.
-    route_category = category or (suggested if location is not None else None)
+    route_category = category or (
+        routable_category(text, suggested) if location is not None else None
+    )
     route = route_case(category=route_category, location=location, text=text)
     reporter = actor if getattr(actor, "is_authenticated", False) else None
     if channel in (Channel.PHONE, Channel.HOTLINE):
