@@ -10,7 +10,11 @@ PYTEST_ARGS ?= -n auto
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup migrate demo lint format check-migrations test-sqlite test-postgres \
+# The suite runs a second time with every test starting at an awkward moment (the last minute
+# of the year in Asia/Shanghai, which ticks into the next year and past the official calendar).
+TEST_CLOCK ?= 2026-12-31T23:59:00+08:00
+
+.PHONY: run test setup migrate demo lint format check-migrations test-sqlite test-postgres test-clock \
         worker screenshots bench clean
 
 $(STAMP): pyproject.toml
@@ -50,6 +54,10 @@ check-migrations: setup
 test-sqlite: setup
 	WANGGE_DATA_DIR=$$(mktemp -d) DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS)
 
+# The whole suite again on SQLite, every test's "now" moved to $(TEST_CLOCK).
+test-clock: setup
+	WANGGE_DATA_DIR=$$(mktemp -d) DATABASE_URL= WANGGE_TEST_CLOCK=$(TEST_CLOCK) $(BIN)/pytest $(PYTEST_ARGS)
+
 # On PostgreSQL. Where none answers, the PostgreSQL-only tests are skipped with a message —
 # except under CI=true, where a missing PostgreSQL is a failure.
 test-postgres: setup
@@ -61,12 +69,13 @@ test-postgres: setup
 		echo "SKIPPED: PostgreSQL is not answering at $(PG_URL); the PostgreSQL tests (locks, races, concurrency) did not run. Start PostgreSQL or set PG_URL to run them."; \
 	fi
 
-## make test: set up, then lint, migrations check, and the whole suite on SQLite and PostgreSQL
-test: lint check-migrations test-sqlite test-postgres
+## make test: set up, then lint, migrations check, and the whole suite on SQLite and PostgreSQL,
+## and once more on SQLite at an awkward moment (TEST_CLOCK)
+test: lint check-migrations test-sqlite test-postgres test-clock
 
 ## make screenshots: phone and desktop pictures of the main pages into docs/screenshots (builds its own demo database)
 screenshots: setup
-	$(BIN)/python -m wangge.web.screenshots
+	$(BIN)/python -m tools.screenshots
 
 bench: setup
 	@echo "See docs/benchmarks.md for each benchmark's command."

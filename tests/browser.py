@@ -14,7 +14,7 @@ import os
 import pytest
 
 from tests.conftest import PASSWORD
-from wangge.web import browser as wb
+from tools import browser as wb
 
 # The live server must listen where the guard allows requests to go.
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")

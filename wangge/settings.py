@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "wangge.hotline",
     "wangge.chat",
     "wangge.stats",
+    "wangge.community",
+    "wangge.points",
     "wangge.web",
     "wangge.demo",
 ]

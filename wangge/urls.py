@@ -23,6 +23,8 @@ api_v1 = [
     path("", include("wangge.hotline.urls")),
     path("", include("wangge.chat.urls")),
     path("", include("wangge.stats.urls")),
+    path("", include("wangge.community.urls")),
+    path("", include("wangge.points.urls")),
 ]
 
 urlpatterns = [
@@ -37,5 +39,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("open311/v2/", include("wangge.open311.urls")),
     path("cockpit/", include("wangge.stats.web_urls")),
+    path("people/", include("wangge.people.web_urls")),
     path("", include("wangge.web.urls")),
 ]

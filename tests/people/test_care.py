@@ -18,8 +18,19 @@ def test_next_visit_due_is_a_pure_function():
 
 
 def test_default_levels_are_configuration(db):
-    levels = {lv.code: lv.visit_interval_days for lv in CareLevel.objects.all()}
-    assert levels == {"red": 7, "yellow": 30, "blue": 90}
+    levels = {lv.code: (lv.scheme, lv.visit_interval_days) for lv in CareLevel.objects.all()}
+    # The elderly 五色台账 and the children's 四色管理, side by side.
+    assert levels == {
+        "red": ("elderly", 7),
+        "orange": ("elderly", 15),
+        "yellow": ("elderly", 30),
+        "blue": ("elderly", 90),
+        "green": ("elderly", 180),
+        "child-red": ("children", 7),
+        "child-orange": ("children", 15),
+        "child-yellow": ("children", 30),
+        "child-green": ("children", 90),
+    }
 
 
 def test_due_list_is_scoped_and_ordered(api, worker_a, worker_b, resident_a, resident_b):

@@ -55,7 +55,7 @@ def test_department_handler_has_no_grid_map(handler):
 
 @pytest.mark.browser
 def test_nav_in_the_browser_differs_by_role(browser_factory, worker_a, admin_user, resident):
-    from wangge.web.browser import DESKTOP
+    from tools.browser import DESKTOP
 
     worker = browser_factory(DESKTOP)
     worker.log_in(worker_a)

@@ -39,6 +39,8 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     ("wangge.chat.tasks.send_results", 30),
     # Case summary tables for the statistics API and the cockpit (days touched since last run).
     ("wangge.stats.tasks.rollup_cases", 60),
+    # Service orders past their due time: one overdue reminder each.
+    ("wangge.community.tasks.remind_overdue_orders", 300),
 ]
 
 

@@ -25,11 +25,22 @@ from wangge.attachments.selectors import attachment_list_for_owner
 from wangge.attachments.signing import attachment_url
 from wangge.core.api import NotFound, ServiceError
 from wangge.grids.models import Department, Grid
-from wangge.grids.selectors import grid_get_for_user
+from wangge.grids.selectors import department_list_for_user, grid_get_for_user
 from wangge.people import exporting, jobs, selectors, services
 from wangge.people.idcard import age_on
 from wangge.people.importing import reject_report_xlsx
-from wangge.people.models import Building, CareLevel, CareRecord, ImportJob, JournalEntry, Visit
+from wangge.people.models import (
+    Asset,
+    Building,
+    CareLevel,
+    CareRecord,
+    ImportJob,
+    ImportKind,
+    JournalEntry,
+    Organisation,
+    Place,
+    Visit,
+)
 
 
 # --- serializers -------------------------------------------------------------------------------
@@ -118,6 +129,9 @@ class ResidentPatch(serializers.Serializer):
 
 class ReasonIn(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, required=False, default="")
+    purpose = serializers.ChoiceField(
+        choices=list(services.REVEAL_PURPOSES), required=False, allow_blank=True, default=""
+    )
 
 
 class LookupIn(serializers.Serializer):
@@ -260,7 +274,7 @@ class ImportJobOut(serializers.ModelSerializer):
 
 class ImportIn(serializers.Serializer):
     file = serializers.FileField()
-    kind = serializers.ChoiceField(choices=["residents", "buildings"], default="residents")
+    kind = serializers.ChoiceField(choices=ImportKind.choices, default="residents")
     mapping = serializers.CharField(required=False, allow_blank=True, default="")
     mapping_id = serializers.IntegerField(required=False, allow_null=True, default=None)
     save_mapping_as = serializers.CharField(required=False, allow_blank=True, default="")
@@ -461,7 +475,11 @@ class ResidentRevealView(APIView):
         r = selectors.resident_get_for_user(request.user, pk)
         data = _valid(ReasonIn, request.data)
         out = services.resident_reveal(
-            actor=request.user, resident=r, reason=data["reason"], request=request
+            actor=request.user,
+            resident=r,
+            reason=data["reason"],
+            purpose=data["purpose"],
+            request=request,
         )
         resp = Response(
             {"id_number": out.id_number, "phone": out.phone, "birth_date": out.birth_date}
@@ -677,3 +695,232 @@ class AssetOwnerView(APIView):
         if dept is None:
             raise NotFound(_("附近没有登记该类部件"))
         return Response({"code": dept.code, "name": dept.name, "phone": dept.phone})
+
+
+# --- organisations, assets, places ---------------------------------------------------------------
+class OrganisationOut(serializers.ModelSerializer):
+    grid_code = serializers.CharField(source="grid.code")
+    kind_display = serializers.CharField(source="get_kind_display")
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "id",
+            "kind",
+            "kind_display",
+            "name",
+            "grid_code",
+            "credit_code",
+            "contact_name",
+            "contact_phone",
+            "address",
+            "members",
+        ]
+
+
+class OrganisationIn(serializers.Serializer):
+    kind = serializers.CharField()
+    name = serializers.CharField(max_length=100)
+    grid_code = serializers.CharField()
+    credit_code = serializers.CharField(required=False, allow_blank=True, default="")
+    contact_name = serializers.CharField(required=False, allow_blank=True, default="")
+    contact_phone = serializers.CharField(required=False, allow_blank=True, default="")
+    address = serializers.CharField(required=False, allow_blank=True, default="")
+    members = serializers.IntegerField(required=False, allow_null=True, min_value=0, default=None)
+
+
+class AssetOut(serializers.ModelSerializer):
+    grid_code = serializers.CharField(source="grid.code")
+    department = serializers.CharField(source="department.code")
+
+    class Meta:
+        model = Asset
+        fields = ["id", "code", "category_code", "name", "department", "lat", "lng"]
+        fields += ["grid_code", "is_active"]
+
+
+class AssetIn(serializers.Serializer):
+    code = serializers.CharField(max_length=40)
+    category_code = serializers.CharField(max_length=5)
+    name = serializers.CharField(required=False, allow_blank=True, default="")
+    department = serializers.CharField(help_text="部门编码")
+    lat = serializers.FloatField()
+    lng = serializers.FloatField()
+    is_active = serializers.BooleanField(required=False, default=True)
+
+
+class PlaceOut(serializers.ModelSerializer):
+    grid_code = serializers.CharField(source="grid.code")
+    kind_display = serializers.CharField(source="get_kind_display")
+
+    class Meta:
+        model = Place
+        fields = ["id", "kind", "kind_display", "name", "address", "lat", "lng"]
+        fields += ["operator_name", "last_inspected_on", "grid_code"]
+
+
+class PlaceIn(serializers.Serializer):
+    kind = serializers.CharField()
+    name = serializers.CharField(max_length=100)
+    address = serializers.CharField(required=False, allow_blank=True, default="")
+    lat = serializers.FloatField()
+    lng = serializers.FloatField()
+    operator_name = serializers.CharField(required=False, allow_blank=True, default="")
+    last_inspected_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+def _org_args(request: Request, data: dict) -> dict:
+    return dict(
+        kind=data["kind"],
+        name=data["name"],
+        grid=grid_get_for_user(request.user, data["grid_code"]),
+        credit_code=data["credit_code"],
+        contact_name=data["contact_name"],
+        contact_phone=data["contact_phone"],
+        members=data["members"],
+    )
+
+
+class OrganisationListView(ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = OrganisationOut
+
+    @extend_schema(parameters=[OpenApiParameter("q", str), OpenApiParameter("kind", str)])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        p = self.request.query_params
+        return selectors.organisation_list_for_user(
+            self.request.user, q=p.get("q", ""), kind=p.get("kind", ""), grid_code=p.get("grid", "")
+        )
+
+    @extend_schema(request=OrganisationIn, responses=OrganisationOut, summary="登记组织")
+    def post(self, request: Request) -> Response:
+        data = _valid(OrganisationIn, request.data)
+        org = services.organisation_create(
+            actor=request.user, address=data["address"], **_org_args(request, data)
+        )
+        return Response(OrganisationOut(org).data, status=201)
+
+
+class OrganisationDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=OrganisationOut)
+    def get(self, request: Request, pk: int) -> Response:
+        org = selectors.organisation_get_for_user(request.user, pk)
+        return Response(OrganisationOut(org).data)
+
+    @extend_schema(request=OrganisationIn, responses=OrganisationOut, summary="修改组织")
+    def put(self, request: Request, pk: int) -> Response:
+        org = selectors.organisation_get_for_user(request.user, pk)
+        data = _valid(OrganisationIn, request.data)
+        org = services.organisation_update(
+            actor=request.user,
+            organisation=org,
+            address_text=data["address"],
+            **_org_args(request, data),
+        )
+        return Response(OrganisationOut(org).data)
+
+
+def _department(request: Request, code: str) -> Department:
+    dept = department_list_for_user(request.user).filter(code=code).first()
+    if dept is None:
+        raise ServiceError(_("权属部门“%(code)s”不存在") % {"code": code}, code="department")
+    return dept
+
+
+class AssetListView(ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = AssetOut
+
+    def get_queryset(self):
+        p = self.request.query_params
+        return selectors.asset_list_for_user(
+            self.request.user,
+            q=p.get("q", ""),
+            category=p.get("category", ""),
+            grid_code=p.get("grid", ""),
+        )
+
+    @extend_schema(request=AssetIn, responses=AssetOut, summary="登记部件")
+    def post(self, request: Request) -> Response:
+        data = _valid(AssetIn, request.data)
+        asset = services.asset_create(
+            actor=request.user,
+            code=data["code"],
+            category_code=data["category_code"],
+            department=_department(request, data["department"]),
+            lat=data["lat"],
+            lng=data["lng"],
+            name=data["name"],
+        )
+        return Response(AssetOut(asset).data, status=201)
+
+
+class AssetDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=AssetOut)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(AssetOut(selectors.asset_get_for_user(request.user, pk)).data)
+
+    @extend_schema(request=AssetIn, responses=AssetOut, summary="修改部件")
+    def put(self, request: Request, pk: int) -> Response:
+        asset = selectors.asset_get_for_user(request.user, pk)
+        data = _valid(AssetIn, request.data)
+        asset = services.asset_update(
+            actor=request.user,
+            asset=asset,
+            category_code=data["category_code"],
+            department=_department(request, data["department"]),
+            lat=data["lat"],
+            lng=data["lng"],
+            name=data["name"],
+            is_active=data["is_active"],
+        )
+        return Response(AssetOut(asset).data)
+
+
+class PlaceListView(ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = PlaceOut
+
+    def get_queryset(self):
+        p = self.request.query_params
+        return selectors.place_list_for_user(
+            self.request.user, q=p.get("q", ""), kind=p.get("kind", ""), grid_code=p.get("grid", "")
+        )
+
+    @extend_schema(request=PlaceIn, responses=PlaceOut, summary="登记场所")
+    def post(self, request: Request) -> Response:
+        data = _valid(PlaceIn, request.data)
+        place = services.place_create(actor=request.user, **data)
+        return Response(PlaceOut(place).data, status=201)
+
+
+class PlaceDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=PlaceOut)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(PlaceOut(selectors.place_get_for_user(request.user, pk)).data)
+
+    @extend_schema(request=PlaceIn, responses=PlaceOut, summary="修改场所")
+    def put(self, request: Request, pk: int) -> Response:
+        place = selectors.place_get_for_user(request.user, pk)
+        data = _valid(PlaceIn, request.data)
+        place = services.place_update(
+            actor=request.user,
+            place=place,
+            kind=data["kind"],
+            name=data["name"],
+            lat=data["lat"],
+            lng=data["lng"],
+            address_text=data["address"],
+            operator_name=data["operator_name"],
+            last_inspected_on=data["last_inspected_on"],
+        )
+        return Response(PlaceOut(place).data)

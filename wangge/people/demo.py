@@ -208,9 +208,15 @@ def _care(root: Grid, rng: random.Random, stdout) -> None:
     )
     records = []
     for pk, tags, grid_id, grid_path in people:
-        if "独居老人" in tags or "重点人员" in tags or "残疾" in tags:
+        if "困境儿童" in tags:
+            level = levels.get("child-red") or levels.get("red")
+        elif "留守儿童" in tags:
+            level = levels.get("child-yellow") or levels.get("yellow")
+        elif "独居老人" in tags or "重点人员" in tags or "残疾" in tags:
             level = levels.get("red")
-        elif "低保" in tags or "留守儿童" in tags:
+        elif "孤寡老人" in tags:
+            level = levels.get("orange") or levels.get("red")
+        elif "低保" in tags:
             level = levels.get("yellow")
         else:
             level = levels.get("blue")

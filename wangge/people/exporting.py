@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -115,3 +117,24 @@ def residents_export(
         name,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+def safe_cell(value: object) -> object:
+    """A text cell Excel would read as a formula (= + - @, tab, CR) is prefixed with a quote."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def xlsx_bytes(header: list[str], rows: Iterable[list[Any]], *, sheet: str = "数据") -> bytes:
+    """A one-sheet workbook of a list page's rows (write-only, so large lists stay cheap)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet(sheet)
+    ws.append(header)
+    for row in rows:
+        ws.append([safe_cell(v) for v in row])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

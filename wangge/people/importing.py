@@ -84,7 +84,40 @@ BUILDING_FIELDS = [
     FieldSpec("units", "单元数", False, ("单元数",)),
     FieldSpec("floors", "层数", False, ("层数", "楼层数")),
 ]
-FIELDS = {ImportKind.RESIDENTS: RESIDENT_FIELDS, ImportKind.BUILDINGS: BUILDING_FIELDS}
+ORGANISATION_FIELDS = [
+    FieldSpec("kind", "类别", True, ("类别", "组织类别", "组织类型", "类型")),
+    FieldSpec("name", "名称", True, ("名称", "组织名称", "单位名称")),
+    FieldSpec("grid", "所属网格", True, ("所属网格", "网格", "网格编码", "所属社区", "社区")),
+    FieldSpec("credit_code", "统一社会信用代码", False, ("统一社会信用代码", "信用代码")),
+    FieldSpec("contact_name", "联系人", False, ("联系人", "负责人")),
+    FieldSpec("contact_phone", "联系电话", False, ("联系电话", "电话", "办公电话")),
+    FieldSpec("address", "地址", False, ("地址", "详细地址", "办公地址")),
+    FieldSpec("members", "成员数", False, ("成员数", "人数", "成员人数")),
+]
+ASSET_FIELDS = [
+    FieldSpec("code", "部件编码", True, ("部件编码", "编码", "部件编号")),
+    FieldSpec("category_code", "部件类别编码", True, ("部件类别编码", "类别编码", "小类编码")),
+    FieldSpec("name", "名称", False, ("名称", "部件名称")),
+    FieldSpec("department", "权属部门", True, ("权属部门", "权属单位", "主管部门", "部门编码")),
+    FieldSpec("lng", "经度", True, ("经度", "lng", "lon")),
+    FieldSpec("lat", "纬度", True, ("纬度", "lat")),
+]
+PLACE_FIELDS = [
+    FieldSpec("kind", "类别", True, ("类别", "场所类别", "场所类型")),
+    FieldSpec("name", "名称", True, ("名称", "场所名称", "店名")),
+    FieldSpec("address", "地址", False, ("地址", "详细地址")),
+    FieldSpec("lng", "经度", True, ("经度", "lng", "lon")),
+    FieldSpec("lat", "纬度", True, ("纬度", "lat")),
+    FieldSpec("operator_name", "经营者", False, ("经营者", "负责人", "法人")),
+    FieldSpec("last_inspected_on", "最近检查", False, ("最近检查", "检查日期", "最近检查日期")),
+]
+FIELDS = {
+    ImportKind.RESIDENTS: RESIDENT_FIELDS,
+    ImportKind.BUILDINGS: BUILDING_FIELDS,
+    ImportKind.ORGANISATIONS: ORGANISATION_FIELDS,
+    ImportKind.ASSETS: ASSET_FIELDS,
+    ImportKind.PLACES: PLACE_FIELDS,
+}
 
 
 # --- stage 1: the file -------------------------------------------------------------------------

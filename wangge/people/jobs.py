@@ -28,6 +28,8 @@ from wangge.people.models import Building, ColumnMapping, Compound, ImportJob, I
 from wangge.people.services import building_create, check_writable
 
 log = logging.getLogger(__name__)
+# How often (rows) a running job writes its progress for the page's progress bar.
+PROGRESS_EVERY = 500
 
 
 def _check_importer(actor: User) -> None:
@@ -86,7 +88,8 @@ def import_job_create(
     """Check the whole file and the mapping, store the file, then run or queue the job."""
     if kind not in ImportKind.values:
         raise ServiceError(
-            _("导入类别 “%(kind)s” 无效，应为 residents 或 buildings") % {"kind": kind}
+            _("导入类别 “%(kind)s” 无效，应为 %(kinds)s")
+            % {"kind": kind, "kinds": "、".join(ImportKind.values)}
         )
     _check_importer(actor)
     if mapping_id:
@@ -134,8 +137,10 @@ def import_job_run(*, job_id: int) -> None:
             columns = importing.resolve_mapping(job.kind, table.headers, job.mapping)
             if job.kind == ImportKind.RESIDENTS:
                 result = _run_residents(job, table, columns)
-            else:
+            elif job.kind == ImportKind.BUILDINGS:
                 result = _run_buildings(job, table, columns)
+            else:
+                result = _run_simple(job, table, columns)
     except ServiceError as exc:
         _finish(job, error=exc.message)
         return
@@ -185,7 +190,7 @@ def _run_residents(job: ImportJob, table: importing.Table, columns: dict[str, in
         else:
             staged.append(out)
         total += 1
-        if total % 5000 == 0:
+        if total % PROGRESS_EVERY == 0:
             _progress(job, total // 2)
     ImportJob.objects.filter(pk=job.pk).update(total_rows=total)
     job.total_rows = total
@@ -262,6 +267,43 @@ def _run_buildings(job: ImportJob, table: importing.Table, columns: dict[str, in
                 result.rejects.append(importing.Reject(row_no, _("楼栋"), exc.message))
             except ValueError:
                 result.rejects.append(importing.Reject(row_no, _("单元数/层数"), _("不是整数")))
+    job.total_rows = total
+    return result
+
+
+def _run_simple(job: ImportJob, table: importing.Table, columns: dict[str, int]):
+    """Organisations, assets and places: one service call per row, all in one transaction;
+    a row that matches one already on file (same name in the grid, same asset code, same
+    place name and address) updates it."""
+    from wangge.people import rows as row_import
+
+    actor = job.created_by
+    result = importing.ApplyResult()
+    apply_row = row_import.APPLIERS[job.kind](actor)
+    total = 0
+    with transaction.atomic():
+        for row_no, cells in table.rows():
+            total += 1
+
+            def get(name: str, cells: list[str] = cells) -> str:
+                i = columns.get(name)
+                return cells[i].strip() if i is not None and i < len(cells) else ""
+
+            try:
+                with transaction.atomic():
+                    created = apply_row(get)
+            except row_import.RowError as exc:
+                result.rejects.append(importing.Reject(row_no, exc.column, exc.reason))
+                continue
+            except (ServiceError, Conflict, Forbidden, NotFound) as exc:
+                result.rejects.append(importing.Reject(row_no, "", exc.message))
+                continue
+            if created:
+                result.created += 1
+            else:
+                result.updated += 1
+            if total % PROGRESS_EVERY == 0:
+                _progress(job, total)
     job.total_rows = total
     return result
 

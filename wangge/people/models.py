@@ -391,10 +391,21 @@ class Asset(models.Model):
 
 
 # --- 情 the care ledger, visits, journals ----------------------------------------------------
+class CareScheme(models.TextChoices):
+    """Ledgers kept side by side: the elderly 五色台账 and the children's 四色管理 …"""
+
+    ELDERLY = "elderly", _("老年人五色台账")
+    CHILDREN = "children", _("儿童四色台账")
+    GENERAL = "general", _("其他关爱对象")
+
+
 class CareLevel(models.Model):
     """A colour of the 五色/四色台账 and its visit interval; rows are configuration."""
 
     code = models.SlugField(_("编码"), max_length=20, unique=True)
+    scheme = models.CharField(
+        _("台账"), max_length=16, choices=CareScheme.choices, default=CareScheme.GENERAL
+    )
     name = models.CharField(_("名称"), max_length=30)
     colour = models.CharField(_("颜色"), max_length=7, help_text="#RRGGBB")
     visit_interval_days = models.PositiveSmallIntegerField(_("走访周期（天）"))
@@ -403,10 +414,13 @@ class CareLevel(models.Model):
     class Meta:
         verbose_name = _("关爱等级")
         verbose_name_plural = _("关爱等级")
-        ordering = ["order", "code"]
+        ordering = ["scheme", "order", "code"]
         constraints = [
             models.CheckConstraint(
                 name="care_level_interval_positive", condition=Q(visit_interval_days__gte=1)
+            ),
+            models.CheckConstraint(
+                name="care_level_scheme_valid", condition=Q(scheme__in=CareScheme.values)
             ),
             models.CheckConstraint(
                 name="care_level_colour_hex", condition=Q(colour__regex=r"^#[0-9A-Fa-f]{6}$")
@@ -460,6 +474,10 @@ class Visit(models.Model):
     place = models.CharField(_("走访地点"), max_length=200, blank=True)
     notes = models.TextField(_("走访情况"), blank=True)
     findings = models.TextField(_("发现问题"), blank=True)
+    # Where the phone was when the worker checked in (WGS-84), and how far from the building.
+    checkin_lat = models.FloatField(_("签到纬度"), null=True, blank=True)
+    checkin_lng = models.FloatField(_("签到经度"), null=True, blank=True)
+    checkin_distance_m = models.PositiveIntegerField(_("签到距离（米）"), null=True, blank=True)
     grid = _grid_fk("visits")
     grid_path = models.CharField(max_length=255, editable=False)
     # The case raised from this visit, when one was.
@@ -478,6 +496,13 @@ class Visit(models.Model):
         verbose_name_plural = _("走访记录")
         ordering = ["-visited_at", "-id"]
         indexes = [models.Index(fields=["grid_path", "visited_at"], name="visit_path_time")]
+        constraints = [
+            models.CheckConstraint(
+                name="visit_checkin_complete",
+                condition=Q(checkin_lat__isnull=True, checkin_lng__isnull=True)
+                | Q(checkin_lat__isnull=False, checkin_lng__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.visited_at:%Y-%m-%d} {self.resident}"
@@ -522,6 +547,9 @@ class JournalEntry(models.Model):
 class ImportKind(models.TextChoices):
     RESIDENTS = "residents", _("居民（含户）")
     BUILDINGS = "buildings", _("楼栋")
+    ORGANISATIONS = "organisations", _("组织")
+    ASSETS = "assets", _("部件")
+    PLACES = "places", _("场所")
 
 
 class ColumnMapping(models.Model):

@@ -15,6 +15,7 @@ from wangge.accounts.models import User
 from wangge.accounts.selectors import Scope, scope_for_user
 from wangge.core.api import NotFound
 from wangge.core.geo import METRES_PER_DEGREE
+from wangge.core.models import AuditLog
 from wangge.grids.models import Department
 from wangge.people import address
 from wangge.people.crypto import cipher
@@ -23,7 +24,10 @@ from wangge.people.models import (
     Asset,
     Building,
     CareRecord,
+    Household,
     JournalEntry,
+    Organisation,
+    Place,
     Resident,
     Visit,
 )
@@ -139,8 +143,12 @@ def resident_list_for_user(
     building_id: int | None = None,
     id_number: str = "",
     phone: str = "",
+    grid_code: str = "",
+    residence_type: str = "",
+    building_q: str = "",
 ) -> QuerySet[Resident]:
-    """Residents in scope. Search by name, tag, building, or an EXACT ID/phone (by hash)."""
+    """Residents in scope. Search by name, tag, building, grid, or an EXACT ID/phone (by
+    hash: a masked or partial number finds nothing, by design)."""
     qs = scope_for_user(user).filter(
         Resident.objects.filter(is_active=True).select_related("household__room__building", "grid"),
         "grid_path",
@@ -151,6 +159,12 @@ def resident_list_for_user(
         qs = qs.filter(tags__contains=f"|{tag}|")
     if building_id:
         qs = qs.filter(household__room__building_id=building_id)
+    if building_q:
+        qs = qs.filter(household__room__building__name__contains=building_q)
+    if grid_code:
+        qs = qs.filter(grid_path__contains=f"/{grid_code}/")
+    if residence_type:
+        qs = qs.filter(residence_type=residence_type)
     if id_number:
         qs = qs.filter(id_hash=cipher().lookup_hash(normalise(id_number), kind="id"))
     if phone:
@@ -163,6 +177,90 @@ def resident_get_for_user(user: User, pk: int) -> Resident:
     if r is None:
         raise NotFound(_("未找到该居民，或不在您的管辖范围内"))
     return r
+
+
+def household_get_for_user(user: User, pk: int) -> Household:
+    hh = (
+        scope_for_user(user)
+        .filter(Household.objects.select_related("room__building"), "grid_path")
+        .filter(pk=pk)
+        .first()
+    )
+    if hh is None:
+        raise NotFound(_("未找到该户，或不在您的管辖范围内"))
+    return hh
+
+
+def reveal_log_for_resident(user: User, resident: Resident) -> QuerySet[AuditLog]:
+    """Who saw this person's full number, when and why (the resident must be in scope)."""
+    resident_get_for_user(user, resident.pk)
+    return AuditLog.objects.filter(
+        action=AuditLog.Action.REVEAL, target_type="people.resident", target_id=str(resident.pk)
+    ).order_by("-created_at", "-id")
+
+
+def organisation_list_for_user(
+    user: User, *, q: str = "", kind: str = "", grid_code: str = ""
+) -> QuerySet[Organisation]:
+    qs = scope_for_user(user).filter(
+        Organisation.objects.select_related("grid").defer("grid__geometry"), "grid_path"
+    )
+    if q:
+        qs = qs.filter(name__contains=q)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if grid_code:
+        qs = qs.filter(grid_path__contains=f"/{grid_code}/")
+    return qs.order_by("grid_path", "kind", "name")
+
+
+def asset_list_for_user(
+    user: User, *, q: str = "", category: str = "", grid_code: str = ""
+) -> QuerySet[Asset]:
+    qs = scope_for_user(user).filter(
+        Asset.objects.select_related("grid", "department").defer("grid__geometry"), "grid_path"
+    )
+    if q:
+        qs = qs.filter(Q(code__contains=q) | Q(name__contains=q))
+    if category:
+        qs = qs.filter(category_code=category.removeprefix("A"))
+    if grid_code:
+        qs = qs.filter(grid_path__contains=f"/{grid_code}/")
+    return qs.order_by("grid_path", "code")
+
+
+def place_list_for_user(
+    user: User, *, q: str = "", kind: str = "", grid_code: str = ""
+) -> QuerySet[Place]:
+    qs = scope_for_user(user).filter(
+        Place.objects.select_related("grid").defer("grid__geometry"), "grid_path"
+    )
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(address__contains=q))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if grid_code:
+        qs = qs.filter(grid_path__contains=f"/{grid_code}/")
+    return qs.order_by("grid_path", "kind", "name")
+
+
+def _get_scoped(qs: QuerySet, pk: int, what: str):
+    obj = qs.filter(pk=pk).first()
+    if obj is None:
+        raise NotFound(_("未找到该%(what)s，或不在您的管辖范围内") % {"what": what})
+    return obj
+
+
+def organisation_get_for_user(user: User, pk: int) -> Organisation:
+    return _get_scoped(organisation_list_for_user(user), pk, _("组织"))
+
+
+def asset_get_for_user(user: User, pk: int) -> Asset:
+    return _get_scoped(asset_list_for_user(user), pk, _("部件"))
+
+
+def place_get_for_user(user: User, pk: int) -> Place:
+    return _get_scoped(place_list_for_user(user), pk, _("场所"))
 
 
 # --- the care ledger ---------------------------------------------------------------------------

@@ -42,7 +42,9 @@ from wangge.people.models import (
     JournalEntry,
     JournalKind,
     Organisation,
+    OrganisationKind,
     Place,
+    PlaceKind,
     ResidenceType,
     Resident,
     Room,
@@ -215,14 +217,157 @@ def building_create(
         )
 
 
+def building_update(
+    *,
+    actor: User | None,
+    building: Building,
+    address_text: str,
+    units: int,
+    floors: int | None,
+    lat: float | None = None,
+    lng: float | None = None,
+) -> Building:
+    """Change a building's address, units, floors, and (moved pin) its point.
+
+    A new point must stay in the building's community and in the actor's scope; the grid of
+    the building's rooms, households and residents follows the point."""
+    check_writable(actor, building.grid_path)
+    if units < 1 or units > 99:
+        raise ServiceError(_("单元数应为 1–99"), code="units")
+    if floors is not None and (floors < 1 or floors > 200):
+        raise ServiceError(_("层数应为 1–200"), code="floors")
+    fields = ["address", "units", "floors", "updated_at"]
+    with transaction.atomic():
+        if lat is not None and lng is not None and (lat, lng) != (building.lat, building.lng):
+            lat, lng, loc = _locate(lat, lng)
+            if not loc.path.startswith(building.community.path):
+                raise ServiceError(
+                    _("楼栋位置不在%(community)s范围内，请核对经纬度")
+                    % {"community": building.community.name},
+                    code="coordinates",
+                )
+            check_writable(actor, loc.path)
+            if loc.path != building.grid_path:
+                Household.objects.filter(room__building=building).update(
+                    grid_id=loc.grid.id, grid_path=loc.path
+                )
+                Resident.objects.filter(household__room__building=building).update(
+                    grid_id=loc.grid.id, grid_path=loc.path
+                )
+            building.lat, building.lng = lat, lng
+            building.grid_id, building.grid_path = loc.grid.id, loc.path
+            fields += ["lat", "lng", "grid", "grid_path"]
+        building.address = address_text.strip()[:200]
+        building.units = units
+        building.floors = floors
+        building.save(update_fields=fields)
+    return building
+
+
+def household_update(
+    *,
+    actor: User | None,
+    household: Household,
+    number: str,
+    relations: dict[int, str] | None = None,
+    head_id: int | None = None,
+) -> Household:
+    """Change a household's 户号 and its members' relation to the head (与户主关系)."""
+    check_writable(actor, household.grid_path)
+    number = number.strip()
+    if len(number) > 30:
+        raise ServiceError(_("户号最多 30 个字符"), code="number")
+    members = {r.pk: r for r in household.members.filter(is_active=True)}
+    relations = dict(relations or {})
+    if head_id is not None:
+        if head_id not in members:
+            raise ServiceError(_("户主必须是本户成员"), code="head")
+        for pk in members:
+            if pk == head_id:
+                relations[pk] = "户主"
+            elif relations.get(pk, members[pk].relation) == "户主":
+                relations[pk] = ""
+    unknown = [pk for pk in relations if pk not in members]
+    if unknown:
+        raise ServiceError(_("只能修改本户成员的关系"), code="relations")
+    for rel in relations.values():
+        if len(rel.strip()) > 20:
+            raise ServiceError(_("与户主关系最多 20 个字"), code="relations")
+    with transaction.atomic():
+        if number != household.number:
+            if Household.objects.filter(room=household.room, number=number).exists():
+                raise Conflict(
+                    _("该房屋已有户号为“%(number)s”的户") % {"number": number or "（空）"},
+                    code="number",
+                )
+            household.number = number
+            household.save(update_fields=["number"])
+        changed = []
+        for pk, rel in relations.items():
+            r = members[pk]
+            if r.relation != rel.strip():
+                r.relation = rel.strip()
+                changed.append(r)
+        if changed:
+            Resident.objects.bulk_update(changed, ["relation"])
+    return household
+
+
+def _check_place_kind(kind: str) -> None:
+    if kind not in PlaceKind.values:
+        raise ServiceError(_("场所类别 “%(kind)s” 无效") % {"kind": kind}, code="kind")
+
+
+def _check_inspected(day: dt.date | None) -> None:
+    if day and day > timezone.localdate():
+        raise ServiceError(_("检查日期不能晚于今天"), code="last_inspected_on")
+
+
 def place_create(
     *, actor: User | None, kind: str, name: str, lat: float, lng: float, **extra: Any
 ) -> Place:
+    _check_place_kind(kind)
+    if not name.strip():
+        raise ServiceError(_("名称不能为空"), code="name")
+    _check_inspected(extra.get("last_inspected_on"))
     lat, lng, loc = _locate(lat, lng)
     check_writable(actor, loc.path)
     return Place.objects.create(
-        kind=kind, name=name, lat=lat, lng=lng, grid_id=loc.grid.id, grid_path=loc.path, **extra
+        kind=kind,
+        name=name.strip(),
+        lat=lat,
+        lng=lng,
+        grid_id=loc.grid.id,
+        grid_path=loc.path,
+        **extra,
     )
+
+
+def place_update(
+    *,
+    actor: User | None,
+    place: Place,
+    kind: str,
+    name: str,
+    lat: float,
+    lng: float,
+    address_text: str = "",
+    operator_name: str = "",
+    last_inspected_on: dt.date | None = None,
+) -> Place:
+    check_writable(actor, place.grid_path)
+    _check_place_kind(kind)
+    if not name.strip():
+        raise ServiceError(_("名称不能为空"), code="name")
+    _check_inspected(last_inspected_on)
+    lat, lng, loc = _locate(lat, lng)
+    check_writable(actor, loc.path)
+    place.kind, place.name = kind, name.strip()
+    place.lat, place.lng, place.grid_id, place.grid_path = lat, lng, loc.grid.id, loc.path
+    place.address, place.operator_name = address_text.strip(), operator_name.strip()
+    place.last_inspected_on = last_inspected_on
+    place.save()
+    return place
 
 
 def room_get_or_create(*, building: Building, unit: str, number: str) -> Room:
@@ -325,6 +470,17 @@ def resident_update(
     return resident
 
 
+# What a reveal is for; the page asks for one of these and a reason in words.
+REVEAL_PURPOSES: dict[str, str] = {
+    "visit": "入户走访核实身份",
+    "benefit": "办理救助、低保等民生业务",
+    "case": "处置事件联系当事人",
+    "emergency": "应急处置联系家属",
+    "correction": "核对、更正登记信息",
+}
+REVEAL_REASON_MIN = 4
+
+
 @dataclass(frozen=True)
 class Revealed:
     id_number: str
@@ -333,17 +489,33 @@ class Revealed:
 
 
 def resident_reveal(
-    *, actor: User, resident: Resident, reason: str, request: HttpRequest | None = None
+    *,
+    actor: User,
+    resident: Resident,
+    reason: str,
+    purpose: str = "",
+    request: HttpRequest | None = None,
 ) -> Revealed:
-    """The full ID number and phone, for a named role, with a reason; always audited."""
+    """The full ID number and phone, for a named role, with a reason; always audited.
+
+    `reason` says in words why (at least `REVEAL_REASON_MIN` characters: "看" is not a reason);
+    `purpose`, when given, is one of `REVEAL_PURPOSES` and is recorded with it."""
     scope = scope_for_user(actor)
     if not scope.covers_path(resident.grid_path):
         raise NotFound(_("未找到该居民，或不在您的管辖范围内"))
     if not scope.has_role(*reveal_roles()):
         raise Forbidden(_("您的角色无权查看完整身份证号和电话"))
     reason = (reason or "").strip()
-    if len(reason) < 2:
+    if not reason:
         raise ServiceError(_("查看完整信息必须填写事由"), code="reason_required")
+    if len(reason) < REVEAL_REASON_MIN:
+        raise ServiceError(
+            _("事由至少 %(n)s 个字，请写明为什么需要查看（例如：上门核对低保申请人身份）")
+            % {"n": REVEAL_REASON_MIN},
+            code="reason_too_short",
+        )
+    if purpose and purpose not in REVEAL_PURPOSES:
+        raise ServiceError(_("请选择查看用途"), code="purpose_invalid")
     c = cipher()
     out = Revealed(
         id_number=c.decrypt(resident.id_cipher, column=ID_COLUMN),
@@ -356,21 +528,74 @@ def resident_reveal(
         request=request,
         target=resident,
         reason=reason,
-        detail={"fields": ["id_number", "phone"], "name": resident.name},
+        detail={
+            "fields": ["id_number", "phone"],
+            "name": resident.name,
+            **({"purpose": purpose} if purpose else {}),
+        },
     )
     return out
 
 
 # --- organisations and assets --------------------------------------------------------------------
+_CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+
+def _check_organisation(kind: str, name: str, credit_code: str) -> None:
+    if kind not in OrganisationKind.values:
+        raise ServiceError(_("组织类别 “%(kind)s” 无效") % {"kind": kind}, code="kind")
+    if not name.strip():
+        raise ServiceError(_("名称不能为空"), code="name")
+    if credit_code and not _CREDIT_CODE.match(credit_code.upper()):
+        raise ServiceError(
+            _("统一社会信用代码应为 18 位数字或大写字母（GB 32100）"), code="credit_code"
+        )
+
+
 def organisation_create(
     *, actor: User | None, kind: str, name: str, grid: Grid, **extra: Any
 ) -> Organisation:
+    _check_organisation(kind, name, extra.get("credit_code", ""))
+    name = name.strip()
     check_writable(actor, grid.path)
     if Organisation.objects.filter(grid=grid, kind=kind, name=name).exists():
-        raise Conflict(_("%(grid)s已有组织“%(name)s”") % {"grid": grid.name, "name": name})
+        raise Conflict(
+            _("%(grid)s已有组织“%(name)s”") % {"grid": grid.name, "name": name}, code="name"
+        )
     return Organisation.objects.create(
         kind=kind, name=name, grid=grid, grid_path=grid.path, **extra
     )
+
+
+def organisation_update(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    kind: str,
+    name: str,
+    grid: Grid,
+    credit_code: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    address_text: str = "",
+    members: int | None = None,
+) -> Organisation:
+    _check_organisation(kind, name, credit_code)
+    check_writable(actor, organisation.grid_path)
+    check_writable(actor, grid.path)
+    name = name.strip()
+    clash = Organisation.objects.filter(grid=grid, kind=kind, name=name).exclude(pk=organisation.pk)
+    if clash.exists():
+        raise Conflict(
+            _("%(grid)s已有组织“%(name)s”") % {"grid": grid.name, "name": name}, code="name"
+        )
+    organisation.kind, organisation.name = kind, name
+    organisation.grid, organisation.grid_path = grid, grid.path
+    organisation.credit_code = credit_code.upper()
+    organisation.contact_name, organisation.contact_phone = contact_name, contact_phone
+    organisation.address, organisation.members = address_text, members
+    organisation.save()
+    return organisation
 
 
 def asset_create(
@@ -383,12 +608,14 @@ def asset_create(
     lng: float,
     name: str = "",
 ) -> Asset:
-    if not re.fullmatch(r"\d{4}", category_code or ""):
-        raise ServiceError(_("部件类别编码应为 4 位数字（GB/T 30428.2），例如 0101"))
+    category_code = _asset_category(category_code)
+    if not code.strip():
+        raise ServiceError(_("部件编码不能为空"), code="code")
+    code = code.strip()
     lat, lng, loc = _locate(lat, lng)
     check_writable(actor, loc.path)
     if Asset.objects.filter(code=code).exists():
-        raise Conflict(_("部件编码 %(code)s 已存在") % {"code": code})
+        raise Conflict(_("部件编码 %(code)s 已存在") % {"code": code}, code="code")
     return Asset.objects.create(
         code=code,
         category_code=category_code,
@@ -399,6 +626,40 @@ def asset_create(
         grid_id=loc.grid.id,
         grid_path=loc.path,
     )
+
+
+def _asset_category(category_code: str) -> str:
+    """The 4-digit 部件 category; the cases app's form (A0103) is accepted too."""
+    text = (category_code or "").strip()
+    if len(text) == 5 and text[0] in "Aa":
+        text = text[1:]
+    if not re.fullmatch(r"\d{4}", text):
+        raise ServiceError(
+            _("部件类别编码应为 4 位数字（GB/T 30428.2），例如 0101"), code="category_code"
+        )
+    return text
+
+
+def asset_update(
+    *,
+    actor: User | None,
+    asset: Asset,
+    category_code: str,
+    department: Department,
+    lat: float,
+    lng: float,
+    name: str = "",
+    is_active: bool = True,
+) -> Asset:
+    check_writable(actor, asset.grid_path)
+    category_code = _asset_category(category_code)
+    lat, lng, loc = _locate(lat, lng)
+    check_writable(actor, loc.path)
+    asset.category_code, asset.department, asset.name = category_code, department, name.strip()
+    asset.lat, asset.lng, asset.grid_id, asset.grid_path = lat, lng, loc.grid.id, loc.path
+    asset.is_active = is_active
+    asset.save()
+    return asset
 
 
 # --- the care ledger ---------------------------------------------------------------------------
@@ -453,10 +714,26 @@ def visit_record(
     findings: str = "",
     photo_ids: list[str] | tuple[str, ...] = (),
     raise_case: bool = False,
+    checkin: tuple[float, float] | None = None,
 ) -> Visit:
     """Record a visit, move the person's next due date, link the photos uploaded for it
-    (`wangge.attachments`), optionally raise a case in one step — all or nothing."""
+    (`wangge.attachments`), optionally raise a case in one step — all or nothing.
+
+    `checkin` is the phone's (lat, lng) when the worker checked in on the spot; the distance
+    to the building is kept with it."""
     check_writable(actor, resident.grid_path)
+    checkin_fields: dict[str, Any] = {}
+    if checkin is not None:
+        try:
+            clat, clng = check_lat_lng(*checkin)
+        except CoordinateError as exc:
+            raise ServiceError(str(exc), code="checkin") from None
+        building = resident.household.room.building
+        checkin_fields = {
+            "checkin_lat": clat,
+            "checkin_lng": clng,
+            "checkin_distance_m": round(_metres(clat, clng, building.lat, building.lng)),
+        }
     visited_at = visited_at or timezone.now()
     if visited_at > timezone.now() + dt.timedelta(minutes=5):
         raise ServiceError(_("走访时间不能晚于现在"))
@@ -472,6 +749,7 @@ def visit_record(
             findings=findings,
             grid_id=resident.grid_id,
             grid_path=resident.grid_path,
+            **checkin_fields,
         )
         if photo_ids:
             attachments_link(actor=actor, attachment_ids=photo_ids, owner=visit)
@@ -493,6 +771,18 @@ def visit_record(
             visit.case_id = _raise_case(actor=actor, visit=visit)
             visit.save(update_fields=["case_id"])
     return visit
+
+
+def _metres(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Distance on the ground between two nearby WGS-84 points (equirectangular)."""
+    from math import cos, hypot, radians
+
+    from wangge.core.geo import METRES_PER_DEGREE
+
+    return hypot(
+        (lat1 - lat2) * METRES_PER_DEGREE,
+        (lng1 - lng2) * METRES_PER_DEGREE * cos(radians((lat1 + lat2) / 2)),
+    )
 
 
 def _raise_case(*, actor: User, visit: Visit) -> int:

@@ -33,4 +33,14 @@ urlpatterns = [
     ),
     path("people/export/", api.ExportView.as_view(), name="api-resident-export"),
     path("people/assets/owner/", api.AssetOwnerView.as_view(), name="api-asset-owner"),
+    path("people/organisations/", api.OrganisationListView.as_view(), name="api-org-list"),
+    path(
+        "people/organisations/<int:pk>/",
+        api.OrganisationDetailView.as_view(),
+        name="api-org-detail",
+    ),
+    path("people/assets/", api.AssetListView.as_view(), name="api-asset-list"),
+    path("people/assets/<int:pk>/", api.AssetDetailView.as_view(), name="api-asset-detail"),
+    path("people/places/", api.PlaceListView.as_view(), name="api-place-list"),
+    path("people/places/<int:pk>/", api.PlaceDetailView.as_view(), name="api-place-detail"),
 ]

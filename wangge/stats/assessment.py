@@ -22,7 +22,7 @@ from wangge.stats.models import (
     AssessmentScheme,
     AssessmentSubject,
 )
-from wangge.stats.selectors import StatsQuery, _denominator, breakdown, indicators, stat_rows
+from wangge.stats.selectors import StatsQuery, breakdown, indicators, rate_denominator, stat_rows
 
 Z95 = 1.959964
 
@@ -37,7 +37,7 @@ def wilson_lower(successes: int, n: int, z: float = Z95) -> float | None:
     return max(0.0, (centre - margin) / (1 + z2 / n))
 
 
-# Numerator counter of each rate indicator (the denominator comes from selectors._denominator).
+# Numerator of each rate indicator (the denominator: selectors.rate_denominator).
 _NUMERATOR = {
     "completion_rate": "closed",
     "on_time_rate": "closed_on_time",
@@ -50,7 +50,7 @@ _NUMERATOR = {
 
 
 def _rate_for_scoring(row: dict[str, Any], indicator: str, wilson: bool) -> float | None:
-    den = _denominator(row, indicator)
+    den = rate_denominator(row, indicator)
     num = row[_NUMERATOR[indicator]]
     if den <= 0:
         return None

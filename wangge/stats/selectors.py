@@ -470,11 +470,11 @@ def ranking(
     floor = min_rank_cases()
     ranked, small = [], []
     for r in rows:
-        den = _denominator(r, indicator)
+        den = rate_denominator(r, indicator)
         (ranked if den >= floor and r[indicator] is not None else small).append(r)
     best_first = sorted(
         ranked,
-        key=lambda r: (r[indicator], _denominator(r, indicator)),
+        key=lambda r: (r[indicator], rate_denominator(r, indicator)),
         reverse=indicator not in LOWER_IS_BETTER,
     )
     top = best_first[:limit]
@@ -488,7 +488,8 @@ def ranking(
     }
 
 
-def _denominator(r: dict[str, Any], indicator: str) -> int:
+def rate_denominator(r: dict[str, Any], indicator: str) -> int:
+    """The count a rate indicator is divided by, in one roll-up row."""
     if indicator in ("completion_rate", "on_time_rate"):
         return r["due"] - r["suspended"]
     if indicator == "satisfaction_rate":

@@ -30,7 +30,20 @@ CONSOLE_ROLES = frozenset(
         Role.GRID_HEAD,
     }
 )
-COCKPIT_ROLES = frozenset({Role.LEADER})
+# The cockpit is for leaders and for the staff whose area it measures (the stats app's own
+# check admits the same roles).
+COCKPIT_ROLES = frozenset(
+    {Role.LEADER, Role.OPERATOR, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_STAFF}
+)
+# Base data (people, buildings, organisations, assets, places, imports): desktop pages for
+# community, street and district staff and grid heads.
+BASE_DATA_ROLES = frozenset(
+    {Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_STAFF, Role.GRID_HEAD}
+)
+# The care ledger and 民情日志 on the phone: grid workers and their heads.
+FIELD_KIT_ROLES = frozenset(
+    {Role.GRID_WORKER, Role.MICRO_GRID_HEAD, Role.BUILDING_HEAD, Role.GRID_HEAD}
+)
 
 
 def is_resident(scope: Scope, user) -> bool:
@@ -48,6 +61,14 @@ def is_console(scope: Scope, user) -> bool:
 
 def is_cockpit(scope: Scope, user) -> bool:
     return scope.has_role(*COCKPIT_ROLES)
+
+
+def sees_base_data(scope: Scope, user) -> bool:
+    return scope.has_role(*BASE_DATA_ROLES) or (scope.everything and not is_admin(scope, user))
+
+
+def sees_field_kit(scope: Scope, user) -> bool:
+    return scope.has_role(*FIELD_KIT_ROLES)
 
 
 def sees_map(scope: Scope, user) -> bool:
@@ -116,6 +137,23 @@ ENTRIES: tuple[Entry, ...] = (
         is_worker,
     ),
     Entry(
+        "care",
+        _("关爱走访"),
+        "people:care",
+        "check",
+        _("待走访的关爱对象，记录走访、一键上报"),
+        sees_field_kit,
+    ),
+    Entry(
+        "journal",
+        _("民情日志"),
+        "people:journal",
+        "list",
+        _("记录每天在网格里的所见所做"),
+        sees_field_kit,
+        tab=False,
+    ),
+    Entry(
         "console",
         _("指挥台"),
         "web:console",
@@ -130,6 +168,14 @@ ENTRIES: tuple[Entry, ...] = (
         "chart",
         _("结案率、超期、热点与排名"),
         is_cockpit,
+    ),
+    Entry(
+        "people",
+        _("基础数据"),
+        "people:residents",
+        "layers",
+        _("居民、楼栋与户、组织、部件、场所，导入导出"),
+        sees_base_data,
     ),
     Entry(
         "map",

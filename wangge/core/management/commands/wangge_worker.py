@@ -29,7 +29,6 @@ class Scheduler(threading.Thread):
         self.ticked = threading.Event()
 
     def tick_once(self) -> list[str]:
-        close_old_connections()
         enqueued = schedule_due()
         for path in enqueued:
             logger.debug("enqueued periodic task %s", path)
@@ -38,6 +37,7 @@ class Scheduler(threading.Thread):
     def run(self) -> None:
         while not self.stopped.is_set():
             try:
+                close_old_connections()
                 self.tick_once()
             except Exception:
                 # A database hiccup must not end the scheduler: the next tick tries again.

@@ -1,6 +1,6 @@
 """Screenshots of the main pages, at phone (390×844) and desktop (1440×900) sizes.
 
-    python -m wangge.web.screenshots [--out docs/screenshots] [--only NAME ...] [--use-db]
+    python -m tools.screenshots [--out docs/screenshots] [--only NAME ...] [--use-db]
 
 Builds a throw-away SQLite database with the demo county (`demo_load`) and a few cases filed
 through the real services (a report waiting to be claimed, one in hand, one answered and
@@ -29,11 +29,17 @@ class Shot:
     persona: str | None  # a demo username, or None for a visitor
     prepare: Callable | None = None  # (page) -> None, after loading and before the picture
     full_page: bool = True
+    sizes: tuple[str, ...] = ("phone", "desktop")
 
 
 def _wait_map(page) -> None:
     page.wait_for_selector("#map[data-grid-count]")
     page.wait_for_timeout(300)
+
+
+def _wait_cockpit(page) -> None:
+    page.wait_for_selector("#trend-chart canvas")
+    page.wait_for_timeout(500)
 
 
 def _wrong_password(page) -> None:
@@ -115,6 +121,7 @@ SHOTS: list[Shot] = [
     Shot("console-supervision", "/console/?tab=supervision", "operator"),
     Shot("case-console", _case_path("operator", "/cases/", state=["submitted"]), "operator"),
     Shot("phone-entry", "/console/phone/", "operator"),
+    Shot("cockpit", "/cockpit/", "leader", _wait_cockpit, sizes=("desktop",)),
 ]
 
 
@@ -197,7 +204,7 @@ def prepare_database(use_db: bool) -> None:
     seed_scenario()
 
 
-class _Server:
+class LiveServer:
     """The project's WSGI application on a free 127.0.0.1 port, in a background thread."""
 
     def __init__(self) -> None:
@@ -216,7 +223,7 @@ class _Server:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> _Server:
+    def __enter__(self) -> LiveServer:
         self.thread.start()
         return self
 
@@ -228,17 +235,19 @@ class _Server:
 def take(out: Path, only: set[str] | None = None) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
+    from tools.browser import DESKTOP, PHONE, launch, log_in, new_context
     from wangge.demo.county import DEMO_PASSWORD
-    from wangge.web.browser import DESKTOP, PHONE, launch, log_in, new_context
 
     out.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
     shots = [s for s in SHOTS if not only or s.name in only]
-    with _Server() as server, sync_playwright() as pw:
+    with LiveServer() as server, sync_playwright() as pw:
         browser = launch(pw)
         for size_name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
             contexts: dict[str | None, tuple] = {}
             for shot in shots:
+                if size_name not in shot.sizes:
+                    continue
                 if shot.persona not in contexts:
                     ctx, guard = new_context(browser, viewport=viewport)
                     if shot.persona:

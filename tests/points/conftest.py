@@ -1,0 +1,3 @@
+"""The points tests share the community fixtures (households, residents, stores)."""
+
+from tests.community.conftest import *  # noqa: F403
