@@ -408,9 +408,28 @@ def track_follow(request: HttpRequest, code: str) -> HttpResponse:
 
     case = case_selectors.case_get_public(code)
     form = FollowForm(request.POST)
+    if "phone" not in request.POST:
+        # From the report form's "我也遇到了": its contact phone, when it is a mobile number.
+        from_report = FollowForm({"phone": request.POST.get("contact_phone", "").strip()})
+        form = from_report if from_report.is_valid() else FollowForm({})
     if not form.is_valid():
         return _case_page(request, case, status=400, follow_form=form)
     user = request.user if request.user.is_authenticated else None
     case_follow(case=case, user=user, phone=form.cleaned_data["phone"] or "")
     messages.success(request, _("已记下：您也遇到了这个问题，办理进展会通知您。"))
     return redirect("web:track-case", code=case.tracking_code)
+
+
+def nearby(request: HttpRequest) -> HttpResponse:
+    """htmx, on the report form once a pin is placed: open reports close by, each with
+    "我也遇到了" (a +1 and its updates) instead of a second report of the same thing."""
+    from django.utils import timezone
+
+    try:
+        lat, lng = float(request.GET["lat"]), float(request.GET["lng"])
+    except (KeyError, ValueError):
+        return HttpResponse(status=204)
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        return HttpResponse(status=204)
+    rows = case_selectors.case_list_nearby_public(lat=lat, lng=lng, now=timezone.now())
+    return render(request, "web/_nearby.html", {"rows": rows})

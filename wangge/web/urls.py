@@ -8,6 +8,7 @@ urlpatterns = [
     # Residents (no sign-in needed to report or to look a case up).
     path("report/", case_views.report, name="report"),
     path("report/suggest/", case_views.suggest, name="report-suggest"),
+    path("report/nearby/", resident_views.nearby, name="report-nearby"),
     path("report/grids.geojson", case_views.grid_outlines, name="grid-outlines"),
     path("report/done/<str:code>/", resident_views.report_done, name="report-done"),
     path("track/", resident_views.track, name="track"),

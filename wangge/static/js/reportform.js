@@ -20,6 +20,7 @@
       if (marker) marker.setLatLng(latlng); else marker = L.marker(latlng).addTo(map);
       status.textContent = message;
       el.dataset.pinned = "1";
+      el.dispatchEvent(new CustomEvent("wangge:pinned", { detail: { lat: lat.value, lng: lng.value } }));
     };
     fetch(el.dataset.outlines, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
