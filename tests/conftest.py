@@ -98,6 +98,18 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    """Rate-limit counters live in the database cache table, which a flush does not empty."""
+    yield
+    used_db = {"_django_db_helper", "db", "transactional_db"} & set(request.fixturenames)
+    if used_db:
+        from django.core.cache import cache
+
+        with request.getfixturevalue("django_db_blocker").unblock():
+            cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -188,11 +200,15 @@ def api():
     """An API client; `api.as_user(u)` authenticates with a real token."""
 
     class Client(APIClient):
-        def as_user(self, user):
-            from rest_framework.authtoken.models import Token
+        keys: dict[int, str]
 
-            token, _ = Token.objects.get_or_create(user=user)
-            self.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        def as_user(self, user):
+            from wangge.accounts.tokens import token_issue
+
+            self.keys = getattr(self, "keys", {})
+            if user.pk not in self.keys:
+                self.keys[user.pk] = token_issue(user=user).key
+            self.credentials(HTTP_AUTHORIZATION=f"Token {self.keys[user.pk]}")
             return self
 
     return Client()

@@ -51,7 +51,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -79,6 +78,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "wangge.core.middleware.SecurityHeaders",
+    "wangge.core.middleware.RefuseNulBytes",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -191,6 +192,9 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("WANGGE_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# API tokens: invalid after this long unused, and this long after the password login at most.
+API_TOKEN_IDLE_MINUTES = env_int("WANGGE_TOKEN_IDLE_MINUTES", 12 * 60)
+API_TOKEN_MAX_AGE_HOURS = env_int("WANGGE_TOKEN_MAX_AGE_HOURS", 7 * 24)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -219,7 +223,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "wangge.accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -237,6 +241,42 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+}
+
+# --- Shared cache and rate limits --------------------------------------------------------------
+# Throttle counters must be shared by every worker process: the database cache (a table made by
+# the core migrations) by default, Redis where WANGGE_REDIS_URL is set. A per-process memory
+# cache would let N workers allow N times each limit.
+REDIS_URL = os.environ.get("WANGGE_REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "wangge_cache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("WANGGE_CACHE_MAX_ENTRIES", 100_000)},
+        }
+    }
+# How many reverse proxies in front of the application append to X-Forwarded-For. 0: the
+# socket address is the client (X-Forwarded-For is ignored, the client could write anything
+# there). 1: one nginx in front; its appended entry (the last one) is the client.
+NUM_PROXIES = env_int("WANGGE_NUM_PROXIES", 0)
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["wangge.core.throttling.AnonymousThrottle"]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    # Every anonymous API call, per client address.
+    "anon": os.environ.get("WANGGE_ANON_RATE", "300/minute"),
+    # Exact look-ups of residents by ID number or phone, per user.
+    "people_lookup": os.environ.get("WANGGE_PEOPLE_LOOKUP_RATE", "30/hour"),
+    # Public tracking-code look-ups (/track/<code>/), per client address.
+    "track": os.environ.get("WANGGE_TRACK_RATE", "30/minute"),
+    # Anonymous reports (Open311 POST, the /report/ form), per client address.
+    "intake": os.environ.get("WANGGE_INTAKE_RATE", "30/hour"),
+    # Token requests (username + password), per client address.
+    "token": os.environ.get("WANGGE_TOKEN_RATE", "30/minute"),
 }
 
 # --- Background work ------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from wangge.accounts.api import MeView, TokenView
+from wangge.accounts.api import MeView, TokenLogoutView, TokenRefreshView, TokenView
 from wangge.core.views import healthz
 from wangge.web.views import home
 
@@ -13,6 +13,8 @@ admin.site.index_title = _("系统配置")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/token/refresh/", TokenRefreshView.as_view(), name="api-token-refresh"),
+    path("auth/logout/", TokenLogoutView.as_view(), name="api-token-logout"),
     path("me/", MeView.as_view(), name="api-me"),
     path("", include("wangge.grids.urls")),
     path("", include("wangge.workcal.urls")),
@@ -36,7 +38,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script as a file: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("open311/v2/", include("wangge.open311.urls")),
     path("cockpit/", include("wangge.stats.web_urls")),
     path("people/", include("wangge.people.web_urls")),

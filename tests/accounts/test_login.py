@@ -67,7 +67,7 @@ def test_lockout_expires_after_cooloff(client, worker_a, time_machine):
 
 def test_token_endpoint_gives_token_and_counts_failures(api, worker_a):
     r = api.post("/api/v1/auth/token/", {"username": "worker_a", "password": PASSWORD})
-    assert r.status_code == 200 and len(r.json()["token"]) == 40
+    assert r.status_code == 200 and len(r.json()["token"]) == 43
     for _ in range(5):
         api.post("/api/v1/auth/token/", {"username": "worker_a", "password": "nope"})
     r = api.post("/api/v1/auth/token/", {"username": "worker_a", "password": PASSWORD})

@@ -8,10 +8,10 @@ import pytest
 import time_machine
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from tests.attachments.conftest import jpeg_bytes, png_bytes
 from tests.conftest import GRID_A, GRID_B
+from wangge.accounts.tokens import token_issue
 from wangge.attachments.services import attachment_link, attachment_store
 from wangge.attachments.signing import attachment_url
 
@@ -100,8 +100,8 @@ def test_no_registered_check_means_no_access(
 
 def test_token_header_works_for_apps(photo_of_grid_a, worker_a, worker_b):
     url = attachment_url(photo_of_grid_a)
-    token_a = Token.objects.create(user=worker_a).key
-    token_b = Token.objects.create(user=worker_b).key
+    token_a = token_issue(user=worker_a).key
+    token_b = token_issue(user=worker_b).key
     assert Client().get(url, HTTP_AUTHORIZATION=f"Token {token_a}").status_code == 200
     assert Client().get(url, HTTP_AUTHORIZATION=f"Token {token_b}").status_code == 404
     assert Client().get(url, HTTP_AUTHORIZATION="Token nonsense").status_code == 404

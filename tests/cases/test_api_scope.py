@@ -151,7 +151,7 @@ def test_list_filters(api, submit, resident, operator):
     assert client.get("/api/v1/cases/", {"state": "bogus"}).status_code == 400
 
 
-def test_openapi_schema_builds(api):
+def test_openapi_schema_builds(api, db):
     r = api.get("/api/schema/")
     assert r.status_code == 200
     assert b"/api/v1/cases/{code}/actions/{action}/" in r.content

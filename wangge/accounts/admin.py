@@ -3,8 +3,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from wangge.accounts.models import RoleAssignment, User
-from wangge.accounts.services import role_check, role_grant, role_revoke
+from wangge.accounts.models import ApiToken, RoleAssignment, User
+from wangge.accounts.services import (
+    role_check,
+    role_grant,
+    role_grant_check_actor,
+    role_revoke,
+)
+from wangge.accounts.tokens import token_revoke_all
 from wangge.core.api import ServiceError
 
 
@@ -30,8 +36,19 @@ class UserAdmin(DjangoUserAdmin):
     )
     inlines = [RoleAssignmentInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Roles come with their groups and permissions through the role services only: an
+        # administrator editing flags or groups here could make anyone (themselves included) a
+        # superuser or a security officer without an audited grant.
+        fixed = ["is_superuser", "groups", "user_permissions", "last_login", "date_joined"]
+        if request.user.is_superuser:
+            fixed = ["last_login", "date_joined"]
+        return [*super().get_readonly_fields(request, obj), *fixed]
+
 
 class RoleAssignmentForm(forms.ModelForm):
+    actor: User | None = None
+
     class Meta:
         model = RoleAssignment
         fields = ["user", "role", "grid", "department"]
@@ -40,6 +57,7 @@ class RoleAssignmentForm(forms.ModelForm):
         data = super().clean()
         if data.get("user") and data.get("role"):
             try:
+                role_grant_check_actor(actor=self.actor, user=data["user"])
                 role_check(
                     user=data["user"],
                     role=data["role"],
@@ -59,6 +77,11 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__display_name", "grid__name", "grid__code"]
     autocomplete_fields = ["user", "grid", "department"]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user
+        return form
+
     def save_model(self, request, obj, form, change):
         if change:
             # A role is revoked and granted, never edited in place: the audit trail shows both.
@@ -75,3 +98,32 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         role_revoke(actor=request.user, assignment=obj, request=request)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are listed by prefix only (the key is never stored); they can be revoked here."""
+
+    list_display = ["user", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_filter = ["revoked_reason"]
+    search_fields = ["user__username", "prefix"]
+    fields = [*list_display, "revoked_reason"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("吊销所选令牌"))
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at__isnull=True).select_related("user"):
+            token_revoke_all(
+                user=token.user,
+                reason=ApiToken.RevokeReason.ADMIN,
+                actor=request.user,
+                request=request,
+                only=token,
+            )

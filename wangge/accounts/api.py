@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 from axes.handlers.proxy import AxesProxyHandler
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.permissions import IsAuthenticated
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from wangge.accounts import tokens
+from wangge.accounts.models import ApiToken
 from wangge.accounts.selectors import scope_for_user, user_role_list
+from wangge.core.throttling import TokenThrottle
 
 
 class RoleOut(serializers.Serializer):
@@ -62,14 +65,87 @@ class MeView(APIView):
         )
 
 
-class TokenView(ObtainAuthToken):
+class TokenIn(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=200, trim_whitespace=False)
+
+
+class TokenOut(serializers.Serializer):
+    token = serializers.CharField(help_text="只在此时显示一次；服务器只保存其摘要")
+    expires_at = serializers.DateTimeField(help_text="最迟失效时间（续期不延长）")
+    idle_minutes = serializers.IntegerField(help_text="超过此分钟数未使用即失效")
+
+
+def _token_out(issued: tokens.Issued) -> Response:
+    response = Response(
+        TokenOut(
+            {
+                "token": issued.key,
+                "expires_at": issued.token.expires_at,
+                "idle_minutes": int(tokens.idle_limit().total_seconds() // 60),
+            }
+        ).data
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class TokenView(APIView):
     """Exchange username and password for an API token (lockout rules apply)."""
 
-    def post(self, request, *args, **kwargs):
-        credentials = {"username": request.data.get("username", "")}
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [TokenThrottle]
+
+    @extend_schema(request=TokenIn, responses=TokenOut, summary="用户名密码换取接口令牌")
+    def post(self, request: Request) -> Response:
+        data = TokenIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        credentials = {"username": data.validated_data["username"]}
         if AxesProxyHandler.is_locked(request, credentials):
             return Response(
                 {"detail": "连续登录失败次数过多，账户已被暂时锁定，请稍后再试", "code": "locked"},
                 status=429,
             )
-        return super().post(request, *args, **kwargs)
+        user = authenticate(
+            request._request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            raise exceptions.AuthenticationFailed("用户名或密码错误")
+        return _token_out(tokens.token_issue(user=user, request=request))
+
+
+class TokenRefreshView(APIView):
+    """A new key for the presented token; the old key stops working at once."""
+
+    permission_classes = [IsAuthenticated]
+    authentication_classes = [tokens.ApiTokenAuthentication]
+
+    @extend_schema(request=None, responses=TokenOut, summary="续期接口令牌（换发新令牌）")
+    def post(self, request: Request) -> Response:
+        return _token_out(tokens.token_refresh(token=request.auth, request=request))
+
+
+class TokenLogoutView(APIView):
+    """Revoke the presented token (`all=true`: every token of the user)."""
+
+    permission_classes = [IsAuthenticated]
+    authentication_classes = [tokens.ApiTokenAuthentication]
+
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter("all", bool, description="吊销本人的全部令牌")],
+        responses={204: None},
+        summary="退出登录（吊销令牌）",
+    )
+    def post(self, request: Request) -> Response:
+        everything = request.query_params.get("all", "").lower() in ("1", "true")
+        tokens.token_revoke_all(
+            user=request.user,
+            reason=ApiToken.RevokeReason.LOGOUT,
+            request=request,
+            only=None if everything else request.auth,
+        )
+        return Response(status=204)

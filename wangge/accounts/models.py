@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -132,3 +132,54 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         unit = self.grid or self.department or ""
         return f"{self.user} · {self.get_role_display()} · {unit}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API (mobile apps, integrations), stored as a hash only.
+
+    The key is shown once, when it is issued; the database holds its SHA-256, so neither the
+    admin nor a database dump yields a usable key. A token is valid while it is not revoked,
+    not past `expires_at` (absolute lifetime), used within the idle limit, and the user's
+    password is the one it was issued under (`password_stamp`).
+    """
+
+    class RevokeReason(models.TextChoices):
+        LOGOUT = "logout", _("退出登录")
+        PASSWORD = "password", _("修改密码")
+        LOCKED = "locked", _("账户锁定")
+        REFRESHED = "refreshed", _("已续期换发")
+        ADMIN = "admin", _("管理员吊销")
+
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    key_hash = models.CharField(_("令牌摘要"), max_length=64, unique=True)
+    # The first characters of the key, enough to tell tokens apart, useless to act with.
+    prefix = models.CharField(_("令牌前缀"), max_length=8)
+    password_stamp = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("签发时间"))
+    last_used_at = models.DateTimeField(_("最近使用"))
+    expires_at = models.DateTimeField(_("最迟失效"))
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    revoked_reason = models.CharField(
+        _("吊销原因"), max_length=16, choices=RevokeReason.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="apitoken_user_live")]
+        constraints = [
+            models.CheckConstraint(
+                name="apitoken_revoked_has_reason",
+                condition=Q(revoked_at__isnull=True, revoked_reason="")
+                | Q(revoked_at__isnull=False) & ~Q(revoked_reason=""),
+            ),
+            models.CheckConstraint(
+                name="apitoken_expires_after_issue", condition=Q(expires_at__gt=F("created_at"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.prefix}…"

@@ -2,7 +2,7 @@
 
 Django announces logins, failures and logouts only through its auth signals, and django-axes
 announces lockouts the same way, so these receivers are the one place that writes those audit
-rows. They do nothing else.
+rows (and, on a lockout, revoke the account's API tokens).
 """
 
 from __future__ import annotations
@@ -38,3 +38,11 @@ def _audit_logout(sender, request, user, **kwargs):
 @receiver(user_locked_out)
 def _audit_locked(sender, request, username=None, ip_address=None, **kwargs):
     audit_record(action=AuditLog.Action.LOGIN_LOCKED, username=username or "", request=request)
+    # A lockout is announced only through this signal: it also ends the account's API tokens,
+    # or someone guessing the password would be locked out while a stolen token still worked.
+    from wangge.accounts.models import ApiToken, User
+    from wangge.accounts.tokens import token_revoke_all
+
+    user = User.objects.filter(username=username or "").first()
+    if user is not None:
+        token_revoke_all(user=user, reason=ApiToken.RevokeReason.LOCKED, request=request)

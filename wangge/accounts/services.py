@@ -19,7 +19,7 @@ from wangge.accounts.models import (
     RoleAssignment,
     User,
 )
-from wangge.core.api import Conflict, ServiceError
+from wangge.core.api import Conflict, Forbidden, ServiceError
 from wangge.core.models import AuditLog
 from wangge.core.services import audit_record
 from wangge.grids.models import Department, Grid, GridLevel
@@ -44,7 +44,7 @@ SYSTEM_ROLE_PERMISSIONS: dict[str, list[str]] = {
         "grids",
         "accounts.user",
         "accounts.roleassignment",
-        "authtoken",
+        "accounts.apitoken",
         "workcal",
         "notify",
         "attachments",
@@ -126,9 +126,14 @@ def user_create(
 
 def user_password_changed(*, user: User, request: HttpRequest | None = None) -> None:
     """Record a password change (the form has already set and saved the password)."""
+    from wangge.accounts.models import ApiToken
+    from wangge.accounts.tokens import token_revoke_all
+
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password_changed_at"])
     audit_record(action=AuditLog.Action.PASSWORD_CHANGE, actor=user, request=request)
+    # The password stamp already invalidates them; revoking records why.
+    token_revoke_all(user=user, reason=ApiToken.RevokeReason.PASSWORD, request=request)
 
 
 def password_expired(user: User) -> bool:
@@ -167,7 +172,34 @@ def role_check(
         if others:
             held = Role(others[0]).label
             raise Conflict(f"“{user}”已是{held}，系统、安全、审计管理员须由不同的人担任")
+    # 三权分立: whoever configures the system, its security or its audit does not also work
+    # cases or base data (a grid role would let them reveal residents' ID numbers).
+    if role in SYSTEM_ROLES:
+        business = RoleAssignment.objects.filter(user=user).exclude(role__in=SYSTEM_ROLES)
+        first = business.values_list("role", flat=True).first()
+        if first:
+            raise Conflict(
+                f"“{user}”担任{Role(first).label}，不能再担任{role.label}："
+                "系统、安全、审计管理员不得兼任网格或部门角色"
+            )
+    else:
+        held_system = (
+            RoleAssignment.objects.filter(user=user, role__in=SYSTEM_ROLES)
+            .values_list("role", flat=True)
+            .first()
+        )
+        if held_system:
+            raise Conflict(
+                f"“{user}”是{Role(held_system).label}，不能再担任{role.label}："
+                "系统、安全、审计管理员不得兼任网格或部门角色"
+            )
     return role
+
+
+def role_grant_check_actor(*, actor: User | None, user: User) -> None:
+    """Nobody grants roles to themselves (actor None is the system: setup commands, demo)."""
+    if actor is not None and actor.pk == user.pk:
+        raise Forbidden("不能给自己授予角色，请由另一位管理员操作")
 
 
 @transaction.atomic
@@ -180,6 +212,10 @@ def role_grant(
     department: Department | None = None,
     request: HttpRequest | None = None,
 ) -> RoleAssignment:
+    role_grant_check_actor(actor=actor, user=user)
+    # Lock the user: two concurrent grants (a system role and a grid role) cannot both pass
+    # the separation check.
+    User.objects.select_for_update().filter(pk=user.pk).first()
     role = role_check(user=user, role=role, grid=grid, department=department)
     assignment, created = RoleAssignment.objects.get_or_create(
         user=user, role=role, grid=grid, department=department

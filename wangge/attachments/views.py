@@ -10,9 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModif
 from django.http.response import FileResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_safe
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from wangge.accounts.tokens import key_from_header, token_authenticate
 from wangge.attachments.models import Attachment
 from wangge.attachments.selectors import attachment_get_for_user
 from wangge.attachments.signing import SIGNATURE_PARAM, signature_valid
@@ -44,11 +44,10 @@ def _request_user(request: HttpRequest):
     user = request.user
     if user.is_authenticated:
         return user
-    header = request.headers.get("Authorization", "")
-    keyword, _, key = header.partition(" ")
-    if keyword == TokenAuthentication.keyword and key.strip():
+    key = key_from_header(request.headers.get("Authorization", ""))
+    if key:
         try:
-            return TokenAuthentication().authenticate_credentials(key.strip())[0]
+            return token_authenticate(key)[0]
         except AuthenticationFailed:
             return user
     return user

@@ -41,6 +41,11 @@ class Forbidden(ServiceError):
     code = "forbidden"
 
 
+class TooManyRequests(ServiceError):
+    status_code = 429
+    code = "throttled"
+
+
 class Unprocessable(ServiceError):
     status_code = 422
     code = "unprocessable"

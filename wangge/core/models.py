@@ -24,6 +24,10 @@ class AuditLog(models.Model):
         GRID_CHANGE = "grid_change", _("修改网格")
         REVEAL = "reveal", _("查看敏感信息")
         EXPORT = "export", _("导出数据")
+        LOOKUP = "lookup", _("按证件号或电话查找")
+        TOKEN_ISSUE = "token_issue", _("签发接口令牌")
+        TOKEN_REFRESH = "token_refresh", _("续期接口令牌")
+        TOKEN_REVOKE = "token_revoke", _("吊销接口令牌")
         OTHER = "other", _("其他")
 
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)

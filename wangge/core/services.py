@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from django.http import HttpRequest
@@ -8,11 +9,21 @@ from wangge.core.models import AuditLog
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address, as the throttles see it.
+
+    X-Forwarded-For is read only as deep as settings.NUM_PROXIES trusted proxies append to it
+    (0: the socket address; the client writes whatever it likes in the header).
+    """
     if request is None:
         return None
-    # Behind a reverse proxy the deployment sets WANGGE trusted proxy headers; by default the
-    # socket address is the only one not under the client's control.
-    return request.META.get("REMOTE_ADDR") or None
+    from rest_framework.throttling import BaseThrottle
+
+    ident = BaseThrottle().get_ident(request)
+    try:
+        ipaddress.ip_address(ident)
+    except ValueError:
+        return request.META.get("REMOTE_ADDR") or None
+    return ident
 
 
 def audit_record(

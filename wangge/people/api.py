@@ -24,6 +24,7 @@ from wangge.accounts.selectors import scope_for_user
 from wangge.attachments.selectors import attachment_list_for_owner
 from wangge.attachments.signing import attachment_url
 from wangge.core.api import NotFound, ServiceError
+from wangge.core.throttling import PeopleLookupThrottle
 from wangge.grids.models import Department, Grid
 from wangge.grids.selectors import department_list_for_user, grid_get_for_user
 from wangge.people import exporting, jobs, selectors, services
@@ -436,17 +437,23 @@ class ResidentLookupView(APIView):
     """Exact lookup by ID number or phone: a POST so the number never appears in a URL."""
 
     permission_classes = [IsAuthenticated]
+    throttle_classes = [PeopleLookupThrottle]
 
-    @extend_schema(request=LookupIn, responses=ResidentOut(many=True), summary="按证件号精确查找")
+    @extend_schema(
+        request=LookupIn,
+        responses=ResidentOut(many=True),
+        summary="按证件号精确查找（限可查看完整信息的角色，按人限频，留痕）",
+    )
     def post(self, request: Request) -> Response:
         data = _valid(LookupIn, request.data)
-        if not (data["id_number"] or data["phone"]):
-            raise ServiceError(_("请输入身份证号或手机号"))
-        qs = selectors.resident_list_for_user(
-            request.user, id_number=data["id_number"], phone=data["phone"]
-        )[:20]
+        found = services.resident_lookup(
+            actor=request.user,
+            id_number=data["id_number"],
+            phone=data["phone"],
+            request=request,
+        )
         ctx = {"scope": scope_for_user(request.user)}
-        return Response(ResidentOut(qs, many=True, context=ctx).data)
+        return Response(ResidentOut(found, many=True, context=ctx).data)
 
 
 class ResidentDetailView(APIView):

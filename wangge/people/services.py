@@ -537,6 +537,38 @@ def resident_reveal(
     return out
 
 
+def resident_lookup(
+    *, actor: User, id_number: str = "", phone: str = "", request: HttpRequest | None = None
+) -> list[Resident]:
+    """Residents in scope whose ID number or phone is exactly the one given; always audited.
+
+    A look-up confirms or denies a guess, so a role that sees only a mask could recover the
+    masked digits by trying the few values that fit (an ID number's birth date and check digit,
+    the 4 hidden digits of a phone). Only roles that may reveal the full values in the first
+    place may look up, each look-up is audited, and the API limits them per user.
+    """
+    scope = scope_for_user(actor)
+    if not scope.has_role(*reveal_roles()):
+        raise Forbidden(_("您的角色无权按身份证号或电话查找居民"))
+    if not (id_number or phone):
+        raise ServiceError(_("请输入身份证号或手机号"))
+    from wangge.people.selectors import resident_list_for_user
+
+    found = list(resident_list_for_user(actor, id_number=id_number, phone=phone)[:20])
+    audit_record(
+        action=AuditLog.Action.LOOKUP,
+        actor=actor,
+        request=request,
+        target_type="people.resident",
+        # The searched value itself is never written down, only what kind it was and the result.
+        detail={
+            "by": [k for k, v in (("id_number", id_number), ("phone", phone)) if v],
+            "found": [r.pk for r in found],
+        },
+    )
+    return found
+
+
 # --- organisations and assets --------------------------------------------------------------------
 _CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 

@@ -28,7 +28,8 @@ from django.views.decorators.http import require_POST
 
 from wangge.accounts.models import User
 from wangge.accounts.selectors import Scope, scope_for_user
-from wangge.core.api import Conflict, Forbidden, NotFound, ServiceError
+from wangge.core.api import Conflict, Forbidden, NotFound, ServiceError, TooManyRequests
+from wangge.core.throttling import throttle_wait
 from wangge.grids.models import Grid, GridLevel
 from wangge.grids.selectors import department_list_for_user, grid_get_for_user, grid_list_for_user
 from wangge.people import exporting, importing, jobs, selectors, services
@@ -139,10 +140,17 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if lookup.is_valid():
-            qs = selectors.resident_list_for_user(
-                request.user,
+            # The same rules as the API: roles that may reveal only, audited, limited per user.
+            wait = throttle_wait(request, "people_lookup")
+            if wait is not None:
+                raise TooManyRequests(
+                    _("查找过于频繁，请 %(s)d 秒后再试") % {"s": max(1, int(wait))}
+                )
+            qs = services.resident_lookup(
+                actor=request.user,
                 id_number=lookup.cleaned_data["id_number"],
                 phone=lookup.cleaned_data["phone"],
+                request=request,
             )
         else:
             qs = Resident.objects.none()

@@ -15,7 +15,7 @@
   map.fitBounds(bounds, { padding: [24, 24], maxZoom: 17 });
   if (outline) {
     outline.addTo(map);
-    if (data.grid_name) outline.bindTooltip(data.grid_name, { className: "grid-label" });
+    if (data.grid_name) outline.bindTooltip(WanggeMap.label(data.grid_name), { className: "grid-label" });
   }
   if (point) {
     L.circleMarker(point, { radius: 8, color: "#fff", weight: 2, fillColor: "#c8372d", fillOpacity: 1 })

@@ -58,7 +58,7 @@
         style: function (f) { return styleFor(level, role, f.properties.code); },
         onEachFeature: function (f, layer) {
           if (!interactive) return;
-          layer.bindTooltip(f.properties.name, { sticky: true, className: "grid-label" });
+          layer.bindTooltip(WanggeMap.label(f.properties.name), { sticky: true, className: "grid-label" });
           layer.on("click", function (e) {
             L.DomEvent.stopPropagation(e);
             selectedCode = f.properties.code;

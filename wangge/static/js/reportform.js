@@ -32,7 +32,7 @@
                      fillColor: "#e5a93c", fillOpacity: micro ? 0.08 : 0, opacity: 0.8 };
           },
           onEachFeature: function (f, l) {
-            if (f.properties.level === "micro") l.bindTooltip(f.properties.name, { sticky: true, className: "grid-label" });
+            if (f.properties.level === "micro") l.bindTooltip(WanggeMap.label(f.properties.name), { sticky: true, className: "grid-label" });
             l.on("click", function (e) { setPin(e.latlng, el.dataset.msgPicked); });
           }
         }).addTo(map);

@@ -27,5 +27,25 @@
     return map;
   }
 
-  window.WanggeMap = { create: create, readJSON: readJSON };
+  // Tooltip and label content built as DOM text, never as HTML: grid and category names are
+  // typed by people and must not be able to carry markup or script. Each argument is one line;
+  // a line may be a string or [text, className] for a styled span.
+  function label() {
+    var box = document.createElement("span");
+    Array.prototype.forEach.call(arguments, function (line, i) {
+      if (line === null || line === undefined || line === "") return;
+      if (i > 0 && box.childNodes.length) box.appendChild(document.createElement("br"));
+      if (Array.isArray(line)) {
+        var span = document.createElement("span");
+        span.className = line[1];
+        span.textContent = String(line[0]);
+        box.appendChild(span);
+      } else {
+        box.appendChild(document.createTextNode(String(line)));
+      }
+    });
+    return box;
+  }
+
+  window.WanggeMap = { create: create, readJSON: readJSON, label: label };
 })();

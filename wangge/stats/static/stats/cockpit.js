@@ -94,17 +94,27 @@
       },
       onEachFeature: function (f, l) {
         var p = f.properties;
-        l.bindTooltip(p.name + "<br>在办 " + p.open + " 件" +
-          (p.overdue_open ? "，超期 " + p.overdue_open + " 件" : "") +
-          (p.open_per_km2 !== null ? "<br>" + p.open_per_km2 + " 件/km²" : ""), { sticky: true });
+        l.bindTooltip(WanggeMap.label(
+          p.name,
+          "在办 " + p.open + " 件" + (p.overdue_open ? "，超期 " + p.overdue_open + " 件" : ""),
+          p.open_per_km2 !== null ? p.open_per_km2 + " 件/km²" : ""), { sticky: true });
       }
     }).addTo(map);
     // Name and open count at each grid's centre; overdue in red beside it.
     if (features.length <= 40) {
       layer.eachLayer(function (l) {
         var p = l.feature.properties;
-        var html = '<span class="dm-name">' + p.name + '</span><span class="dm-n">' + p.open +
-          (p.overdue_open ? ' <em>超期 ' + p.overdue_open + '</em>' : "") + "</span>";
+        var html = document.createElement("span");
+        var name = html.appendChild(document.createElement("span"));
+        name.className = "dm-name";
+        name.textContent = p.name;
+        var n = html.appendChild(document.createElement("span"));
+        n.className = "dm-n";
+        n.textContent = String(p.open);
+        if (p.overdue_open) {
+          n.appendChild(document.createTextNode(" "));
+          n.appendChild(document.createElement("em")).textContent = "超期 " + p.overdue_open;
+        }
         L.marker(l.getBounds().getCenter(), {
           interactive: false,
           icon: L.divIcon({ className: "dm-label", html: html, iconSize: null })
