@@ -202,3 +202,11 @@ def test_reporter_adds_information(client, county, categories):
     assert response.status_code == 302
     event = CaseEvent.objects.get(case__tracking_code=code, kind="comment")
     assert event.reason == "玻璃在单元门口右侧" and event.actor_name == "反映人"
+
+
+def test_no_gateway_no_sms_offered(resolved):
+    page = Client().get(f"/track/{resolved.tracking_code}/").content.decode()
+    assert "获取短信验证码" not in page
+    response = Client().post(f"/track/{resolved.tracking_code}/sms/")
+    assert response.status_code == 400 and "短信服务未开通" in response.content.decode()
+    assert not ReporterCode.objects.exists()

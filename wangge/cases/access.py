@@ -152,9 +152,11 @@ def sms_code_send(*, case: Case, now: datetime | None = None) -> str:
     """Send a fresh 6-digit code to the case's phone through the SMS gateway; returns the
     masked number it went to. Refused when the report left no phone, while locked out after
     wrong tries, or within a minute of the previous code."""
-    from wangge.notify.sms import sms_send
+    from wangge.notify.sms import sms_gateway_configured, sms_send
 
     now = now or timezone.now()
+    if not sms_gateway_configured():
+        raise ServiceError(_("短信服务未开通，请使用专属链接或拨打热线"), code="no_sms_gateway")
     Case.objects.select_for_update().filter(pk=case.pk).first()  # one sender at a time per case
     phone = _phone(case)
     if not phone:

@@ -47,6 +47,7 @@ from wangge.cases.models import (
 )
 from wangge.cases.workflow import case_transition
 from wangge.core.api import ServiceError
+from wangge.notify.sms import sms_gateway_configured
 from wangge.web.forms import TrackForm, attach_service_error
 from wangge.web.selectors import case_photos, plain_timeline
 
@@ -272,7 +273,9 @@ def _case_page(
             "photos": case_photos(case, public_only=True) if is_reporter else [],
             "master": master,
             "master_where": whereabouts(master) if master else None,
-            "phone_hint": masked_phone(case) if not is_reporter else "",
+            "phone_hint": masked_phone(case)
+            if not is_reporter and sms_gateway_configured()
+            else "",
             "sms_sent": request.session.get("web.sms_sent") == case.pk,
             "followers": case.followers.count(),
             "following": following,
