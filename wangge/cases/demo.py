@@ -22,7 +22,7 @@ from wangge.accounts.models import Role, RoleAssignment, User
 from wangge.cases.models import (
     Case,
     CaseEvent,
-    CaseRating,
+    CaseFeedback,
     Category,
     Channel,
     EventKind,
@@ -153,7 +153,6 @@ class Plan:
     case: Case
     steps: list[tuple[str, Any, datetime, str, dict]] = field(default_factory=list)
     co: list[int] = field(default_factory=list)
-    rating: tuple[int, str] | None = None
     extension: tuple[float, str, datetime, Any, Any] | None = None
 
 
@@ -318,18 +317,22 @@ def _build(root: Grid, now: datetime, stdout) -> int:
         [through(case_id=p.case.pk, department_id=d) for p in plans for d in p.co],
         batch_size=5000,
     )
-    CaseRating.objects.bulk_create(
+    # The answers, as the feedback service stores them with their rate / follow-up events.
+    CaseFeedback.objects.bulk_create(
         [
-            CaseRating(
-                case=p.case,
-                rater=p.case.reporter,
-                score=p.rating[0],
-                satisfied=p.rating[0] >= 3,
-                comment=p.rating[1],
-                created_at=p.case.closed_at or p.case.updated_at,
+            CaseFeedback(
+                case_id=e.case_id,
+                closure=e.payload["closure"],
+                solved=e.payload["solved"],
+                satisfaction=e.payload["satisfaction"],
+                comment=e.payload["comment"],
+                source=e.payload["source"],
+                actor_id=e.actor_id,
+                event_seq=e.seq,
+                created_at=e.created_at,
             )
-            for p in plans
-            if p.rating
+            for e in events
+            if e.kind in (EventKind.RATE, EventKind.FOLLOW_UP) and "solved" in e.payload
         ],
         batch_size=5000,
     )
@@ -584,23 +587,50 @@ def _work(plan, rng, now, t, worker, reporter, operator, dept_handlers, routing)
         return  # waiting for the resident or the verifier
     plan.steps.append((EventKind.CLOSE, reporter or operator, close_at, "", {}))
     c.closed_at = close_at
+    closure = c.rework_count + 1
+    answer_at = close_at + timedelta(minutes=30)
     if reporter is not None and rng.random() < 0.6:
-        score = rng.choices([5, 4, 3, 2, 1], weights=[60, 25, 8, 5, 2])[0]
-        comment = "处理很及时，谢谢网格员" if score >= 4 else ("还可以" if score == 3 else "太慢了")
-        plan.steps.append(
-            (
-                EventKind.RATE,
-                reporter,
-                close_at + timedelta(minutes=30),
-                "",
-                {"score": score, "comment": comment, "satisfied": score >= 3},
-            )
-        )
-        plan.rating = (score, comment)
-    elif rng.random() < 0.2:
-        fu_at = close_at + timedelta(days=1)
+        # The reporter's own answer (问题解决了吗？对处理满意吗？) after confirming.
+        solved, satisfaction, comment = _demo_answer(rng)
+        payload = {
+            "solved": solved,
+            "satisfaction": satisfaction,
+            "comment": comment,
+            "closure": closure,
+            "source": "account",
+        }
+        plan.steps.append((EventKind.RATE, reporter, answer_at, comment, payload))
+    elif c.contact_phone and c.channel != Channel.PATROL and rng.random() < 0.8:
+        # 回访: the centre calls the reporter within a working day or two.
+        fu_at = close_at + timedelta(days=rng.choice([1, 1, 2]))
         if fu_at < now:
-            plan.steps.append((EventKind.FOLLOW_UP, operator, fu_at, "回访：居民表示满意", {}))
+            solved, satisfaction, comment = _demo_answer(rng)
+            payload = {
+                "solved": solved,
+                "satisfaction": satisfaction,
+                "comment": comment,
+                "closure": closure,
+                "source": "call",
+            }
+            plan.steps.append(
+                (EventKind.FOLLOW_UP, operator, fu_at, comment or "回访：居民表示满意", payload)
+            )
+
+
+def _demo_answer(rng: random.Random) -> tuple[str, str, str]:
+    solved = rng.choices(["solved", "partly", "not_solved"], weights=[84, 11, 5])[0]
+    if solved == "solved":
+        satisfaction = rng.choices(["satisfied", "basic", "not_satisfied"], weights=[80, 17, 3])[0]
+    elif solved == "partly":
+        satisfaction = rng.choices(["satisfied", "basic", "not_satisfied"], weights=[15, 60, 25])[0]
+    else:
+        satisfaction = rng.choices(["basic", "not_satisfied"], weights=[20, 80])[0]
+    comment = {
+        "satisfied": "处理很及时，谢谢网格员",
+        "basic": "还可以",
+        "not_satisfied": "太慢了，问题还在",
+    }[satisfaction]
+    return solved, satisfaction, comment
 
 
 def _as_duplicate(plan: Plan, first: Plan, operator) -> None:
@@ -619,7 +649,7 @@ def _as_duplicate(plan: Plan, first: Plan, operator) -> None:
             {"merged_into": first.case.tracking_code},
         ),
     ]
-    plan.rating = plan.extension = None
+    plan.extension = None
     c.merged_into = first.case
     c.assignee = c.claimed_at = c.resolved_at = None
     c.closed_at = at
