@@ -392,7 +392,7 @@ def case_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
 # ---- centre console ---------------------------------------------------------------------------
 
 
-def _console_or_403(request: HttpRequest) -> None:
+def console_or_403(request: HttpRequest) -> None:
     scope = scope_for_user(request.user)
     if not (nav.is_console(scope, request.user) or scope.everything):
         raise PermissionDenied(_("指挥台只对中心、街道、社区工作人员开放"))
@@ -408,7 +408,7 @@ CONSOLE_TABS = {
 
 @login_required
 def console(request: HttpRequest) -> HttpResponse:
-    _console_or_403(request)
+    console_or_403(request)
     tab = request.GET.get("tab") or "triage"
     if tab not in CONSOLE_TABS:
         tab = "triage"
@@ -450,7 +450,7 @@ def console(request: HttpRequest) -> HttpResponse:
 @login_required
 def phone_entry(request: HttpRequest) -> HttpResponse:
     """电话受理: the operator types in a call."""
-    _console_or_403(request)
+    console_or_403(request)
     if request.method == "POST":
         form = PhoneEntryForm(request.POST)
         if form.is_valid():

@@ -29,7 +29,7 @@ from wangge.cases.followup import (
 from wangge.cases.models import FeedbackSatisfaction, FeedbackSolved, FollowUpStatus
 from wangge.core.api import ServiceError
 from wangge.core.spreadsheet import safe_cell
-from wangge.web.case_views import _console_or_403
+from wangge.web.case_views import console_or_403
 
 PAGE_SIZE = 50
 EXPORT_COLUMNS = (
@@ -48,7 +48,7 @@ EXPORT_COLUMNS = (
 
 @login_required
 def follow_ups(request: HttpRequest) -> HttpResponse:
-    _console_or_403(request)
+    console_or_403(request)
     return _list_page(request)
 
 
@@ -117,7 +117,7 @@ def _export(tasks) -> HttpResponse:
 @login_required
 @require_POST
 def follow_up_record(request: HttpRequest, task_id: int) -> HttpResponse:
-    _console_or_403(request)
+    console_or_403(request)
     task = followup_get_for_user(request.user, task_id)
     note = (request.POST.get("comment") or "").strip()
     try:
