@@ -14,7 +14,7 @@ PORT ?= 8000
 # of the year in Asia/Shanghai, which ticks into the next year and past the official calendar).
 TEST_CLOCK ?= 2026-12-31T23:59:00+08:00
 
-.PHONY: run test setup migrate demo lint format check-migrations test-sqlite test-postgres test-clock \
+.PHONY: run test setup migrate demo lint typecheck format check-migrations test-sqlite test-postgres test-clock test-replica \
         worker screenshots bench clean
 
 $(STAMP): pyproject.toml
@@ -44,6 +44,10 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## make typecheck: mypy with the Django and REST framework plugins (configured in pyproject.toml)
+typecheck: setup
+	DATABASE_URL= $(BIN)/mypy
+
 format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
@@ -69,9 +73,24 @@ test-postgres: setup
 		echo "SKIPPED: PostgreSQL is not answering at $(PG_URL); the PostgreSQL tests (locks, races, concurrency) did not run. Start PostgreSQL or set PG_URL to run them."; \
 	fi
 
+# Against a real streaming replica: tools/pg_replica.sh starts a primary (5440) and a standby
+# made with pg_basebackup (5441) as local clusters; it needs root and Debian's postgresql-common.
+REPLICA_PRIMARY_URL ?= postgres://postgres@127.0.0.1:5440/wangge
+REPLICA_STANDBY_URL ?= postgres://postgres@127.0.0.1:5441/wangge
+test-replica: setup
+	@if [ "$$(id -u)" = "0" ] && command -v pg_createcluster >/dev/null; then \
+		tools/pg_replica.sh up && \
+		DATABASE_URL=$(REPLICA_PRIMARY_URL) DATABASE_REPLICA_URL=$(REPLICA_STANDBY_URL) \
+		WANGGE_REQUIRE_REPLICA=1 $(BIN)/pytest -n0 tests/replica; \
+	elif [ "$${CI:-}" = "true" ]; then \
+		echo "FAIL: CI=true but a replica cannot be started here (needs root and pg_createcluster)."; exit 1; \
+	else \
+		echo "SKIPPED: the streaming-replica tests need root and pg_createcluster (tools/pg_replica.sh)."; \
+	fi
+
 ## make test: set up, then lint, migrations check, and the whole suite on SQLite and PostgreSQL,
 ## and once more on SQLite at an awkward moment (TEST_CLOCK)
-test: lint check-migrations test-sqlite test-postgres test-clock
+test: lint check-migrations test-sqlite test-postgres test-clock test-replica
 
 ## make screenshots: phone and desktop pictures of the main pages into docs/screenshots (builds its own demo database)
 screenshots: setup
@@ -81,4 +100,4 @@ bench: setup
 	@echo "See docs/benchmarks.md for each benchmark's command."
 
 clean:
-	rm -rf $(VENV) var/wangge.sqlite3* .pytest_cache .ruff_cache
+	rm -rf $(VENV) var/wangge.sqlite3* .pytest_cache .ruff_cache .mypy_cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -70,6 +71,10 @@ INSTALLED_APPS = [
     "wangge.hotline",
     "wangge.chat",
     "wangge.stats",
+    "wangge.suggest",
+    "wangge.council",
+    "wangge.notices",
+    "wangge.funds",
     "wangge.community",
     "wangge.points",
     "wangge.web",
@@ -84,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "wangge.core.replica.ReplicaMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "wangge.accounts.middleware.PasswordExpiryMiddleware",
@@ -98,7 +104,7 @@ ROOT_URLCONF = "wangge.urls"
 WSGI_APPLICATION = "wangge.wsgi.application"
 ASGI_APPLICATION = "wangge.asgi.application"
 
-TEMPLATES = [
+TEMPLATES: list[dict[str, Any]] = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "wangge" / "templates"],
@@ -134,6 +140,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A streaming replica (a PostgreSQL hot standby of the primary) serves the read-only pages and
+# APIs listed below, with read-your-writes for whoever just wrote: wangge/core/replica.py.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=env_int("WANGGE_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    # Tests create no database on a standby: the replica tests point it at the standby's copy
+    # of the test database themselves.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["wangge.core.replica.ReplicaRouter"]
+WANGGE_REPLICA_READ_PATHS = tuple(
+    p
+    for p in os.environ.get(
+        "WANGGE_REPLICA_READ_PATHS", "/cockpit/,/api/v1/stats/,/open311/v2/,/track/"
+    ).split(",")
+    if p
+)
+# How long after a write a browser's replica reads wait for the replica to have replayed it.
+WANGGE_REPLICA_STICKY_SECONDS = env_int("WANGGE_REPLICA_STICKY_SECONDS", 300)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -424,3 +451,25 @@ OPEN311_MAX_RESULTS = env_int("WANGGE_OPEN311_MAX_RESULTS", 1000)
 OPEN311_LIST_CHANNELS = os.environ.get(
     "WANGGE_OPEN311_LIST_CHANNELS", "open311,h5,patrol,chat,api"
 ).split(",")
+
+# --- Learned suggestions (wangge.suggest) ---------------------------------------------------
+# Category and chat-request models trained from this deployment's own history (docs/suggest.md).
+# A learned category is suggested from this probability on; below it the keyword rules decide.
+SUGGEST_MIN_CONFIDENCE = float(os.environ.get("WANGGE_SUGGEST_MIN_CONFIDENCE", "0.5"))
+# The chat detector adds the learned model's log-odds and the rule score (above its threshold)
+# times this weight; 0 lets the model alone decide.
+SUGGEST_REQUEST_RULES_WEIGHT = float(os.environ.get("WANGGE_SUGGEST_REQUEST_RULES_WEIGHT", "1.0"))
+# No model before this many distinct (text, category) pairs; labels rarer than this are left out.
+SUGGEST_MIN_SAMPLES = env_int("WANGGE_SUGGEST_MIN_SAMPLES", 200)
+SUGGEST_MIN_PER_LABEL = env_int("WANGGE_SUGGEST_MIN_PER_LABEL", 5)
+# Most recent cases read per training run.
+SUGGEST_TRAINING_LIMIT = env_int("WANGGE_SUGGEST_TRAINING_LIMIT", 50000)
+SUGGEST_ALGORITHM = os.environ.get("WANGGE_SUGGEST_ALGORITHM", "logreg")
+SUGGEST_KEEP_VERSIONS = env_int("WANGGE_SUGGEST_KEEP_VERSIONS", 5)
+# How often a process looks for a newer model version.
+SUGGEST_RELOAD_SECONDS = float(os.environ.get("WANGGE_SUGGEST_RELOAD_SECONDS", "60"))
+
+# --- Community life II: council day, notices, emergency fund (wangge.council/notices/funds) ---
+# A new fund account's default limit: requests up to it are approved by the unit's head, above
+# it by the level above (each account's own limit is set with its budget).
+FUNDS_HEAD_LIMIT = os.environ.get("WANGGE_FUNDS_HEAD_LIMIT", "5000")

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -11,7 +11,7 @@ admin.site.site_header = _("网格化基层治理平台 · 管理后台")
 admin.site.site_title = _("网格管理后台")
 admin.site.index_title = _("系统配置")
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="api-token-refresh"),
     path("auth/logout/", TokenLogoutView.as_view(), name="api-token-logout"),
@@ -25,6 +25,9 @@ api_v1 = [
     path("", include("wangge.hotline.urls")),
     path("", include("wangge.chat.urls")),
     path("", include("wangge.stats.urls")),
+    path("", include("wangge.council.urls")),
+    path("", include("wangge.notices.urls")),
+    path("", include("wangge.funds.urls")),
     path("", include("wangge.community.urls")),
     path("", include("wangge.points.urls")),
 ]
@@ -43,5 +46,8 @@ urlpatterns = [
     path("open311/v2/", include("wangge.open311.urls")),
     path("cockpit/", include("wangge.stats.web_urls")),
     path("people/", include("wangge.people.web_urls")),
+    path("council/", include("wangge.council.web_urls")),
+    path("notices/", include("wangge.notices.web_urls")),
+    path("funds/", include("wangge.funds.web_urls")),
     path("", include("wangge.web.urls")),
 ]

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -31,7 +33,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "display_name", "is_active", "is_staff", "last_login"]
     search_fields = ["username", "display_name"]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("网格平台"), {"fields": ("display_name", "phone", "password_changed_at")}),
     )
     inlines = [RoleAssignmentInline]
@@ -53,8 +55,9 @@ class RoleAssignmentForm(forms.ModelForm):
         model = RoleAssignment
         fields = ["user", "role", "grid", "department"]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("user") and data.get("role"):
             try:
                 role_grant_check_actor(actor=self.actor, user=data["user"])

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from wangge.accounts import tokens
 from wangge.accounts.models import ApiToken
+from wangge.accounts.requests import AuthedRequest
 from wangge.accounts.selectors import scope_for_user, user_role_list
 from wangge.core.throttling import TokenThrottle
 
@@ -30,14 +31,16 @@ class MeOut(serializers.Serializer):
     display_name = serializers.CharField()
     roles = RoleOut(many=True)
     scope_paths = serializers.ListField(child=serializers.CharField())
-    read_only = serializers.BooleanField()
+    # A response key; the serializer metaclass moves declared fields off the class, so this
+    # never shadows `Field.read_only`.
+    read_only = serializers.BooleanField()  # type: ignore[assignment]
 
 
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=MeOut, summary="当前用户、角色与数据范围")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedRequest) -> Response:
         user = request.user
         scope = scope_for_user(user)
         roles = [

@@ -9,16 +9,24 @@ are mutually exclusive, as 等保 separation of duties expects.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from wangge.accounts.selectors import Scope
 
 
 class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+
+    # The user's data scope, cached for the rest of the request by `scope_for_user` (not a field).
+    _wangge_scope: Scope
 
     class Meta:
         verbose_name = _("用户")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from wangge.accounts.models import (
@@ -75,9 +76,12 @@ def _minimal_prefixes(paths: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def scope_for_user(user: User | None) -> Scope:
-    """The data scope of `user`, cached on the user object for the rest of the request."""
-    if user is None or not getattr(user, "is_authenticated", False):
+def scope_for_user(user: User | AnonymousUser | None) -> Scope:
+    """The data scope of `user`, cached on the user object for the rest of the request.
+
+    A visitor (None or the anonymous user) has an empty scope.
+    """
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
         return Scope(user_id=None)
     cached = getattr(user, "_wangge_scope", None)
     if cached is not None:
@@ -97,7 +101,9 @@ def scope_for_user(user: User | None) -> Scope:
         roles=roles,
         everything=Role.ADMINISTRATOR in roles or user.is_superuser,
         grid_paths=_minimal_prefixes(grid_paths),
-        grid_ids=frozenset(a.grid_id for a in assignments if a.role in GRID_ROLES),
+        grid_ids=frozenset(
+            a.grid_id for a in assignments if a.role in GRID_ROLES and a.grid_id is not None
+        ),
         department_ids=frozenset(d.pk for d in departments if d),
         department_area_paths=_minimal_prefixes([d.service_area.path for d in departments if d]),
         role_grid_ids={k: frozenset(v) for k, v in role_grid_ids.items()},

@@ -91,7 +91,7 @@ def _permissions_for(specs: Iterable[str]) -> list[Permission]:
 
 def system_groups_ensure() -> dict[str, Group]:
     """Create or refresh the three system-role groups and their admin permissions."""
-    groups = {}
+    groups: dict[str, Group] = {}
     for role, name in SYSTEM_GROUP_NAMES.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(_permissions_for(SYSTEM_ROLE_PERMISSIONS[role]))
@@ -250,8 +250,8 @@ def role_revoke(
     role = assignment.role
     detail = {
         "role": role,
-        "grid": assignment.grid.code if assignment.grid_id else None,
-        "department": assignment.department.code if assignment.department_id else None,
+        "grid": assignment.grid.code if assignment.grid is not None else None,
+        "department": assignment.department.code if assignment.department is not None else None,
     }
     assignment.delete()
     if role in SYSTEM_ROLES:

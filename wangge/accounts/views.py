@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import reverse_lazy
 
+from wangge.accounts.requests import request_user
 from wangge.accounts.services import user_password_changed
 
 
@@ -21,5 +22,5 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        user_password_changed(user=self.request.user, request=self.request)
+        user_password_changed(user=request_user(self.request), request=self.request)
         return response

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
@@ -147,7 +147,7 @@ class AttachmentUploadView(APIView):
             raise too_large_error()
         super().initial(request, *args, **kwargs)
 
-    def throttled(self, request: Request, wait: float | None) -> None:
+    def throttled(self, request: Request, wait: float | None) -> NoReturn:
         raise UploadThrottled(wait)
 
     @extend_schema(
@@ -168,7 +168,8 @@ class AttachmentUploadView(APIView):
             raise ServiceError(_("请选择要上传的图片（表单字段 file）"), code="no_file")
         if len(files) > 1:
             raise ServiceError(_("一次只能上传一张图片"), code="too_many_files")
-        purpose = request.data.get("purpose") or Attachment.Purpose.PHOTO
+        form = request.data if isinstance(request.data, dict) else {}
+        purpose = form.get("purpose") or Attachment.Purpose.PHOTO
         attachment = attachment_store(actor=request.user, upload=files[0], purpose=purpose)
         if not request.user.is_authenticated:
             remember_session_upload(request._request, attachment)

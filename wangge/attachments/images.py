@@ -153,8 +153,9 @@ def _has_transparency(img: Image.Image) -> bool:
         img.mode in ("P", "L", "RGB") and "transparency" in img.info
     ):
         return False
-    alpha = img.convert("RGBA").getchannel("A")
-    return alpha.getextrema()[0] < 255
+    low, _high = img.convert("RGBA").getchannel("A").getextrema()
+    # One band: the extrema are two numbers (lowest and highest alpha).
+    return isinstance(low, int | float) and low < 255
 
 
 def process_image(fp: IO[bytes], *, limits: Limits | None = None) -> ProcessedImage:
@@ -169,7 +170,7 @@ def process_image(fp: IO[bytes], *, limits: Limits | None = None) -> ProcessedIm
         # Pillow warns (and past twice its limit, raises) on huge images; make both refusals.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            img = Image.open(fp)
+            img: Image.Image = Image.open(fp)
         except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
             raise ImageRefused(
                 _("图片尺寸过大，疑似恶意构造的文件，已拒绝"), code="too_many_pixels"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -68,6 +68,24 @@ def attachment_list_for_owner(owner: Model) -> QuerySet[Attachment]:
     """
     owner_type = ContentType.objects.get_for_model(owner, for_concrete_model=True)
     return Attachment.objects.filter(owner_type=owner_type, owner_id=str(owner.pk))
+
+
+def attachments_by_owner(owners: Sequence[Model]) -> dict[str, list[Attachment]]:
+    """The attachments of several owners of one model in one query, by the owner's pk (as text).
+
+    For list pages: a page of visits shows each visit's photos without a query per row. Like
+    `attachment_list_for_owner`, call it only with owners the caller's scoped list returned.
+    """
+    if not owners:
+        return {}
+    owner_type = ContentType.objects.get_for_model(owners[0], for_concrete_model=True)
+    found: dict[str, list[Attachment]] = {str(o.pk): [] for o in owners}
+    rows = Attachment.objects.filter(owner_type=owner_type, owner_id__in=list(found)).order_by(
+        "linked_at", "created_at"
+    )
+    for a in rows:
+        found[a.owner_id].append(a)
+    return found
 
 
 def attachment_list_for_link(

@@ -7,7 +7,8 @@ import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -167,7 +168,7 @@ def attachment_link(*, attachment: Attachment, owner: Model) -> Attachment:
     owner_id = str(owner.pk)
     if attachment.owner_type_id == owner_type.pk and attachment.owner_id == owner_id:
         return attachment
-    linked_at = timezone.now()
+    linked_at: datetime | None = timezone.now()
     updated = Attachment.objects.filter(pk=attachment.pk, owner_type__isnull=True).update(
         owner_type=owner_type, owner_id=owner_id, linked_at=linked_at
     )
@@ -272,7 +273,7 @@ def attachments_purge_unlinked(
         for pk, stored, thumb, _size in rows:
             if Attachment.objects.filter(pk=pk, owner_type__isnull=True).delete()[0]:
                 deleted_pks.append(pk)
-                transaction.on_commit(lambda s=stored, t=thumb: _delete_files(s, t))
+                transaction.on_commit(partial(_delete_files, stored, thumb))
         result.attachments = len(deleted_pks)
         audit_record(
             action=AuditLog.Action.OTHER,

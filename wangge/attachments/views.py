@@ -6,8 +6,8 @@ import logging
 from uuid import UUID
 
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
-from django.http.response import FileResponse
+from django.http import Http404, HttpRequest, HttpResponseNotModified
+from django.http.response import FileResponse, HttpResponseBase
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_safe
 from rest_framework.exceptions import AuthenticationFailed
@@ -68,7 +68,7 @@ def _lookup(request: HttpRequest, pk: UUID) -> Attachment:
         raise Http404(exc.message) from exc
 
 
-def _protect(response: HttpResponse) -> HttpResponse:
+def _protect(response: HttpResponseBase) -> HttpResponseBase:
     response["X-Content-Type-Options"] = "nosniff"
     # Opened on its own, the picture may load nothing and run nothing.
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
@@ -77,13 +77,13 @@ def _protect(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _serve(request: HttpRequest, pk: UUID, *, thumb: bool) -> HttpResponse:
+def _serve(request: HttpRequest, pk: UUID, *, thumb: bool) -> HttpResponseBase:
     attachment = _lookup(request, pk)
     etag = f'"{attachment.sha256[:32]}{"-t" if thumb else ""}"'
     if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
-        response = HttpResponseNotModified()
-        response["ETag"] = etag
-        return _protect(response)
+        not_modified = HttpResponseNotModified()
+        not_modified["ETag"] = etag
+        return _protect(not_modified)
     name = attachment.thumb_name if thumb else attachment.storage_name
     try:
         fh = default_storage.open(name, "rb")
@@ -103,10 +103,10 @@ def _serve(request: HttpRequest, pk: UUID, *, thumb: bool) -> HttpResponse:
 
 
 @require_safe
-def attachment_file(request: HttpRequest, pk: UUID) -> HttpResponse:
+def attachment_file(request: HttpRequest, pk: UUID) -> HttpResponseBase:
     return _serve(request, pk, thumb=False)
 
 
 @require_safe
-def attachment_thumb(request: HttpRequest, pk: UUID) -> HttpResponse:
+def attachment_thumb(request: HttpRequest, pk: UUID) -> HttpResponseBase:
     return _serve(request, pk, thumb=True)

@@ -33,6 +33,7 @@ from wangge.cases.selectors import (
     case_get_public,
     case_list_for_user,
     case_list_reported_by,
+    case_public_events,
     case_timeline,
     category_list,
 )
@@ -255,7 +256,7 @@ class PublicCaseOut(serializers.Serializer):
                 "text": e.reason,
                 "at": e.created_at,
             }
-            for e in case_timeline(case, public_only=True)
+            for e in case_public_events(case)
             if e.kind != "submit"
         ]
 
@@ -501,7 +502,7 @@ class MyCasesView(APIView):
 
     @extend_schema(responses=PublicCaseOut(many=True), summary="我反映的问题")
     def get(self, request: Request) -> Response:
-        qs = case_list_reported_by(request.user)[:200]
+        qs = case_list_reported_by(request.user, with_public_events=True)[:200]
         return Response(PublicCaseOut(qs, many=True).data)
 
 
@@ -520,15 +521,42 @@ class SuggestCategoryView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("text", str, required=True)],
         responses=inline_serializer(
-            "CategorySuggestion", {"code": serializers.CharField(), "name": serializers.CharField()}
+            "CategorySuggestion",
+            {
+                "code": serializers.CharField(allow_null=True),
+                "name": serializers.CharField(allow_null=True),
+                "source": serializers.CharField(allow_null=True),
+                "confidence": serializers.FloatField(allow_null=True),
+                "alternatives": serializers.ListField(child=serializers.DictField()),
+            },
         ),
         summary="根据描述建议类别",
+        description=(
+            "code/name: the suggestion when confident (learned model from closed cases when "
+            "sure enough, else keyword rules), else null. alternatives: up to three "
+            "categories, best first, with the model's probability (null for keyword rules)."
+        ),
     )
     def get(self, request: Request) -> Response:
-        from wangge.cases.matching import suggest_category
+        from wangge.cases.matching import category_suggestions
 
         text = (request.query_params.get("text") or "")[:4000]
-        cat = suggest_category(text)
+        found = category_suggestions(text, limit=3)
+        best = found[0] if found and found[0].confident else None
         return Response(
-            {"code": cat.code, "name": cat.name} if cat else {"code": None, "name": None}
+            {
+                "code": best.category.code if best else None,
+                "name": best.category.name if best else None,
+                "source": best.source if best else None,
+                "confidence": best.confidence if best else None,
+                "alternatives": [
+                    {
+                        "code": s.category.code,
+                        "name": s.category.name,
+                        "source": s.source,
+                        "confidence": s.confidence,
+                    }
+                    for s in found
+                ],
+            }
         )

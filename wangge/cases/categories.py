@@ -103,7 +103,7 @@ MINORS: list[tuple[str, str, int, str, float, str, float, str, bool, str]] = [
 
 def category_rows() -> list[dict[str, Any]]:
     majors = {code: (name, kind) for code, name, kind in MAJORS}
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"code": code, "name": name, "kind": kind, "parent": None, "keywords": ""}
         for code, name, kind in MAJORS
     ]

@@ -6,8 +6,10 @@ import functools
 import logging
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import jieba
 from django.conf import settings
@@ -17,21 +19,89 @@ from rapidfuzz import fuzz
 from wangge.cases.models import OPEN_STATES, Case, CaseState, Category
 from wangge.core.geo import METRES_PER_DEGREE
 
+if TYPE_CHECKING:
+    from wangge.suggest.features import LinearTextModel
+
 jieba.setLogLevel(logging.WARNING)
 
 
-def suggest_category(text: str) -> Category | None:
-    """The active minor category whose keywords best cover `text` (longer matches weigh more).
+@dataclass(frozen=True)
+class CategorySuggestion:
+    category: Category
+    # The learned model's probability; None when the keyword rules suggested it.
+    confidence: float | None
+    source: str  # "model" | "keywords"
+    # Good enough to act on (pre-fill the form, route the case); a person still confirms.
+    confident: bool
 
-    A person confirms the suggestion; a model trained on closed cases can come in front later.
-    """
-    best: tuple[int, str] | None = None
-    best_cat = None
-    for cat in Category.objects.filter(is_active=True, code__length=5):
+
+def keyword_ranking(text: str, categories: Iterable[Category]) -> list[Category]:
+    """Categories whose keywords occur in `text`, best covered first (longer matches weigh
+    more; ties by code)."""
+    scored = []
+    for cat in categories:
         score = sum(len(k) for k in cat.keyword_list() if k in text)
-        if score and (best is None or (score, cat.code) > best):
-            best, best_cat = (score, cat.code), cat
-    return best_cat
+        if score:
+            scored.append((score, cat.code, cat))
+    scored.sort(key=lambda row: (row[0], row[1]), reverse=True)
+    return [cat for _s, _c, cat in scored]
+
+
+def category_suggestions(text: str, *, limit: int = 3) -> list[CategorySuggestion]:
+    """Up to `limit` categories for a description, best first.
+
+    The model learned from this deployment's closed cases (wangge.suggest) decides when its
+    best guess reaches `SUGGEST_MIN_CONFIDENCE`; otherwise the keyword rules do (the only
+    source on a fresh deployment); when neither is sure, the model's guesses come back marked
+    not confident.
+    """
+    from wangge.suggest.models import ModelKind
+    from wangge.suggest.selectors import learned_model
+
+    text = (text or "").strip()
+    if not text:
+        return []
+    active = {c.code: c for c in Category.objects.filter(is_active=True, code__length=5)}
+    return rank_categories(
+        text,
+        categories=active,
+        model=learned_model(ModelKind.CATEGORY),
+        threshold=settings.SUGGEST_MIN_CONFIDENCE,
+        limit=limit,
+    )
+
+
+def rank_categories(
+    text: str,
+    *,
+    categories: dict[str, Category],
+    model: LinearTextModel | None,
+    threshold: float,
+    limit: int,
+) -> list[CategorySuggestion]:
+    """`category_suggestions` over given categories (by code) and model, without the database."""
+    ranked = (
+        [(categories[code], p) for code, p in model.ranked(text) if code in categories]
+        if model
+        else []
+    )
+    if ranked and ranked[0][1] >= threshold:
+        return [
+            CategorySuggestion(cat, round(p, 4), "model", p >= threshold)
+            for cat, p in ranked[:limit]
+        ]
+    by_keywords = keyword_ranking(text, categories.values())[:limit]
+    if by_keywords:
+        return [
+            CategorySuggestion(cat, None, "keywords", i == 0) for i, cat in enumerate(by_keywords)
+        ]
+    return [CategorySuggestion(cat, round(p, 4), "model", False) for cat, p in ranked[:limit]]
+
+
+def suggest_category(text: str) -> Category | None:
+    """The category to suggest for `text` when one is confident enough, else None."""
+    found = category_suggestions(text, limit=1)
+    return found[0].category if found and found[0].confident else None
 
 
 @dataclass(frozen=True)
@@ -127,11 +197,11 @@ def find_duplicates(
         # Two reports of different known categories are different problems.
         rows = rows.filter(Q(category_id=category_id) | Q(category__isnull=True))
     # The most recent 50 nearby are plenty to offer; older ones are rarely the same problem.
-    rows = rows.order_by("-created_at").values_list("tracking_code", "lat", "lng", "description")[
-        :50
-    ]
+    nearby = rows.order_by("-created_at").values_list("tracking_code", "lat", "lng", "description")
     found = []
-    for code, clat, clng, desc in rows:
+    for code, clat, clng, desc in nearby[:50]:
+        if clat is None or clng is None:  # excluded by the lat/lng ranges
+            continue
         d = distance_m(lat, lng, clat, clng)
         if d > radius:
             continue

@@ -127,7 +127,7 @@ class PublicStatus(models.TextChoices):
     SUSPENDED = "suspended", _("已挂账")
 
 
-PUBLIC_STATUS = {
+PUBLIC_STATUS: dict[str, PublicStatus] = {
     CaseState.SUBMITTED: PublicStatus.RECEIVED,
     CaseState.DISPATCHED: PublicStatus.IN_PROGRESS,
     CaseState.CLAIMED: PublicStatus.IN_PROGRESS,

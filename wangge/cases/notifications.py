@@ -73,7 +73,7 @@ def case_notify(*, case: Case, event: CaseEvent, topic: str, user_ids: Iterable[
             "seq": event.seq,
             "state": case.state,
             "public_status": case.public_status,
-            "category": case.category.code if case.category_id else None,
+            "category": case.category.code if case.category is not None else None,
             "grid_path": case.grid_path,
         },
         user_ids=sorted(u for u in set(user_ids) if u != actor),

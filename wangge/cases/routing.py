@@ -62,7 +62,7 @@ def territorial_unit(location: Location, level: int, grids: dict[int, Grid] | No
 def _rule_matches(rule: RoutingRule, *, category: Category | None, path: str, text: str) -> bool:
     if rule.category_id is not None and (category is None or rule.category_id != category.pk):
         return False
-    if rule.grid_id is not None and not path.startswith(rule.grid.path):
+    if rule.grid is not None and not path.startswith(rule.grid.path):
         return False
     keywords = rule.keyword_list()
     return not keywords or any(k in text for k in keywords)
@@ -83,13 +83,14 @@ def route_case(
     for rule in data.rules:
         if _rule_matches(rule, category=category, path=location.path, text=text):
             co = tuple(rule.co_departments.all())
-            if rule.target_department_id:
+            if rule.target_department is not None:
                 return Route(department=rule.target_department, co_departments=co, rule=rule)
-            return Route(
-                grid=territorial_unit(location, rule.target_level, grids),
-                co_departments=co,
-                rule=rule,
-            )
+            if rule.target_level is not None:  # a rule names a department or a level (DB check)
+                return Route(
+                    grid=territorial_unit(location, rule.target_level, grids),
+                    co_departments=co,
+                    rule=rule,
+                )
     if category is None:
         return None
     owner = owning_department(category.department_kind, location.path, data.departments)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from wangge.accounts.selectors import scope_for_user
 from wangge.cases.models import Case, CaseEvent, Category
@@ -109,10 +109,14 @@ def case_get_public(tracking_code: str) -> Case:
     return case
 
 
-def case_list_reported_by(user: Any) -> QuerySet[Case]:
-    return (
-        Case.objects.filter(reporter_id=user.pk).select_related("category").order_by("-created_at")
-    )
+def case_list_reported_by(user: Any, *, with_public_events: bool = False) -> QuerySet[Case]:
+    """The cases `user` reported, newest first. `with_public_events` loads the public events of
+    the whole list in one more query (for `case_public_events`), not one query per case."""
+    qs = Case.objects.filter(reporter_id=user.pk).select_related("category").order_by("-created_at")
+    if with_public_events:
+        public = CaseEvent.objects.filter(public=True).order_by("seq")
+        qs = qs.prefetch_related(Prefetch("events", queryset=public, to_attr="public_events"))
+    return qs
 
 
 def case_timeline(case: Case, *, public_only: bool = False) -> QuerySet[CaseEvent]:
@@ -120,6 +124,14 @@ def case_timeline(case: Case, *, public_only: bool = False) -> QuerySet[CaseEven
     if public_only:
         qs = qs.filter(public=True)
     return qs
+
+
+def case_public_events(case: Case) -> list[CaseEvent]:
+    """The case's public events in order: prefetched by a list selector, or read now."""
+    prefetched = getattr(case, "public_events", None)
+    if prefetched is not None:
+        return list(prefetched)
+    return list(case_timeline(case, public_only=True))
 
 
 def category_list(*, include_inactive: bool = False) -> QuerySet[Category]:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from wangge.accounts.models import GRID_ROLES, READ_ONLY_ROLES
 from wangge.accounts.selectors import scope_for_user
 from wangge.attachments.services import attachments_link
-from wangge.cases.matching import find_duplicates, suggest_category
+from wangge.cases.matching import category_suggestions, find_duplicates
 from wangge.cases.models import Case, CaseState, Category, Channel, EventKind
 from wangge.cases.routing import route_case
 from wangge.cases.triage import routable_category
@@ -166,7 +166,9 @@ def case_submit(
     location: Location | None = locator.locate(*point) if point else None
     root = Grid.objects.get(pk=location.chain[0].id) if location else _triage_root()
     text = f"{title} {description} {address}"
-    suggested = suggest_category(text) if category is None else None
+    found = category_suggestions(text, limit=1) if category is None else []
+    top = found[0] if found else None
+    suggested = top.category if top is not None and top.confident else None
     duplicates = (
         [
             d.as_dict()
@@ -178,9 +180,7 @@ def case_submit(
     # Nothing waits silently: a report without a category but with a point goes to its grid on
     # the suggested category when the suggestion is confident (the unit can correct it); only
     # a report without a point or without a confident suggestion waits in the centre's triage.
-    route_category = category or (
-        routable_category(text, suggested) if location is not None else None
-    )
+    route_category = category or (routable_category(text, top) if location is not None else None)
     route = route_case(category=route_category, location=location, text=text)
     reporter = actor if getattr(actor, "is_authenticated", False) else None
     if channel in (Channel.PHONE, Channel.HOTLINE):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import IO, Any
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -24,8 +25,10 @@ class RawParser(BaseParser):
 
     media_type = "*/*"
 
-    def parse(self, stream, media_type=None, parser_context=None) -> bytes:
-        return stream.read() if stream is not None else b""
+    def parse(
+        self, stream: IO[Any] | None, media_type: str | None = None, parser_context: Any = None
+    ) -> dict[str, bytes]:
+        return {"body": stream.read() if stream is not None else b""}
 
 
 class SenderIn(serializers.Serializer):
@@ -35,7 +38,9 @@ class SenderIn(serializers.Serializer):
 
 class ImageIn(serializers.Serializer):
     url = serializers.URLField(required=False, max_length=500)
-    data = serializers.CharField(required=False)
+    # A request key; the serializer metaclass moves declared fields off the class, so this never
+    # shadows `Serializer.data`.
+    data = serializers.CharField(required=False)  # type: ignore[assignment]
     filename = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
 
     def validate(self, attrs):
@@ -70,7 +75,8 @@ class ChatWebhookView(APIView):
 
     @extend_schema(request=MessageIn, summary="网格群消息接收（HMAC-SHA256 签名）")
     def post(self, request: Request) -> Response:
-        raw: bytes = request.data if isinstance(request.data, bytes) else b""
+        parsed = request.data.get("body") if isinstance(request.data, dict) else None
+        raw: bytes = parsed if isinstance(parsed, bytes) else b""
         try:
             body = json.loads(raw)
             group_id = str(body.get("group_id", ""))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -29,6 +30,8 @@ from wangge.chat.detector import detect
 from wangge.chat.models import ChatGroup, ChatMessage, ChatStaff, MessageKind
 from wangge.core.api import ServiceError
 from wangge.notify.services import outbox_enqueue
+from wangge.suggest.models import ModelKind
+from wangge.suggest.selectors import learned_model
 
 MAX_IMAGES = 9
 
@@ -135,7 +138,13 @@ def message_receive(*, group: ChatGroup, inbound: Inbound) -> Received:
     if command is not None and inbound.sender_id in staff:
         message.kind = MessageKind.COMMAND
         return _run_command(group, message, command, staff[inbound.sender_id].user)
-    found = detect(inbound.text, mentions=inbound.mentions, staff_ids=list(staff))
+    found = detect(
+        inbound.text,
+        mentions=inbound.mentions,
+        staff_ids=list(staff),
+        learned=learned_model(ModelKind.REQUEST),
+        rules_weight=settings.SUGGEST_REQUEST_RULES_WEIGHT,
+    )
     message.score = found.score
     message.kind = MessageKind.REQUEST if found.is_request else MessageKind.CHAT
     if message.kind == MessageKind.CHAT:
@@ -161,7 +170,9 @@ def message_receive(*, group: ChatGroup, inbound: Inbound) -> Received:
             text=_("@%(name)s 已收到您的反映，已转%(unit)s办理，查询码 %(code)s。")
             % {
                 "name": inbound.sender_name or _("群友"),
-                "unit": case.handling_grid.name if case.handling_grid_id else _("指挥中心"),
+                "unit": case.handling_grid.name
+                if case.handling_grid is not None
+                else _("指挥中心"),
                 "code": case.tracking_code,
             },
             reply_to=inbound.message_id,
@@ -317,6 +328,8 @@ def results_send(*, limit: int = 500) -> int:
     sent = 0
     for message in messages:
         case = message.case
+        if case is None:  # excluded by the query
+            continue
         last = (
             CaseEvent.objects.filter(case=case, kind__in=RESULT_KINDS, public=True)
             .order_by("-seq")

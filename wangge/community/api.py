@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from wangge.accounts.models import User
+from wangge.accounts.requests import request_user
 from wangge.accounts.selectors import scope_for_user
 from wangge.community import selectors as sel
 from wangge.community.models import (
@@ -43,7 +44,7 @@ from wangge.community.services import (
     volunteer_register,
 )
 from wangge.community.workflow import ACTIONS, allowed_actions, order_transition
-from wangge.core.api import NotFound, ServiceError
+from wangge.core.api import NotFound, ServiceError, request_body
 from wangge.grids.models import Grid, GridLevel
 
 MAX_LIMIT = 200
@@ -161,7 +162,7 @@ class OrderDetailOut(OrderOut):
         return f"{p[:3]}****{p[-4:]}" if len(p) >= 7 else ""
 
     def get_timeline(self, o: ServiceOrder) -> list[dict]:
-        return OrderEventOut(sel.order_timeline(o), many=True).data
+        return list(OrderEventOut(sel.order_timeline(o), many=True).data)
 
     def get_allowed_actions(self, o: ServiceOrder) -> list[str]:
         return allowed_actions(self.context["request"].user, o)
@@ -211,6 +212,7 @@ class CatalogueView(APIView):
     )
     def get(self, request: Request) -> Response:
         code = request.query_params.get("community")
+        community: Grid | None
         if code:
             community = _community(code)
         else:
@@ -325,7 +327,7 @@ class OrderActionView(APIView):
             mine = set(
                 str(a)
                 for a in Attachment.objects.filter(
-                    pk__in=[i for i in ids if _is_uuid(i)], uploaded_by=request.user
+                    pk__in=[i for i in ids if _is_uuid(i)], uploaded_by=request_user(request)
                 ).values_list("pk", flat=True)
             )
             if len(mine) != len(set(ids)):
@@ -375,7 +377,7 @@ class OrderFromCaseView(APIView):
 
         case = case_get_for_user(request.user, tracking_code)
         try:
-            item_id = int(request.data.get("service_id"))
+            item_id = int(str(request_body(request).get("service_id")))
         except (TypeError, ValueError):
             raise ServiceError(_("请选择服务项目"), code="service") from None
         item = ServiceItem.objects.filter(pk=item_id).select_related("community").first()
@@ -385,7 +387,7 @@ class OrderFromCaseView(APIView):
             actor=request.user,
             case=case,
             item=item,
-            description=str(request.data.get("description") or "")[:1000],
+            description=str(request_body(request).get("description") or "")[:1000],
         )
         order = sel.order_get_for_user(request.user, order.code)
         return Response(OrderDetailOut(order, context={"request": request}).data, status=201)
@@ -536,20 +538,20 @@ class HoursRecordView(APIView):
     )
     def post(self, request: Request) -> Response:
         try:
-            vid = int(request.data.get("volunteer_id"))
+            vid = int(str(request_body(request).get("volunteer_id")))
         except (TypeError, ValueError):
             raise ServiceError(_("请指定志愿者"), code="volunteer") from None
         vol = sel.volunteer_list_for_user(request.user).filter(pk=vid).first()
         if vol is None:
             raise NotFound(_("志愿者不存在或不在您的管辖范围内"))
-        served_on = parse_date(str(request.data.get("served_on") or ""))
+        served_on = parse_date(str(request_body(request).get("served_on") or ""))
         if served_on is None:
             raise ServiceError(_("服务日期格式应为 YYYY-MM-DD"), code="served_on")
         row = volunteer_hours_record(
             actor=request.user,
             volunteer=vol,
-            hours=request.data.get("hours"),
-            activity=str(request.data.get("activity") or ""),
+            hours=request_body(request).get("hours"),
+            activity=str(request_body(request).get("activity") or ""),
             served_on=served_on,
         )
         return Response(HoursOut(row).data, status=201)
@@ -597,9 +599,9 @@ class BindView(APIView):
     def post(self, request: Request) -> Response:
         from wangge.points.selectors import household_get_for_user
 
-        user = _user_in_scope(request, request.data.get("user_id"))
+        user = _user_in_scope(request, request_body(request).get("user_id"))
         try:
-            hid = int(request.data.get("household_id"))
+            hid = int(str(request_body(request).get("household_id")))
         except (TypeError, ValueError):
             raise ServiceError(_("请指定住户"), code="household") from None
         household = household_get_for_user(request.user, hid)

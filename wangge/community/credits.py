@@ -41,7 +41,7 @@ def household_of(user: Any):
             .select_related("resident__household")
             .first()
         )
-        if row is not None:
+        if row is not None and row.resident is not None:
             return row.resident.household, row.resident
     return None, None
 

@@ -313,13 +313,15 @@ class OrderChannel(models.TextChoices):
 
 
 class StateGuardQuerySet(models.QuerySet):
+    _workflow = False  # set on the copy `_workflow_update` makes, never on a shared queryset
+
     def update(self, **kwargs):
-        if "state" in kwargs and not getattr(self, "_workflow", False):
+        if "state" in kwargs and not self._workflow:
             raise RuntimeError("ServiceOrder.state changes only in order_transition")
         return super().update(**kwargs)
 
     def _workflow_update(self, **kwargs) -> int:
-        clone = self._chain()
+        clone = self.all()  # a copy
         clone._workflow = True
         return clone.update(**kwargs)
 
@@ -427,6 +429,10 @@ class ServiceOrder(models.Model):
     updated_at = models.DateTimeField(_("更新时间"))
 
     objects = StateGuardQuerySet.as_manager()
+
+    # Not a column: set by the ordering service, True when an idempotent retry got the order
+    # the first request made.
+    replayed: bool = False
 
     class Meta:
         verbose_name = _("服务订单")

@@ -419,7 +419,7 @@ def _raise_case(order: ServiceOrder, *, actor: Any, reason: str, category_code: 
     from wangge.cases.services import case_submit
 
     lat = lng = None
-    if order.household_id:
+    if order.household is not None:
         building = order.household.room.building
         lat, lng = building.lat, building.lng
     return case_submit(

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -49,6 +50,14 @@ class TooManyRequests(ServiceError):
 class Unprocessable(ServiceError):
     status_code = 422
     code = "unprocessable"
+
+
+def request_body(request: Request) -> dict[str, Any]:
+    """The request body as a mapping (JSON object or form); 400 for a JSON array or scalar."""
+    data = request.data
+    if not isinstance(data, dict):
+        raise ServiceError("请求体应为 JSON 对象", code="body_not_object")
+    return data
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

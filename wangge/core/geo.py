@@ -49,7 +49,8 @@ def parse_crs(value: str | None) -> CRS:
     return crs
 
 
-def check_lat_lng(lat: float, lng: float) -> tuple[float, float]:
+def check_lat_lng(lat: float | str, lng: float | str) -> tuple[float, float]:
+    """Numbers (or the text of numbers, as a query string carries them) within range."""
     try:
         lat, lng = float(lat), float(lng)
     except (TypeError, ValueError) as exc:

@@ -34,11 +34,15 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     ("wangge.cases.tasks.sweep_cases", 60),
     # After resolution: auto-close what the reporter never confirmed, queue 回访 calls.
     ("wangge.cases.tasks.sweep_follow_ups", 300),
+    # Council decisions past their due date: flagged on the owner's list, the owner told once.
+    ("wangge.council.tasks.sweep_decisions", 600),
     # Results back to the channels: 12345 回单 webhooks and replies into grid chat groups.
     ("wangge.hotline.tasks.send_results", 30),
     ("wangge.chat.tasks.send_results", 30),
     # Case summary tables for the statistics API and the cockpit (days touched since last run).
     ("wangge.stats.tasks.rollup_cases", 60),
+    # Learned category suggestions and chat request detection, from the history (when changed).
+    ("wangge.suggest.tasks.train_models", 6 * 3600),
     # Service orders past their due time: one overdue reminder each.
     ("wangge.community.tasks.remind_overdue_orders", 300),
 ]

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from wangge.accounts.selectors import scope_for_user
 from wangge.core.api import ServiceError
-from wangge.core.geo import CoordinateError, parse_crs
+from wangge.core.geo import CoordinateError, check_lat_lng, parse_crs
 from wangge.grids.locator import Location, locator
 from wangge.grids.models import Grid, GridLevel
 from wangge.grids.selectors import (
@@ -191,14 +191,15 @@ class LocateView(APIView):
             raise ServiceError("请提供经纬度 lat 和 lng")
         try:
             crs = parse_crs(q.get("crs"))
-            loc = locator.locate(q["lat"], q["lng"], crs)
+            lat, lng = check_lat_lng(q["lat"], q["lng"])
+            loc = locator.locate(lat, lng, crs)
         except CoordinateError as exc:
             raise ServiceError(str(exc)) from exc
         specials = []
         if loc is not None:
             from wangge.core.geo import to_wgs84
 
-            lat, lng = to_wgs84(q["lat"], q["lng"], crs)
+            lat, lng = to_wgs84(lat, lng, crs)
             specials = locator.locate_special(lat, lng)
         return Response(location_out(loc, specials))
 

@@ -182,6 +182,7 @@ def grid_tree_import(
     for p in list(parsed.values()):
         if p.parent_code is None:
             continue
+        parent_level: int
         if p.parent_code in parsed:
             parent_level, parent_geom = parsed[p.parent_code].level, geoms[p.parent_code]
         elif p.parent_code in db_parents:
@@ -332,7 +333,7 @@ def grid_update(
             "code": grid.code,
             "name": name if name is not None else grid.name,
             "level": grid.level,
-            "parent_code": grid.parent.code if grid.parent_id else None,
+            "parent_code": grid.parent.code if grid.parent is not None else None,
             "special_kind": grid.special_kind,
             "effective_from": str(effective_from or grid.effective_from or ""),
         },

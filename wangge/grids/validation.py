@@ -133,7 +133,7 @@ def parse_geometry(geojson: Any) -> BaseGeometry:
     if not isinstance(geojson, dict):
         raise GridValidationError("缺少边界（geometry），应为 GeoJSON Polygon", field="geometry")
     gtype = geojson.get("type")
-    depth = {"Polygon": 2, "MultiPolygon": 3}.get(gtype)
+    depth = {"Polygon": 2, "MultiPolygon": 3}.get(gtype) if isinstance(gtype, str) else None
     if depth is None:
         raise GridValidationError(
             f"边界类型 “{gtype}” 不支持，应为 Polygon 或 MultiPolygon", field="geometry"

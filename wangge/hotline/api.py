@@ -61,7 +61,9 @@ class PushView(APIView):
 
 
 class ImportOut(serializers.ModelSerializer):
-    source = serializers.CharField(source="source.code")
+    # The response key is "source"; the serializer metaclass moves declared fields off the
+    # class, so this never shadows `Field.source`.
+    source = serializers.CharField(source="source.code")  # type: ignore[assignment]
 
     class Meta:
         model = HotlineImport

@@ -142,15 +142,16 @@ def parse_moment(value: Any) -> datetime | None:
         moment = datetime(value.year, value.month, value.day)
     else:
         text = " ".join(str(value).strip().split())
-        moment = None
+        parsed: datetime | None = None
         for fmt in DATETIME_FORMATS:
             try:
-                moment = datetime.strptime(text, fmt)
+                parsed = datetime.strptime(text, fmt)
                 break
             except ValueError:
                 continue
-        if moment is None:
+        if parsed is None:
             raise ValueError(text)
+        moment = parsed
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment

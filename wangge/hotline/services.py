@@ -336,9 +336,9 @@ def order_result(order: HotlineOrder) -> dict[str, Any]:
     if last is None:
         last = events.filter(kind__in=OTHER_RESULT_KINDS).first()
     unit = ""
-    if case.handling_department_id:
+    if case.handling_department is not None:
         unit = case.handling_department.name
-    elif case.handling_grid_id:
+    elif case.handling_grid is not None:
         unit = case.handling_grid.name
     handler = last.actor_name if last is not None and last.kind in HANDLER_RESULT_KINDS else ""
     feedback = CaseFeedback.objects.filter(case=case).order_by("-closure").first()
@@ -378,6 +378,9 @@ def results_send(*, limit: int = 500) -> int:
     )
     sent = 0
     for order in orders:
+        webhook_id = order.source.webhook_id
+        if webhook_id is None:  # excluded by the query; a source loses its webhook meanwhile
+            continue
         with transaction.atomic():
             payload = order_result(order)
             seq = order.case.event_count
@@ -386,7 +389,7 @@ def results_send(*, limit: int = 500) -> int:
                 title=_("工单 %(n)s 回单") % {"n": order.order_no},
                 body=payload["result"],
                 payload={"source": order.source.code, **payload},
-                endpoint_ids=[order.source.webhook_id],
+                endpoint_ids=[webhook_id],
                 dedupe_key=f"hotline:{order.pk}:{seq}",
             )
             HotlineOrder.objects.filter(pk=order.pk).update(result_sent_seq=seq)

@@ -9,7 +9,7 @@ Values are rendered here once, so XML and JSON always agree.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -90,7 +90,7 @@ def respond(
     *,
     root: str,
     item: str | None,
-    data: list[Mapping[str, Any]] | Mapping[str, Any],
+    data: Sequence[Mapping[str, Any]] | Mapping[str, Any],
     status: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> HttpResponse:

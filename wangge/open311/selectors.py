@@ -142,9 +142,9 @@ def request_for_token(token: str) -> Open311Request:
 
 
 def _unit(case: Case) -> str:
-    if case.handling_department_id:
+    if case.handling_department is not None:
         return case.handling_department.name
-    if case.handling_grid_id:
+    if case.handling_grid is not None:
         return case.handling_grid.name
     return ""
 

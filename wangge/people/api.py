@@ -7,6 +7,7 @@ list/detail responses carry masked values only.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -20,8 +21,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from wangge.accounts.requests import AuthedRequest, request_user
 from wangge.accounts.selectors import scope_for_user
-from wangge.attachments.selectors import attachment_list_for_owner
+from wangge.attachments.selectors import attachment_list_for_owner, attachments_by_owner
 from wangge.attachments.signing import attachment_url
 from wangge.core.api import NotFound, ServiceError
 from wangge.core.throttling import PeopleLookupThrottle
@@ -203,11 +205,14 @@ class VisitOut(serializers.ModelSerializer):
             "photos",
         ]
 
-    def get_photos(self, obj) -> list[dict]:
+    def get_photos(self, obj: Visit) -> list[dict]:
         # Only reached for visits the caller may see, so the plain (unsigned) URLs suffice.
+        # A list passes the photos of its whole page in the context (one query, not one a row).
+        by_visit = self.context.get("photos")
+        photos = by_visit[str(obj.pk)] if by_visit is not None else attachment_list_for_owner(obj)
         return [
             {"id": str(a.pk), "url": attachment_url(a), "thumb_url": attachment_url(a, thumb=True)}
-            for a in attachment_list_for_owner(obj)
+            for a in photos
         ]
 
 
@@ -318,7 +323,9 @@ class ImportPreviewOut(serializers.Serializer):
     estimated_rows = serializers.IntegerField()
     suggested_mapping = serializers.DictField(child=serializers.CharField())
     missing = serializers.ListField(child=serializers.CharField())
-    fields = serializers.ListField(child=serializers.DictField())
+    # The response key is "fields"; the serializer metaclass moves declared fields off the
+    # class, so this never shadows `Serializer.fields` at run time.
+    fields = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
 
 
 def _valid(serializer_cls, data) -> dict:
@@ -339,11 +346,11 @@ class BuildingListView(ListAPIView):
     def get_queryset(self):
         p = self.request.query_params
         return selectors.building_list_for_user(
-            self.request.user, q=p.get("q", ""), grid_code=p.get("grid", "")
+            request_user(self.request), q=p.get("q", ""), grid_code=p.get("grid", "")
         )
 
     @extend_schema(request=BuildingIn, responses=BuildingOut, summary="登记楼栋")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(BuildingIn, request.data)
         community = grid_get_for_user(request.user, data["community_code"])
         b = services.building_create(
@@ -364,7 +371,7 @@ class BuildingDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=BuildingOut)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedRequest, pk: int) -> Response:
         return Response(BuildingOut(selectors.building_get_for_user(request.user, pk)).data)
 
 
@@ -376,7 +383,7 @@ class AddressResolveView(APIView):
         responses=AddressMatchOut,
         summary="地址解析",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedRequest) -> Response:
         text = request.query_params.get("q", "").strip()
         if not text:
             raise ServiceError(_("请输入地址，例如 怡园社区16号楼"))
@@ -412,20 +419,23 @@ class ResidentListView(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "scope": scope_for_user(self.request.user)}
+        return {
+            **super().get_serializer_context(),
+            "scope": scope_for_user(request_user(self.request)),
+        }
 
     def get_queryset(self):
         p = self.request.query_params
         building = p.get("building", "")
         return selectors.resident_list_for_user(
-            self.request.user,
+            request_user(self.request),
             q=p.get("q", ""),
             tag=p.get("tag", ""),
             building_id=int(building) if building.isdigit() else None,
         )
 
     @extend_schema(request=ResidentIn, responses=ResidentOut, summary="登记居民")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(ResidentIn, request.data)
         building = selectors.building_get_for_user(request.user, data.pop("building_id"))
         r = services.resident_create(actor=request.user, building=building, **data)
@@ -444,7 +454,7 @@ class ResidentLookupView(APIView):
         responses=ResidentOut(many=True),
         summary="按证件号精确查找（限可查看完整信息的角色，按人限频，留痕）",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(LookupIn, request.data)
         found = services.resident_lookup(
             actor=request.user,
@@ -460,12 +470,12 @@ class ResidentDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=ResidentOut)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedRequest, pk: int) -> Response:
         r = selectors.resident_get_for_user(request.user, pk)
         return Response(ResidentOut(r, context={"scope": scope_for_user(request.user)}).data)
 
     @extend_schema(request=ResidentPatch, responses=ResidentOut)
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthedRequest, pk: int) -> Response:
         r = selectors.resident_get_for_user(request.user, pk)
         data = _valid(ResidentPatch, request.data)
         r = services.resident_update(actor=request.user, resident=r, **data)
@@ -478,7 +488,7 @@ class ResidentRevealView(APIView):
     @extend_schema(
         request=ReasonIn, responses=RevealOut, summary="查看完整身份证号与电话（须填事由，留痕）"
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthedRequest, pk: int) -> Response:
         r = selectors.resident_get_for_user(request.user, pk)
         data = _valid(ReasonIn, request.data)
         out = services.resident_reveal(
@@ -499,7 +509,7 @@ class CareLevelListView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=CareLevelOut(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedRequest) -> Response:
         return Response(CareLevelOut(CareLevel.objects.all(), many=True).data)
 
 
@@ -507,7 +517,7 @@ class CareEnrolView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=CareIn, responses=CareOut, summary="纳入关爱台账或调整等级")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(CareIn, request.data)
         r = selectors.resident_get_for_user(request.user, data["resident_id"])
         level = CareLevel.objects.filter(code=data["level"]).first()
@@ -531,7 +541,7 @@ class CareDueListView(ListAPIView):
         days = self.request.query_params.get("within_days", "7")
         if not days.isdigit() or int(days) > 366:
             raise ServiceError(_("within_days 应为 0–366 的整数"))
-        return selectors.care_due_list_for_user(self.request.user, within_days=int(days))
+        return selectors.care_due_list_for_user(request_user(self.request), within_days=int(days))
 
 
 class VisitListView(ListAPIView):
@@ -541,11 +551,19 @@ class VisitListView(ListAPIView):
     def get_queryset(self):
         rid = self.request.query_params.get("resident", "")
         return selectors.visit_list_for_user(
-            self.request.user, resident_id=int(rid) if rid.isdigit() else None
+            request_user(self.request), resident_id=int(rid) if rid.isdigit() else None
         )
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        qs = self.get_queryset()
+        page = self.paginate_queryset(qs)
+        visits = list(qs) if page is None else list(page)
+        context = {**self.get_serializer_context(), "photos": attachments_by_owner(visits)}
+        data = VisitOut(visits, many=True, context=context).data
+        return Response(data) if page is None else self.get_paginated_response(data)
+
     @extend_schema(request=VisitIn, responses=VisitOut, summary="登记走访（可一键上报事件）")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(VisitIn, request.data)
         r = selectors.resident_get_for_user(request.user, data.pop("resident_id"))
         v = services.visit_record(actor=request.user, resident=r, **data)
@@ -557,10 +575,10 @@ class JournalListView(ListAPIView):
     serializer_class = JournalOut
 
     def get_queryset(self):
-        return selectors.journal_list_for_user(self.request.user)
+        return selectors.journal_list_for_user(request_user(self.request))
 
     @extend_schema(request=JournalIn, responses=JournalOut, summary="写民情日志")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(JournalIn, request.data)
         grid: Grid = grid_get_for_user(request.user, data["grid_code"])
         e = services.journal_add(
@@ -580,7 +598,7 @@ class ImportPreviewView(APIView):
     @extend_schema(
         request=ImportIn, responses=ImportPreviewOut, summary="导入第一步：识别表头，建议列对应"
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(ImportIn, request.data)
         f = data["file"]
         return Response(
@@ -593,7 +611,7 @@ class ImportJobCreateView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(request=ImportIn, responses=ImportJobOut, summary="导入（大文件后台执行）")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(ImportIn, request.data)
         mapping = None
         if data["mapping"]:
@@ -625,7 +643,7 @@ class ImportJobDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=ImportJobOut, summary="导入进度")
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedRequest, pk: int) -> Response:
         return Response(ImportJobOut(jobs.import_job_get_for_user(request.user, pk)).data)
 
 
@@ -633,7 +651,7 @@ class ImportRejectsView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes}, summary="未导入行报告")
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: AuthedRequest, pk: int) -> HttpResponse:
         job = jobs.import_job_get_for_user(request.user, pk)
         resp = HttpResponse(
             reject_report_xlsx(job.rejects),
@@ -648,7 +666,7 @@ class ExportView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    def _export(self, request: Request, data: dict) -> HttpResponse:
+    def _export(self, request: AuthedRequest, data: dict) -> HttpResponse:
         content, name, ctype = exporting.residents_export(
             actor=request.user,
             fmt=data["filetype"],
@@ -667,7 +685,7 @@ class ExportView(APIView):
         responses={(200, "application/octet-stream"): bytes},
         summary="导出居民（脱敏）",
     )
-    def get(self, request: Request) -> HttpResponse:
+    def get(self, request: AuthedRequest) -> HttpResponse:
         data = _valid(ExportIn, {**request.query_params.dict(), "full": False, "reason": ""})
         return self._export(request, data)
 
@@ -676,7 +694,7 @@ class ExportView(APIView):
         responses={(200, "application/octet-stream"): bytes},
         summary="导出居民（完整信息须填事由，留痕）",
     )
-    def post(self, request: Request) -> HttpResponse:
+    def post(self, request: AuthedRequest) -> HttpResponse:
         return self._export(request, _valid(ExportIn, request.data))
 
 
@@ -692,7 +710,7 @@ class AssetOwnerView(APIView):
         responses=AssetOwnerOut,
         summary="某处某类部件的权属部门",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedRequest) -> Response:
         p = request.query_params
         try:
             lat, lng = float(p.get("lat", "")), float(p.get("lng", ""))
@@ -776,7 +794,7 @@ class PlaceIn(serializers.Serializer):
     last_inspected_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-def _org_args(request: Request, data: dict) -> dict:
+def _org_args(request: AuthedRequest, data: dict) -> dict:
     return dict(
         kind=data["kind"],
         name=data["name"],
@@ -799,11 +817,14 @@ class OrganisationListView(ListAPIView):
     def get_queryset(self):
         p = self.request.query_params
         return selectors.organisation_list_for_user(
-            self.request.user, q=p.get("q", ""), kind=p.get("kind", ""), grid_code=p.get("grid", "")
+            request_user(self.request),
+            q=p.get("q", ""),
+            kind=p.get("kind", ""),
+            grid_code=p.get("grid", ""),
         )
 
     @extend_schema(request=OrganisationIn, responses=OrganisationOut, summary="登记组织")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(OrganisationIn, request.data)
         org = services.organisation_create(
             actor=request.user, address=data["address"], **_org_args(request, data)
@@ -815,12 +836,12 @@ class OrganisationDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=OrganisationOut)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedRequest, pk: int) -> Response:
         org = selectors.organisation_get_for_user(request.user, pk)
         return Response(OrganisationOut(org).data)
 
     @extend_schema(request=OrganisationIn, responses=OrganisationOut, summary="修改组织")
-    def put(self, request: Request, pk: int) -> Response:
+    def put(self, request: AuthedRequest, pk: int) -> Response:
         org = selectors.organisation_get_for_user(request.user, pk)
         data = _valid(OrganisationIn, request.data)
         org = services.organisation_update(
@@ -832,7 +853,7 @@ class OrganisationDetailView(APIView):
         return Response(OrganisationOut(org).data)
 
 
-def _department(request: Request, code: str) -> Department:
+def _department(request: AuthedRequest, code: str) -> Department:
     dept = department_list_for_user(request.user).filter(code=code).first()
     if dept is None:
         raise ServiceError(_("权属部门“%(code)s”不存在") % {"code": code}, code="department")
@@ -846,14 +867,14 @@ class AssetListView(ListAPIView):
     def get_queryset(self):
         p = self.request.query_params
         return selectors.asset_list_for_user(
-            self.request.user,
+            request_user(self.request),
             q=p.get("q", ""),
             category=p.get("category", ""),
             grid_code=p.get("grid", ""),
         )
 
     @extend_schema(request=AssetIn, responses=AssetOut, summary="登记部件")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(AssetIn, request.data)
         asset = services.asset_create(
             actor=request.user,
@@ -871,11 +892,11 @@ class AssetDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=AssetOut)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedRequest, pk: int) -> Response:
         return Response(AssetOut(selectors.asset_get_for_user(request.user, pk)).data)
 
     @extend_schema(request=AssetIn, responses=AssetOut, summary="修改部件")
-    def put(self, request: Request, pk: int) -> Response:
+    def put(self, request: AuthedRequest, pk: int) -> Response:
         asset = selectors.asset_get_for_user(request.user, pk)
         data = _valid(AssetIn, request.data)
         asset = services.asset_update(
@@ -898,11 +919,14 @@ class PlaceListView(ListAPIView):
     def get_queryset(self):
         p = self.request.query_params
         return selectors.place_list_for_user(
-            self.request.user, q=p.get("q", ""), kind=p.get("kind", ""), grid_code=p.get("grid", "")
+            request_user(self.request),
+            q=p.get("q", ""),
+            kind=p.get("kind", ""),
+            grid_code=p.get("grid", ""),
         )
 
     @extend_schema(request=PlaceIn, responses=PlaceOut, summary="登记场所")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = _valid(PlaceIn, request.data)
         place = services.place_create(actor=request.user, **data)
         return Response(PlaceOut(place).data, status=201)
@@ -912,11 +936,11 @@ class PlaceDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=PlaceOut)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedRequest, pk: int) -> Response:
         return Response(PlaceOut(selectors.place_get_for_user(request.user, pk)).data)
 
     @extend_schema(request=PlaceIn, responses=PlaceOut, summary="修改场所")
-    def put(self, request: Request, pk: int) -> Response:
+    def put(self, request: AuthedRequest, pk: int) -> Response:
         place = selectors.place_get_for_user(request.user, pk)
         data = _valid(PlaceIn, request.data)
         place = services.place_update(

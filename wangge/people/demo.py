@@ -178,7 +178,7 @@ def _residents(root: Grid, rng: random.Random, stdout) -> None:
 
 
 def _tags(rng: random.Random, *, age: int, alone: bool) -> list[str]:
-    tags = []
+    tags: list[str] = []
     if age >= 65 and alone:
         tags.append(CareTag.ELDERLY_ALONE if rng.random() < 0.5 else CareTag.EMPTY_NEST)
     if rng.random() < 0.03:
@@ -245,13 +245,17 @@ def _care(root: Grid, rng: random.Random, stdout) -> None:
     worker = User.objects.filter(username="worker_a").first()
     visits = []
     if worker:
-        mine = [r for r in records if f"/{WORKER_A_GRID}/" in r.grid_path]
-        for r in mine[:40]:
+        mine = [
+            (r, r.last_visited_at)
+            for r in records
+            if f"/{WORKER_A_GRID}/" in r.grid_path and r.last_visited_at is not None
+        ]
+        for r, visited_at in mine[:40]:
             visits.append(
                 Visit(
                     resident_id=r.resident_id,
                     visitor=worker,
-                    visited_at=r.last_visited_at,
+                    visited_at=visited_at,
                     place="入户",
                     notes=rng.choice(["身体状况良好", "需要代购药品", "家中电线老化，已提醒"]),
                     grid_id=r.grid_id,
@@ -316,11 +320,12 @@ def _organisations_assets_places(root: Grid, rng: random.Random, stdout) -> None
                     )
                 )
             if i % 3 == 0:
-                kind = PLACE_KINDS[(i // 3) % len(PLACE_KINDS)]
+                place_kind = PLACE_KINDS[(i // 3) % len(PLACE_KINDS)]
+                place_label = PlaceKind(place_kind).label.removeprefix("小")
                 places.append(
                     Place(
-                        kind=kind,
-                        name=f"{core}{PlaceKind(kind).label.removeprefix('小')}{i // 3 + 1}号店",
+                        kind=place_kind,
+                        name=f"{core}{place_label}{i // 3 + 1}号店",
                         building=b,
                         lat=b.lat,
                         lng=b.lng + 0.00005,

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.api import ServiceError
+from wangge.core.forms import choice_field
 from wangge.people.models import (
     CareTag,
     ImportKind,
@@ -45,9 +46,9 @@ class ResidentSearchForm(forms.Form):
 
     def __init__(self, *args: Any, grids: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tag"].choices = [("", _("全部类别")), *CareTag.choices]
-        self.fields["grid"].choices = grid_choices(grids, blank=str(_("全部网格")))
-        self.fields["residence_type"].choices = [("", _("全部类型")), *ResidenceType.choices]
+        choice_field(self, "tag").choices = [("", _("全部类别")), *CareTag.choices]
+        choice_field(self, "grid").choices = grid_choices(grids, blank=str(_("全部网格")))
+        choice_field(self, "residence_type").choices = [("", _("全部类型")), *ResidenceType.choices]
 
 
 class ExactLookupForm(forms.Form):
@@ -67,7 +68,8 @@ class ExactLookupForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not (data.get("id_number") or data.get("phone")):
             self.add_error("id_number", _("请输入完整的身份证号或手机号"))
         return data
@@ -124,7 +126,7 @@ class HouseholdEditForm(forms.Form):
     def __init__(self, *args: Any, members: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.members = list(members)
-        self.fields["head"].choices = [("", _("（不指定）"))] + [
+        choice_field(self, "head").choices = [("", _("（不指定）"))] + [
             (m.pk, m.name) for m in self.members
         ]
         for m in self.members:
@@ -159,7 +161,7 @@ class OrganisationForm(forms.Form):
 
     def __init__(self, *args: Any, grids: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["grid"].choices = grid_choices(grids, blank=str(_("请选择")))
+        choice_field(self, "grid").choices = grid_choices(grids, blank=str(_("请选择")))
 
 
 class AssetForm(PointFields):
@@ -176,7 +178,7 @@ class AssetForm(PointFields):
 
     def __init__(self, *args: Any, departments: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", _("请选择"))] + [
+        choice_field(self, "department").choices = [("", _("请选择"))] + [
             (d.code, d.name) for d in departments
         ]
 
@@ -222,7 +224,8 @@ class VisitForm(forms.Form):
     checkin_lng = forms.FloatField(required=False, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("raise_case") and not (data.get("findings") or "").strip():
             self.add_error("findings", _("上报事件需要填写发现的问题"))
         if not (data.get("notes") or "").strip() and not (data.get("findings") or "").strip():
@@ -243,4 +246,4 @@ class JournalForm(forms.Form):
 
     def __init__(self, *args: Any, grids: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["grid"].choices = grid_choices(grids, blank=str(_("请选择")))
+        choice_field(self, "grid").choices = grid_choices(grids, blank=str(_("请选择")))

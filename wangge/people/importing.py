@@ -111,7 +111,7 @@ PLACE_FIELDS = [
     FieldSpec("operator_name", "经营者", False, ("经营者", "负责人", "法人")),
     FieldSpec("last_inspected_on", "最近检查", False, ("最近检查", "检查日期", "最近检查日期")),
 ]
-FIELDS = {
+FIELDS: dict[str, list[FieldSpec]] = {
     ImportKind.RESIDENTS: RESIDENT_FIELDS,
     ImportKind.BUILDINGS: BUILDING_FIELDS,
     ImportKind.ORGANISATIONS: ORGANISATION_FIELDS,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -93,7 +94,7 @@ def organisations(actor: User) -> Applier:
     def apply(get: Getter) -> bool:
         kind = choice_value(OrganisationKind, get("kind"), _("类别"))
         grid = _grid(actor, get("grid"))
-        fields = dict(
+        fields: dict[str, Any] = dict(
             credit_code=get("credit_code").upper(),
             contact_name=get("contact_name"),
             contact_phone=get("contact_phone"),

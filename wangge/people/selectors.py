@@ -284,7 +284,7 @@ def visit_list_for_user(user: User, *, resident_id: int | None = None) -> QueryS
     )
     if resident_id:
         qs = qs.filter(resident_id=resident_id)
-    return qs
+    return qs.order_by("-visited_at", "-id")
 
 
 def visit_visible_to(user, visit_id: int) -> bool:
@@ -293,8 +293,10 @@ def visit_visible_to(user, visit_id: int) -> bool:
 
 
 def journal_list_for_user(user: User) -> QuerySet[JournalEntry]:
-    return scope_for_user(user).filter(
-        JournalEntry.objects.select_related("author", "grid"), "grid_path"
+    return (
+        scope_for_user(user)
+        .filter(JournalEntry.objects.select_related("author", "grid"), "grid_path")
+        .order_by("-day", "-id")
     )
 
 

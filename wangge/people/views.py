@@ -19,7 +19,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.models import User
+from wangge.accounts.requests import AuthedHttpRequest
 from wangge.accounts.selectors import Scope, scope_for_user
 from wangge.core.api import Conflict, Forbidden, NotFound, ServiceError, TooManyRequests
 from wangge.core.throttling import throttle_wait
@@ -66,7 +67,7 @@ PER_PAGE = 50
 
 
 # --- helpers --------------------------------------------------------------------------------
-def _staff_or_403(request: HttpRequest) -> Scope:
+def _staff_or_403(request: AuthedHttpRequest) -> Scope:
     """Base data is for people with grids (or administrators); residents have no page here."""
     scope = scope_for_user(request.user)
     if not (scope.grid_paths or scope.everything):
@@ -74,11 +75,11 @@ def _staff_or_403(request: HttpRequest) -> Scope:
     return scope
 
 
-def _page(request: HttpRequest, qs: QuerySet | list, per_page: int = PER_PAGE) -> Page:
+def _page(request: AuthedHttpRequest, qs: QuerySet | list, per_page: int = PER_PAGE) -> Page:
     return Paginator(qs, per_page).get_page(request.GET.get("page"))
 
 
-def _query_without_page(request: HttpRequest) -> str:
+def _query_without_page(request: AuthedHttpRequest) -> str:
     q = request.GET.copy()
     q.pop("page", None)
     return q.urlencode()
@@ -110,7 +111,7 @@ def _xlsx(name: str, header: list[str], rows: Iterable[list[Any]]) -> HttpRespon
     return resp
 
 
-def _list_context(request: HttpRequest, page: Page, **extra: Any) -> dict[str, Any]:
+def _list_context(request: AuthedHttpRequest, page: Page, **extra: Any) -> dict[str, Any]:
     return {
         "page": page,
         "total": page.paginator.count,
@@ -131,7 +132,7 @@ def _export(name: str, columns: list[Column], qs: Iterable[Any]) -> HttpResponse
 
 # --- residents --------------------------------------------------------------------------------
 @login_required
-def resident_list(request: HttpRequest) -> HttpResponse:
+def resident_list(request: AuthedHttpRequest) -> HttpResponse:
     scope = _staff_or_403(request)
     grids = _scope_grids(request.user)
     form = ResidentSearchForm(request.GET or None, grids=grids)
@@ -182,7 +183,9 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     return render(request, "people/resident_list.html", ctx, status=status)
 
 
-def _residents_export(request: HttpRequest, scope: Scope, qs: QuerySet[Resident]) -> HttpResponse:
+def _residents_export(
+    request: AuthedHttpRequest, scope: Scope, qs: QuerySet[Resident]
+) -> HttpResponse:
     """The filtered list, masked, as Excel (audited like the API's masked export)."""
     from wangge.core.models import AuditLog
     from wangge.core.services import audit_record
@@ -216,7 +219,9 @@ def _residents_export(request: HttpRequest, scope: Scope, qs: QuerySet[Resident]
     return _xlsx("residents", header, rows)
 
 
-def _resident_context(request: HttpRequest, resident: Resident, **extra: Any) -> dict[str, Any]:
+def _resident_context(
+    request: AuthedHttpRequest, resident: Resident, **extra: Any
+) -> dict[str, Any]:
     scope = scope_for_user(request.user)
     hh = resident.household
     members = list(hh.members.filter(is_active=True).order_by("id"))
@@ -256,7 +261,7 @@ def _resident_context(request: HttpRequest, resident: Resident, **extra: Any) ->
 
 
 @login_required
-def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def resident_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     _staff_or_403(request)
     resident = selectors.resident_get_for_user(request.user, pk)
     if request.method == "POST":
@@ -284,7 +289,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+def resident_reveal(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """htmx: the reveal dialog's answer — the full number, or the form again with errors."""
     _staff_or_403(request)
     resident = selectors.resident_get_for_user(request.user, pk)
@@ -316,7 +321,7 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- buildings and households ----------------------------------------------------------------
 @login_required
-def building_list(request: HttpRequest) -> HttpResponse:
+def building_list(request: AuthedHttpRequest) -> HttpResponse:
     _staff_or_403(request)
     grids = _scope_grids(request.user)
     q = (request.GET.get("q") or "").strip()[:60]
@@ -349,7 +354,7 @@ def building_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def building_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """A building's rooms, the households in them and who lives there; edit the building."""
     scope = _staff_or_403(request)
     building = selectors.building_get_for_user(request.user, pk)
@@ -408,7 +413,7 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def household_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     scope = _staff_or_403(request)
     hh = selectors.household_get_for_user(request.user, pk)
     members = list(hh.members.filter(is_active=True).order_by("id"))
@@ -445,7 +450,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- organisations, assets, places -------------------------------------------------------------
 @login_required
-def organisation_list(request: HttpRequest) -> HttpResponse:
+def organisation_list(request: AuthedHttpRequest) -> HttpResponse:
     scope = _staff_or_403(request)
     q = (request.GET.get("q") or "").strip()[:60]
     kind = request.GET.get("kind") or ""
@@ -481,7 +486,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def organisation_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def organisation_form(request: AuthedHttpRequest, pk: int | None = None) -> HttpResponse:
     _staff_or_403(request)
     org = selectors.organisation_get_for_user(request.user, pk) if pk else None
     initial = {}
@@ -537,7 +542,7 @@ def organisation_form(request: HttpRequest, pk: int | None = None) -> HttpRespon
 
 
 def _form_page(
-    request: HttpRequest,
+    request: AuthedHttpRequest,
     form: Any,
     what: str,
     obj: Any,
@@ -553,7 +558,7 @@ def _form_page(
 
 
 @login_required
-def asset_list(request: HttpRequest) -> HttpResponse:
+def asset_list(request: AuthedHttpRequest) -> HttpResponse:
     scope = _staff_or_403(request)
     q = (request.GET.get("q") or "").strip()[:60]
     category = (request.GET.get("category") or "").strip()[:5]
@@ -588,7 +593,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def asset_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def asset_form(request: AuthedHttpRequest, pk: int | None = None) -> HttpResponse:
     _staff_or_403(request)
     asset = selectors.asset_get_for_user(request.user, pk) if pk else None
     departments = list(department_list_for_user(request.user).order_by("name"))
@@ -642,7 +647,7 @@ def asset_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @login_required
-def place_list(request: HttpRequest) -> HttpResponse:
+def place_list(request: AuthedHttpRequest) -> HttpResponse:
     scope = _staff_or_403(request)
     q = (request.GET.get("q") or "").strip()[:60]
     kind = request.GET.get("kind") or ""
@@ -681,7 +686,7 @@ def place_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def place_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def place_form(request: AuthedHttpRequest, pk: int | None = None) -> HttpResponse:
     _staff_or_403(request)
     place = selectors.place_get_for_user(request.user, pk) if pk else None
     initial: dict[str, Any] = {}
@@ -746,7 +751,7 @@ def _layout_name(headers: list[str]) -> str:
 
 
 @login_required
-def import_index(request: HttpRequest) -> HttpResponse:
+def import_index(request: AuthedHttpRequest) -> HttpResponse:
     """Step 1: choose what to import and the file. The upload is kept until the mapping is
     confirmed (then handed to the job, which deletes it once read)."""
     _staff_or_403(request)
@@ -791,7 +796,7 @@ def _hotline_import_url() -> str | None:
         return None
 
 
-def _pending(request: HttpRequest, token: str) -> dict[str, Any]:
+def _pending(request: AuthedHttpRequest, token: str) -> dict[str, Any]:
     item = request.session.get(SESSION_PENDING, {}).get(token)
     if item is None or not default_storage.exists(item["path"]):
         raise NotFound(_("上传的文件已失效，请重新上传"))
@@ -799,7 +804,7 @@ def _pending(request: HttpRequest, token: str) -> dict[str, Any]:
 
 
 @login_required
-def import_map(request: HttpRequest, token: str) -> HttpResponse:
+def import_map(request: AuthedHttpRequest, token: str) -> HttpResponse:
     """Step 2: map the columns (suggested, or remembered for this layout), preview the first
     rows with their problems, then start the job."""
     _staff_or_403(request)
@@ -912,14 +917,14 @@ def _preview_rows(
 
 
 @login_required
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     _staff_or_403(request)
     job = jobs.import_job_get_for_user(request.user, pk)
     return render(request, "people/import_job.html", {"job": job, **_job_progress(job)})
 
 
 @login_required
-def import_job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job_progress(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """htmx polls this while the job runs; the fragment stops polling once it is done."""
     _staff_or_403(request)
     job = jobs.import_job_get_for_user(request.user, pk)
@@ -938,7 +943,7 @@ def _job_progress(job: ImportJob) -> dict[str, Any]:
 
 
 @login_required
-def import_rejects(request: HttpRequest, pk: int) -> HttpResponse:
+def import_rejects(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     _staff_or_403(request)
     job = jobs.import_job_get_for_user(request.user, pk)
     resp = HttpResponse(
@@ -950,14 +955,14 @@ def import_rejects(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def hotline_import(request: HttpRequest) -> HttpResponse:
+def hotline_import(request: AuthedHttpRequest) -> HttpResponse:
     """Hotline (12345) order files, parsed by the hotline app's own importer."""
     from wangge.hotline import selectors as hotline_selectors
     from wangge.hotline.models import HotlineImport, HotlineSource
 
     if not hotline_selectors.may_manage_hotline(request.user):
         raise PermissionDenied(_("只有指挥中心可以导入 12345 工单"))
-    sources = list(HotlineSource.objects.filter(is_active=True).order_by("code"))
+    sources = list(HotlineSource.objects.filter(active=True).order_by("code"))
     error = ""
     if request.method == "POST":
         from wangge.hotline.services import import_start
@@ -990,7 +995,7 @@ def hotline_import(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def hotline_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def hotline_import_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     from wangge.hotline import selectors as hotline_selectors
 
     imp = hotline_selectors.import_get_for_user(request.user, pk)
@@ -1004,7 +1009,7 @@ def hotline_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- the grid worker's field kit (phone) --------------------------------------------------------
 @login_required
-def care_due(request: HttpRequest) -> HttpResponse:
+def care_due(request: AuthedHttpRequest) -> HttpResponse:
     """Due and overdue visits, most urgent first, one column per ledger (elderly five colours,
     children four colours …)."""
     _staff_or_403(request)
@@ -1041,7 +1046,7 @@ def care_due(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def visit_new(request: HttpRequest, resident_pk: int) -> HttpResponse:
+def visit_new(request: AuthedHttpRequest, resident_pk: int) -> HttpResponse:
     """The visit form: notes, findings, photos, GPS check-in; raise a case in one tap."""
     _staff_or_403(request)
     resident = selectors.resident_get_for_user(request.user, resident_pk)
@@ -1076,7 +1081,7 @@ def visit_new(request: HttpRequest, resident_pk: int) -> HttpResponse:
 
                 attach_error(form, exc, {**ERROR_FIELDS, "coordinates": "findings"})
             else:
-                if visit.case_id:
+                if visit.case is not None:
                     messages.success(request, _("走访已记录，问题已上报为事件。"))
                     return redirect("web:case", code=visit.case.tracking_code)
                 messages.success(request, _("走访已记录。"))
@@ -1093,7 +1098,7 @@ def visit_new(request: HttpRequest, resident_pk: int) -> HttpResponse:
 
 
 @login_required
-def journal(request: HttpRequest) -> HttpResponse:
+def journal(request: AuthedHttpRequest) -> HttpResponse:
     _staff_or_403(request)
     grids = [g for g in _scope_grids(request.user) if g.level >= GridLevel.ZONE] or _leaf_grids(
         request.user

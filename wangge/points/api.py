@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from wangge.community.api import page
-from wangge.core.api import NotFound, ServiceError
+from wangge.core.api import NotFound, ServiceError, request_body
 from wangge.grids.models import Grid
 from wangge.grids.selectors import grid_get_for_user
 from wangge.people.models import Resident
@@ -200,7 +200,7 @@ class CorrectView(APIView):
     def post(self, request: Request, entry_id: int) -> Response:
         entry = sel.entry_get_for_user(request.user, entry_id)
         corr = points_correct(
-            actor=request.user, entry=entry, reason=str(request.data.get("reason") or "")
+            actor=request.user, entry=entry, reason=str(request_body(request).get("reason") or "")
         )
         return Response(EntryOut(corr).data, status=201)
 
@@ -241,7 +241,7 @@ class InspectionView(APIView):
         summary="录入一批清洁户评比结果（全部成功或全部不写入）",
     )
     def post(self, request: Request) -> Response:
-        data = request.data
+        data = request_body(request)
         community = grid_get_for_user(request.user, str(data.get("community") or ""))
         held_on = parse_date(str(data.get("held_on") or ""))
         if held_on is None:
@@ -307,8 +307,8 @@ class RestockView(APIView):
         goods = goods_restock(
             actor=request.user,
             goods=goods,
-            quantity=request.data.get("quantity"),
-            note=str(request.data.get("note") or ""),
+            quantity=request_body(request).get("quantity"),
+            note=str(request_body(request).get("note") or ""),
         )
         return Response(GoodsOut(goods).data)
 
@@ -342,16 +342,18 @@ class RedemptionListView(APIView):
         summary="兑换商品（扣积分、减库存，返回兑换码）",
     )
     def post(self, request: Request) -> Response:
-        goods = sel.goods_get_for_user(request.user, _int(request.data.get("goods_id"), "goods_id"))
+        goods = sel.goods_get_for_user(
+            request.user, _int(request_body(request).get("goods_id"), "goods_id")
+        )
         household = None
-        if request.data.get("household_id"):
+        if request_body(request).get("household_id"):
             household = sel.household_get_for_user(
-                request.user, _int(request.data["household_id"], "household_id")
+                request.user, _int(request_body(request)["household_id"], "household_id")
             )
         r = points_redeem(
             actor=request.user,
             goods=goods,
-            quantity=request.data.get("quantity"),
+            quantity=request_body(request).get("quantity"),
             household=household,
         )
         return Response(RedemptionOut(r).data, status=201)
@@ -378,7 +380,7 @@ class ReturnView(APIView):
         if r is None:
             raise NotFound(_("兑换码 %(c)s 不存在或不属于您管理的超市") % {"c": code[:8]})
         r = redemption_return(actor=request.user, redemption=r,
-                              reason=str(request.data.get("reason") or ""))  # fmt: skip
+                              reason=str(request_body(request).get("reason") or ""))  # fmt: skip
         return Response(RedemptionOut(r).data)
 
 
@@ -397,6 +399,7 @@ class GridReportView(APIView):
         from wangge.accounts.selectors import scope_for_user
 
         code = request.query_params.get("grid")
+        grid: Grid | None
         if code:
             grid = grid_get_for_user(request.user, code)
         else:

@@ -16,6 +16,7 @@ entries they count, so reports read a few thousand summary rows, never the whole
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -23,7 +24,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 PATH_OPS = ["varchar_pattern_ops"]
-POINTS = {"max_digits": 12, "decimal_places": 1}
+POINTS: dict[str, Any] = {"max_digits": 12, "decimal_places": 1}
 
 
 class AppendOnlyQuerySet(models.QuerySet):

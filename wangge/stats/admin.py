@@ -17,8 +17,8 @@ class AssessmentSchemeAdmin(admin.ModelAdmin):
 
 @admin.register(RollupState)
 class RollupStateAdmin(admin.ModelAdmin):
-    list_display = ["name", "watermark", "last_run_at", "last_full_at", "last_days", "runs"]
-    readonly_fields = list_display
+    list_display = ("name", "watermark", "last_run_at", "last_full_at", "last_days", "runs")
+    readonly_fields = ("name", "watermark", "last_run_at", "last_full_at", "last_days", "runs")
 
     def has_add_permission(self, request):
         return False

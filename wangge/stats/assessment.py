@@ -9,6 +9,7 @@ and (when `use_wilson`) rates are scored at the lower bound of their 95 % Wilson
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Sum
@@ -93,9 +94,9 @@ def _subject_rows(sq: StatsQuery, subject: str) -> list[dict[str, Any]]:
         return breakdown(sq, "grid")
     if subject == AssessmentSubject.DEPARTMENT:
         return breakdown(sq, "department")
-    grouped = (
+    grouped: list[Mapping[str, Any]] = list(
         stat_rows(sq)
-        .exclude(assignee_id=None)
+        .filter(assignee__isnull=False)
         .values("assignee_id")
         .annotate(**{f: Sum(f) for f in COUNT_FIELDS})
     )
@@ -113,7 +114,8 @@ def assessment(sq: StatsQuery, scheme_id: int | None = None) -> dict[str, Any]:
     scheme = schemes.filter(pk=scheme_id).first() if scheme_id else schemes.first()
     if scheme is None:
         raise NotFound(_("没有可用的考核方案，请管理员在后台配置"))
-    ranked, small = [], []
+    ranked: list[dict[str, Any]] = []
+    small: list[dict[str, Any]] = []
     for row in _subject_rows(sq, scheme.subject):
         base = row["due"] - row["suspended"]
         total, parts = score_row(scheme, row)

@@ -244,8 +244,9 @@ def _recompute(days: list[date]) -> tuple[int, int]:
                     acc[f] += v
         CaseDailyStat.objects.filter(day__in=batch).delete()
         CaseDurationStat.objects.filter(day__in=batch).delete()
-        names = ("day", "grid_id", "grid_path", "category_id", "channel", "department_id")
-        names += ("assignee_id",)
+        names = (
+            "day", "grid_id", "grid_path", "category_id", "channel", "department_id", "assignee_id"
+        )  # fmt: skip
         CaseDailyStat.objects.bulk_create(
             (CaseDailyStat(**dict(zip(names, k, strict=True)), **v) for k, v in counts.items()),
             batch_size=2000,
@@ -285,7 +286,7 @@ def stats_rollup(*, full: bool = False) -> RollupResult:
         state = _locked_state()
         full = full or state.watermark is None
         newest = Case.objects.aggregate(m=Max("updated_at"))["m"]
-        if full:
+        if full or state.watermark is None:
             bounds = Case.objects.aggregate(lo=Min("created_at"), hi=Max("created_at"))
             days: list[date] = []
             if bounds["lo"] is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -157,8 +158,10 @@ def _scope_q(scope: Scope) -> Q:
     return q
 
 
-def _rows(model: type, sq: StatsQuery, *, with_period: bool = True) -> QuerySet:
-    qs = model.objects.filter(_scope_q(sq.scope))
+def _rows(
+    model: type[CaseDailyStat] | type[CaseDurationStat], sq: StatsQuery, *, with_period: bool = True
+) -> QuerySet[Any]:
+    qs: QuerySet[Any] = model._default_manager.filter(_scope_q(sq.scope))
     if with_period:
         qs = qs.filter(day__gte=sq.start, day__lte=sq.end)
     if sq.grid is not None:
@@ -184,9 +187,9 @@ def _ratio(num: int, den: int) -> float | None:
     return round(num / den, 4) if den > 0 else None
 
 
-def indicators(c: dict[str, int | None]) -> dict[str, Any]:
+def indicators(sums: Mapping[str, Any]) -> dict[str, Any]:
     """Rates from summed counters (definitions in docs/stats.md); None when undefined."""
-    c = {f: int(c.get(f) or 0) for f in COUNT_FIELDS}
+    c: dict[str, int] = {f: int(sums.get(f) or 0) for f in COUNT_FIELDS}
     base = c["due"] - c["suspended"]  # 应结案 − 缓办
     return {
         "registered": c["registered"],
@@ -279,6 +282,7 @@ def breakdown(sq: StatsQuery, by: str) -> list[dict[str, Any]]:
     """Indicators per category, channel, department or child grid, largest first."""
     if by == "grid":
         return _grid_breakdown(sq)
+    grouped: Iterable[Mapping[str, Any]]
     if by == "category":
         grouped = stat_rows(sq).values("category_id").annotate(**_SUMS)
         cats = {c.pk: c for c in Category.objects.all()}
@@ -303,7 +307,7 @@ def breakdown(sq: StatsQuery, by: str) -> list[dict[str, Any]]:
         ]
     elif by == "department":
         grouped = (
-            stat_rows(sq).exclude(department_id=None).values("department_id").annotate(**_SUMS)
+            stat_rows(sq).filter(department__isnull=False).values("department_id").annotate(**_SUMS)
         )
         depts = {
             d.pk: d for d in Department.objects.filter(pk__in=[g["department_id"] for g in grouped])
@@ -345,7 +349,7 @@ def child_grids(sq: StatsQuery) -> list[Grid]:
 def _grid_breakdown(sq: StatsQuery) -> list[dict[str, Any]]:
     children = child_grids(sq)
     # Sum per leaf path in SQL (a few hundred rows at most), then fold leaves into children.
-    grouped = stat_rows(sq).values("grid_path").annotate(**_SUMS)
+    grouped: Iterable[Mapping[str, Any]] = stat_rows(sq).values("grid_path").annotate(**_SUMS)
     acc: dict[str, dict[str, int]] = {g.path: defaultdict(int) for g in children}
     by_len = sorted(acc, key=len, reverse=True)
     for g in grouped:
@@ -372,7 +376,8 @@ def trend(sq: StatsQuery, interval: str = "day") -> list[dict[str, Any]]:
     """Indicators per day, ISO week (Monday) or month of report, every period present."""
     if interval not in INTERVALS:
         raise ServiceError(_("时间粒度须为 day、week 或 month"), code="bad_interval")
-    per_day = {g["day"]: g for g in stat_rows(sq).values("day").annotate(**_SUMS)}
+    rows: Iterable[Mapping[str, Any]] = stat_rows(sq).values("day").annotate(**_SUMS)
+    per_day = {g["day"]: g for g in rows}
     periods: dict[date, dict[str, int]] = {}
     d = sq.start
     while d <= sq.end:
@@ -468,7 +473,8 @@ def ranking(
         raise ServiceError(_("名次数须在 1 到 50 之间"), code="bad_limit")
     rows = breakdown(sq, by)
     floor = min_rank_cases()
-    ranked, small = [], []
+    ranked: list[dict[str, Any]] = []
+    small: list[dict[str, Any]] = []
     for r in rows:
         den = rate_denominator(r, indicator)
         (ranked if den >= floor and r[indicator] is not None else small).append(r)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from wangge.accounts.requests import AuthedHttpRequest
 from wangge.accounts.selectors import scope_for_user
 from wangge.cases import selectors as case_selectors
 from wangge.cases.access import link_token
@@ -176,10 +177,12 @@ def _listing(qs):
 def _queue(user) -> dict[str, Any]:
     # Overdue first, then the nearest deadline: what is most urgent is on top.
     order = ("-overdue", "-urgent", "respond_by", "-created_at")
-    claimable = case_selectors.case_list_for_user(user, claimable=True).order_by(*order)[:50]
-    mine = case_selectors.case_list_for_user(
-        user, assigned_to_me=True, state=[CaseState.CLAIMED]
-    ).order_by("-overdue", "resolve_by", "-created_at")[:50]
+    claimable = _listing(case_selectors.case_list_for_user(user, claimable=True))
+    mine = _listing(
+        case_selectors.case_list_for_user(user, assigned_to_me=True, state=[CaseState.CLAIMED])
+    )
+    claimable = claimable.order_by(*order)[:50]
+    mine = mine.order_by("-overdue", "resolve_by", "-created_at")[:50]
     return {"claimable": list(claimable), "mine": list(mine)}
 
 
@@ -198,7 +201,7 @@ def worker_queue_fragment(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def claim(request: HttpRequest, code: str) -> HttpResponse:
+def claim(request: AuthedHttpRequest, code: str) -> HttpResponse:
     """秒认领: one tap; losing the race is answered kindly, with who won."""
     case = case_selectors.case_get_for_user(request.user, code)
     try:

@@ -3,10 +3,13 @@ whose refusals are put back next to the field they concern (`attach_service_erro
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.api import ServiceError
+from wangge.core.forms import choice_field
 
 MAX_PHOTOS = 9
 
@@ -27,7 +30,7 @@ class PhotosField(forms.FileField):
         return [super(PhotosField, self).clean(f, initial) for f in files]
 
 
-def category_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+def category_choices() -> list[tuple[str, str | list[tuple[str, str]]]]:
     """Minor categories grouped under their major class, for a <select> with optgroups."""
     from wangge.cases.selectors import category_list
 
@@ -35,12 +38,15 @@ def category_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     names: dict[str, str] = {}
     for c in category_list():
         if c.is_minor:
-            major = c.parent.name if c.parent_id else ""
+            major = c.parent.name if c.parent is not None else ""
             kind = c.get_kind_display()
             label = f"{kind} · {major}" if major else kind
             groups.setdefault(label, []).append((c.code, c.name))
         names[c.code] = c.name
-    return [("", _("请选择（可不选，由工作人员判断）"))] + [(k, v) for k, v in groups.items()]
+    prompt: list[tuple[str, str | list[tuple[str, str]]]] = [
+        ("", str(_("请选择（可不选，由工作人员判断）")))
+    ]
+    return prompt + list(groups.items())
 
 
 class LocationFields(forms.Form):
@@ -55,8 +61,9 @@ class LocationFields(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("如：怡园小区 16 栋东侧")}),
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if (data.get("lat") is None) != (data.get("lng") is None):
             self.add_error("address", _("地图位置不完整，请重新点选"))
         return data
@@ -100,7 +107,7 @@ class ReportForm(LocationFields):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices()
+        choice_field(self, "category").choices = category_choices()
 
 
 class PatrolForm(ReportForm):
@@ -119,7 +126,8 @@ class PatrolForm(ReportForm):
             del self.fields[name]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("settle"):
             # The closing of a case nobody else checks rests on the note and the photos.
             if not (data.get("resolution") or "").strip():

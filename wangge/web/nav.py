@@ -44,6 +44,15 @@ BASE_DATA_ROLES = frozenset(
 FIELD_KIT_ROLES = frozenset(
     {Role.GRID_WORKER, Role.MICRO_GRID_HEAD, Role.BUILDING_HEAD, Role.GRID_HEAD}
 )
+COMMUNITY_STAFF_ROLES = frozenset(
+    {
+        Role.GRID_HEAD,
+        Role.COMMUNITY_STAFF,
+        Role.STREET_STAFF,
+        Role.DISTRICT_STAFF,
+        Role.OPERATOR,
+    }
+)
 
 
 def is_resident(scope: Scope, user) -> bool:
@@ -73,6 +82,19 @@ def sees_field_kit(scope: Scope, user) -> bool:
 
 def sees_map(scope: Scope, user) -> bool:
     return bool(scope.grid_paths) or scope.everything
+
+
+def is_community_staff(scope: Scope, user) -> bool:
+    """Runs council days, writes notices, handles the emergency fund (community and above)."""
+    return scope.has_role(*COMMUNITY_STAFF_ROLES) or scope.everything
+
+
+def is_signed_in(scope: Scope, user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def owns_decisions(scope: Scope, user) -> bool:
+    return is_worker(scope, user) or is_community_staff(scope, user)
 
 
 def is_admin(scope: Scope, user) -> bool:
@@ -184,6 +206,51 @@ ENTRIES: tuple[Entry, ...] = (
         "map",
         _("管辖范围内的网格划分"),
         sees_map,
+    ),
+    Entry(
+        "council",
+        _("周二说事"),
+        "council:home",
+        "list",
+        _("提议题，看议程和商议结果"),
+        is_signed_in_resident,
+        tab=False,
+    ),
+    Entry(
+        "council-desk",
+        _("议事台"),
+        "council:desk",
+        "list",
+        _("议程、签到、议事记录、决定事项"),
+        is_community_staff,
+        tab=False,
+    ),
+    Entry(
+        "decisions",
+        _("议定事项"),
+        "council:decisions",
+        "check",
+        _("议事会决定由我落实的事"),
+        owns_decisions,
+        tab=False,
+    ),
+    Entry(
+        "notices",
+        _("通知公告"),
+        "notices:list",
+        "inbox",
+        _("发往网格的通知与阅读情况"),
+        is_signed_in,
+        tab=False,
+    ),
+    Entry(
+        "funds",
+        _("应急资金"),
+        "funds:home",
+        "layers",
+        _("应急专项资金的余额、申请与审批"),
+        is_community_staff,
+        tab=False,
     ),
     Entry(
         "admin",

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from wangge.accounts.models import RoleAssignment, User
 from wangge.grids.models import Grid
 from wangge.grids.selectors import grid_get_for_user, grid_list_for_user
+
+if TYPE_CHECKING:
+    from wangge.cases.models import CaseEvent
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,7 @@ def plain_timeline(case) -> list[TimelineEntry]:
     def unit(e) -> str:
         return e.payload.get("to_unit_name") or _("相关单位")
 
-    words = {
+    words: dict[str, Callable[[CaseEvent], str]] = {
         K.SUBMIT: lambda e: _("收到您的反映"),
         K.ACCEPT: lambda e: _("已立案，交由%(unit)s办理") % {"unit": unit(e)},
         K.CLAIM: lambda e: _("工作人员已接单，正在处理"),
@@ -134,7 +139,7 @@ def case_photos(case, *, public_only: bool = False) -> list[CasePhoto]:
     from wangge.cases.models import EventKind as K
     from wangge.cases.selectors import case_timeline
 
-    labels = {
+    labels: dict[str, str] = {
         K.SUBMIT: _("反映时"),
         K.RESOLVE: _("处置后"),
         K.SETTLE_ON_SPOT: _("处置后"),

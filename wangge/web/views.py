@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from wangge.accounts.requests import AuthedHttpRequest
 from wangge.accounts.selectors import scope_for_user, user_role_list
 from wangge.grids.models import GridLevel
 from wangge.web.nav import nav_for, sees_map
@@ -63,6 +64,6 @@ def grid_map(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def grid_card(request: HttpRequest, code: str) -> HttpResponse:
+def grid_card(request: AuthedHttpRequest, code: str) -> HttpResponse:
     card = grid_card_for_user(request.user, code)  # NotFound → 404 (web.middleware)
     return render(request, "web/_grid_card.html", {"card": card})

@@ -46,7 +46,9 @@ class DaysIn(serializers.Serializer):
 class DayOut(serializers.Serializer):
     date = serializers.DateField()
     working = serializers.BooleanField()
-    source = serializers.CharField(help_text="official / provisional / local")
+    # A response key; the serializer metaclass moves declared fields off the class, so this never
+    # shadows `Field.source`.
+    source = serializers.CharField(help_text="official / provisional / local")  # type: ignore[assignment]
     name = serializers.CharField()
 
 

@@ -293,7 +293,9 @@ def hours_from_profile(
         m, d = value.split("-")
         return int(m), int(d)
 
-    summer = parse_sessions(list(summer_sessions)) if summer_sessions else ()
+    if isinstance(summer_sessions, tuple):
+        summer_sessions = list(summer_sessions)
+    summer = parse_sessions(summer_sessions) if summer_sessions else ()
     return HoursSpec(
         sessions=parse_sessions(sessions),
         summer_sessions=summer,

@@ -31,11 +31,11 @@ def public_status(case) -> str:
     """What the resident is told: 已受理, 处理中, 已办结 …"""
     from wangge.cases.models import PublicStatus
 
-    return PublicStatus(case.public_status).label
+    return str(PublicStatus(case.public_status).label)
 
 
 @register.filter
 def state_label(state: str) -> str:
     from wangge.cases.models import CaseState
 
-    return CaseState(state).label if state in CaseState.values else state
+    return str(CaseState(state).label) if state in CaseState.values else state

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from typing import Any
 
 from django.db import close_old_connections, connection
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
@@ -69,7 +70,9 @@ class Command(DbWorkerCommand):
             help="Seconds between two checks for due periodic tasks (default 1).",
         )
 
-    def handle(self, *args, scheduler: bool, schedule_tick: float, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
+        scheduler: bool = options.pop("scheduler")
+        schedule_tick: float = options.pop("schedule_tick")
         self.configure_logging(options["verbosity"])
         if scheduler:
             if options["batch"]:

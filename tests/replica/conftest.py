@@ -1,0 +1,3 @@
+from tests.open311.conftest import api_key, categories
+
+__all__ = ["api_key", "categories"]
