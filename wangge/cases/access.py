@@ -74,7 +74,7 @@ def link_case_id(token: str, code: str | None) -> int | None:
         data = signing.loads(
             (token or "").replace(".", ":"),
             salt=LINK_SALT,
-            max_age=timedelta(days=settings.CASES_ACCESS_LINK_DAYS).total_seconds(),
+            max_age=timedelta(days=settings.CASES_ACCESS_LINK_DAYS),
         )
     except signing.BadSignature:
         return None
@@ -96,9 +96,7 @@ def link_check(token: str, *, code: str | None = None) -> Case:
     that belongs to another case than `code`."""
     max_age = timedelta(days=settings.CASES_ACCESS_LINK_DAYS)
     try:
-        data = signing.loads(
-            (token or "").replace(".", ":"), salt=LINK_SALT, max_age=max_age.total_seconds()
-        )
+        data = signing.loads((token or "").replace(".", ":"), salt=LINK_SALT, max_age=max_age)
     except signing.SignatureExpired as exc:
         raise AccessRefused(
             _("该链接已过期，请用提交时留的手机号获取验证码，或拨打热线"), code="link_expired"

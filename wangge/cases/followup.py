@@ -101,6 +101,9 @@ def followup_sweep(*, now: datetime | None = None, batch: int = 1000) -> FollowU
         .values("pk", "rework_count", "closed_at", "channel", "grid_path")[:batch]
     )
     for row in list(owed):
+        closed_at = row["closed_at"]
+        if closed_at is None:  # pragma: no cover - a closed case always has its closing time
+            continue
         working_days = (
             settings.CASES_FOLLOW_UP_HOTLINE_WORKING_DAYS
             if row["channel"] == Channel.HOTLINE
@@ -112,7 +115,7 @@ def followup_sweep(*, now: datetime | None = None, batch: int = 1000) -> FollowU
                     case_id=row["pk"],
                     closure=row["rework_count"] + 1,
                     grid_path=row["grid_path"],
-                    due_at=deadline(row["closed_at"], working_days, "working_days"),
+                    due_at=deadline(closed_at, working_days, "working_days"),
                     created_at=now,
                 )
             result.tasks_created += 1

@@ -66,7 +66,10 @@ def case_notify(*, case: Case, event: CaseEvent, topic: str, user_ids: Iterable[
         topic=topic,
         title=title[:200],
         body=(body or case.description)[:500],
-        link=f"/cases/{case.tracking_code}/",
+        # What residents hear opens the public case page (followers have no staff access).
+        link=f"/track/{case.tracking_code}/"
+        if topic in RESIDENT_TOPICS
+        else f"/cases/{case.tracking_code}/",
         payload={
             "tracking_code": case.tracking_code,
             "event": event.kind,

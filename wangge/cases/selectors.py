@@ -176,5 +176,9 @@ def case_list_nearby_public(
         .select_related(None)
         .only("tracking_code", "title", "state", "lat", "lng", "created_at")[:200]
     )
-    found = [(c, distance_m(lat, lng, c.lat, c.lng)) for c in rows]
+    found = [
+        (c, distance_m(lat, lng, c.lat, c.lng))
+        for c in rows
+        if c.lat is not None and c.lng is not None
+    ]
     return sorted((f for f in found if f[1] <= radius_m), key=lambda f: f[1])[:limit]

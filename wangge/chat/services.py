@@ -275,6 +275,8 @@ def _run_rate(group: ChatGroup, message: ChatMessage, rate: RateCommand) -> Rece
             reply(group=group, key=key, text=text, reply_to=message.message_id, case=None)
             return None
         case = own.case
+        if case is None:  # pragma: no cover - the filter above matched on the case
+            return None
         message.case = case
         if rate.error:
             text = _("@%(n)s 请这样回复：%(h)s") % {"n": name, "h": rate.error}

@@ -62,7 +62,7 @@ COOKIE_KEEP = 30  # newest links kept by one browser
 def browser_tokens(request: HttpRequest) -> list[str]:
     try:
         raw = request.get_signed_cookie(REPORTS_COOKIE, default="[]", salt=COOKIE_SALT)
-        tokens = json.loads(raw)
+        tokens = json.loads(raw or "[]")
     except (signing.BadSignature, ValueError):
         return []
     return [t for t in tokens if isinstance(t, str)][-COOKIE_KEEP:]
@@ -182,13 +182,13 @@ class Whereabouts:
 def whereabouts(case: Case) -> Whereabouts:
     """A truthful sentence of where the case is now (the resident's status line)."""
     unit = ""
-    if case.handling_department_id:
+    if case.handling_department is not None:
         unit = case.handling_department.name
-    elif case.handling_grid_id:
+    elif case.handling_grid is not None:
         unit = case.handling_grid.name
     state = case.state
     if state == CaseState.SUBMITTED:
-        if case.grid_id:
+        if case.grid is not None:
             return Whereabouts(
                 _("已定位到%(g)s，等待指挥中心确认类别后派给网格办理") % {"g": case.grid.name}
             )
@@ -252,7 +252,7 @@ def _case_page(
     )
     past_answers = list(case.feedback.order_by("closure")) if is_reporter else []
     master = None
-    if case.state == CaseState.MERGED and case.merged_into_id:
+    if case.state == CaseState.MERGED and case.merged_into is not None:
         master = case_selectors.case_get_public(case.merged_into.tracking_code)
     following = False
     if request.user.is_authenticated and not is_reporter:
