@@ -206,10 +206,24 @@ def api():
             from wangge.accounts.tokens import token_issue
 
             self.keys = getattr(self, "keys", {})
-            if user.pk not in self.keys:
+            if user.pk not in self.keys or not self._valid(self.keys[user.pk]):
+                # Tokens expire (idle and absolute lifetime): a test that moves its clock on
+                # signs in again, as a real client would.
                 self.keys[user.pk] = token_issue(user=user).key
             self.credentials(HTTP_AUTHORIZATION=f"Token {self.keys[user.pk]}")
             return self
+
+        @staticmethod
+        def _valid(key: str) -> bool:
+            from rest_framework.exceptions import AuthenticationFailed
+
+            from wangge.accounts.tokens import token_authenticate
+
+            try:
+                token_authenticate(key)
+            except AuthenticationFailed:
+                return False
+            return True
 
     return Client()
 
