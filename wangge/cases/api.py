@@ -18,6 +18,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from wangge.accounts.selectors import scope_for_user
+from wangge.cases.access import ReporterPass, link_check, link_path
 from wangge.cases.feedback import case_feedback_give
 from wangge.cases.models import (
     PUBLIC_STATUS,
@@ -27,6 +28,8 @@ from wangge.cases.models import (
     Category,
     Channel,
     EventKind,
+    FeedbackSatisfaction,
+    FeedbackSolved,
 )
 from wangge.cases.selectors import (
     case_get_for_user,
@@ -376,7 +379,10 @@ class CaseListView(APIView):
             case = case_submit(actor=actor, idempotency_key=key, **v)
         status = 200 if case.replayed else 201
         if actor is None:
-            return Response(PublicCaseOut(case).data, status=status)
+            # The reporter's way back without an account (docs/feedback.md): keep this link.
+            return Response(
+                {**PublicCaseOut(case).data, "private_link": link_path(case)}, status=status
+            )
         case = case_get_for_user(actor, case.tracking_code)
         return Response(_detail(request, case), status=status)
 
@@ -495,6 +501,42 @@ class PublicCaseView(APIView):
     @extend_schema(responses=PublicCaseOut, summary="凭查询码查询办理进度（无需登录）")
     def get(self, request: Request, code: str) -> Response:
         return Response(PublicCaseOut(case_get_public(code)).data)
+
+
+class AnswerIn(serializers.Serializer):
+    token = serializers.CharField(help_text="专属链接中的令牌（/track/<查询码>/k/<令牌>/）")
+    solved = serializers.ChoiceField(choices=FeedbackSolved.choices, help_text="问题解决了吗？")
+    satisfaction = serializers.ChoiceField(
+        choices=FeedbackSatisfaction.choices, help_text="对处理满意吗？"
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class PublicAnswerView(APIView):
+    """The reporter answers with their private link's token, without an account."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [IntakeThrottle]
+
+    @extend_schema(
+        request=AnswerIn,
+        responses=PublicCaseOut,
+        summary="反映人凭专属链接确认并评价（无需登录）",
+    )
+    def post(self, request: Request, code: str) -> Response:
+        data = AnswerIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        case = link_check(v["token"], code=code)
+        case_feedback_give(
+            actor=ReporterPass(case_id=case.pk, source="link"),
+            case=case,
+            solved=v["solved"],
+            satisfaction=v["satisfaction"],
+            comment=v["comment"],
+        )
+        return Response(PublicCaseOut(case_get_public(case.tracking_code)).data)
 
 
 class MyCasesView(APIView):
