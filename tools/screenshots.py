@@ -73,6 +73,17 @@ def _fill_report(page) -> None:
     page.fill("#id_address", "怡园小区16号楼")
 
 
+def _pin_by_address(page) -> None:
+    """The report map after typing an address: the pin, its grid and the nearest building."""
+    page.wait_for_selector("#pinmap[data-ready][data-buildings-ready]")
+    page.fill("#id_description", "16号楼楼下有一地碎玻璃，小孩容易踩到")
+    page.fill("#id_address", "怡园小区16号楼")
+    page.click("#locate-address")
+    page.wait_for_selector("#pin-place:not([hidden])")
+    page.wait_for_selector("#pinmap .map-label.building-label")
+    page.wait_for_timeout(300)
+
+
 def _case_path(persona: str, prefix: str, **filters) -> Callable[[], str | None]:
     """The newest case `persona` sees that matches `filters`, at `prefix` + its code."""
 
@@ -98,6 +109,79 @@ def _reported_path(prefix: str) -> Callable[[], str | None]:
     return find
 
 
+def _first(selector: str, persona: str, prefix: str) -> Callable[[], str | None]:
+    """The first row of a base data list `persona` sees, at `prefix` + its id."""
+
+    def find() -> str | None:
+        from wangge.accounts.models import User
+        from wangge.people import selectors
+
+        user = User.objects.get(username=persona)
+        obj = getattr(selectors, selector)(user).first()
+        return f"{prefix}{obj.pk}/" if obj else None
+
+    return find
+
+
+def _due_visit_path() -> str | None:
+    from wangge.accounts.models import User
+    from wangge.people.selectors import care_due_list_for_user
+
+    rec = care_due_list_for_user(User.objects.get(username="worker_a")).first()
+    return f"/people/care/visit/{rec.resident_id}/" if rec else None
+
+
+def _cared_resident_path() -> str | None:
+    from wangge.accounts.models import User
+    from wangge.people.selectors import care_due_list_for_user
+
+    rec = care_due_list_for_user(User.objects.get(username="community")).first()
+    return f"/people/residents/{rec.resident_id}/" if rec else None
+
+
+def _household_path() -> str | None:
+    from wangge.accounts.models import User
+    from wangge.people.selectors import resident_list_for_user
+
+    r = resident_list_for_user(User.objects.get(username="community")).first()
+    return f"/people/households/{r.household_id}/" if r else None
+
+
+def _import_job_path() -> str | None:
+    from wangge.people.models import ImportJob
+
+    job = ImportJob.objects.filter(created_by__username="community").order_by("-id").first()
+    return f"/people/imports/{job.pk}/" if job else None
+
+
+def _open_reveal(page) -> None:
+    page.click("[data-open-dialog=reveal-dialog]")
+    page.select_option("#id_purpose", "visit")
+    page.fill("#id_reason", "看")
+    page.click("[data-submit-reveal]")
+    page.wait_for_selector("#reveal-body .field-error")
+
+
+def _open_filters(page) -> None:
+    page.click(".case-filters summary")
+    page.select_option("#id_channel", "hotline")
+
+
+def _pick_grid(page) -> None:
+    page.click("details[data-action=accept] summary")
+    page.fill("details[data-action=accept] [data-filter-select]", "路灯")
+    page.fill("details[data-action=accept] [data-grid-search]", "怡园")
+    page.wait_for_selector("#gp-accept [data-pick-grid]")
+
+
+def _resolve_address(page) -> None:
+    page.wait_for_selector("#pinmap[data-ready]")
+    page.fill("#id_description", "怡园社区16号楼门口路灯不亮，晚上很黑")
+    page.fill("#address_q", "怡园社区16号楼")
+    page.wait_for_selector("[data-address-match]")
+    page.wait_for_timeout(300)
+
+
 SHOTS: list[Shot] = [
     Shot("home-visitor", "/", None),
     Shot("login", "/accounts/login/", None),
@@ -111,6 +195,7 @@ SHOTS: list[Shot] = [
     Shot("map-worker", "/console/map/", "worker_a", _click_grid, full_page=False),
     Shot("report", "/report/", None, _fill_report),
     Shot("report-invalid", "/report/", None, _invalid_report),
+    Shot("report-map", "/report/", None, _pin_by_address),
     Shot("track", "/track/", None),
     Shot("track-case", _reported_path("/track/"), "resident"),
     Shot("my-cases", "/my/", "resident"),
@@ -122,7 +207,33 @@ SHOTS: list[Shot] = [
     Shot("case-console", _case_path("operator", "/cases/", state=["submitted"]), "operator"),
     Shot("phone-entry", "/console/phone/", "operator"),
     Shot("cockpit", "/cockpit/", "leader", _wait_cockpit, sizes=("desktop",)),
-]
+    # The staff workspace: base data (community staff), the field kit (grid worker), the
+    # console's filters and pickers (operator).
+    Shot("people-residents", "/people/residents/", "community"),
+    Shot("people-resident", _cared_resident_path, "community"),
+    Shot("people-reveal", _cared_resident_path, "community", _open_reveal, full_page=False),
+    Shot("people-buildings", "/people/buildings/", "community"),
+    Shot("people-building", _first("building_list_for_user", "community", "/people/buildings/"),
+         "community"),
+    Shot("people-household", _household_path, "community"),
+    Shot("people-organisations", "/people/organisations/", "community"),
+    Shot("people-organisation-new", "/people/organisations/new/", "community"),
+    Shot("people-assets", "/people/assets/", "community"),
+    Shot("people-asset", _first("asset_list_for_user", "community", "/people/assets/"),
+         "community"),
+    Shot("people-places", "/people/places/", "community"),
+    Shot("people-place-new", "/people/places/new/", "community"),
+    Shot("people-imports", "/people/imports/", "community"),
+    Shot("people-import-job", _import_job_path, "community"),
+    Shot("care-due", "/people/care/", "worker_a"),
+    Shot("care-visit", _due_visit_path, "worker_a"),
+    Shot("journal", "/people/journal/", "worker_a"),
+    Shot("worker-history", "/grid-work/history/", "worker_a"),
+    Shot("console-filters", "/console/?tab=all", "operator", _open_filters),
+    Shot("phone-entry-address", "/console/phone/", "operator", _resolve_address),
+    Shot("case-dispatch", _case_path("operator", "/cases/", state=["submitted"]), "operator",
+         _pick_grid),
+]  # fmt: skip
 
 
 def _jpeg(colour: tuple[int, int, int]) -> bytes:
@@ -166,7 +277,7 @@ def seed_scenario() -> None:
             actor=actor, channel="h5", description=text, idempotency_key=f"screens-{next(keys)}",
             lat=lat + dlat if located else None, lng=lng + dlng if located else None,
             category_code=category, **kw,
-        )  # fmt: skip
+        ).case  # fmt: skip
 
     report("河边步道的木板断了一块，晚上看不清容易绊倒", actor=None, anonymous=True,
            category=None, located=False)  # fmt: skip
@@ -186,6 +297,34 @@ def seed_scenario() -> None:
     )  # fmt: skip
 
 
+def seed_workspace() -> None:
+    """An import by the community staff with a few refused rows, for the import page (once)."""
+    import io
+
+    from wangge.accounts.models import User
+    from wangge.people.jobs import import_job_create
+    from wangge.people.models import ImportJob
+
+    user = User.objects.get(username="community")
+    if ImportJob.objects.filter(created_by=user).exists():
+        return
+    rows = [
+        "姓名,身份证号,联系电话,社区,楼栋,单元,房号,户籍类型,人员类别",
+        "陈秀兰,350427194805120023,13805980001,怡园社区,16号楼,1,101,户籍,独居老人",
+        "林志强,350427196311050010,13805980002,怡园社区,16号楼,1,102,常住,",
+        "王丽,350427199002300021,13805980003,怡园社区,16号楼,2,201,户籍,",
+        "赵明,350427198506150019,138059,怡园社区,99号楼,2,202,流动,",
+    ]
+    data = ("\n".join(rows) + "\n").encode()
+    import_job_create(
+        actor=user,
+        kind="residents",
+        data=io.BytesIO(data),
+        size=len(data),
+        filename="怡园社区16号楼人口表.csv",
+    )
+
+
 def prepare_database(use_db: bool) -> None:
     import tempfile
 
@@ -202,6 +341,7 @@ def prepare_database(use_db: bool) -> None:
         call_command("migrate", verbosity=0, interactive=False)
         call_command("demo_load", stdout=open(os.devnull, "w"))  # noqa: SIM115
     seed_scenario()
+    seed_workspace()
 
 
 class LiveServer:

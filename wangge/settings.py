@@ -398,6 +398,10 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("wangge.web.context_process
 MAP_TILE_URL = os.environ.get("WANGGE_MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = os.environ.get("WANGGE_MAP_TILE_ATTRIBUTION", "")
 MAP_TILE_MAX_ZOOM = env_int("WANGGE_MAP_TILE_MAX_ZOOM", 18)
+# Servers spread over several hosts fill {s} from these characters (天地图: "01234567").
+MAP_TILE_SUBDOMAINS = os.environ.get("WANGGE_MAP_TILE_SUBDOMAINS", "abc")
+# An annotation layer drawn over the base tiles (天地图 cva_w: road and place names).
+MAP_TILE_OVERLAY_URL = os.environ.get("WANGGE_MAP_TILE_OVERLAY_URL", "")
 # Service refusals (NotFound for out-of-scope objects, Conflict, …) raised in page views render
 # as pages with their Chinese message; API paths keep their JSON error handler.
 MIDDLEWARE.append("wangge.web.middleware.ServiceErrorPages")

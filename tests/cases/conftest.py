@@ -20,13 +20,15 @@ def categories(db):
 
 @pytest.fixture
 def submit(county, categories):
-    """submit(actor, grid_code=GRID_A, **kwargs) → a case reported at the centre of that grid."""
+    """submit(actor, grid_code=GRID_A, **kwargs) → a case reported at the centre of that grid
+    (`result=True`: the whole `Submitted` answer, with `replayed`)."""
 
-    def _submit(actor, grid_code: str = GRID_A, **kwargs):
+    def _submit(actor, grid_code: str = GRID_A, *, result: bool = False, **kwargs):
         lat, lng = grid_centre(county[grid_code])
         kwargs.setdefault("channel", "h5")
         kwargs.setdefault("description", "小区16号楼楼下掉了一地的碎玻璃渣，大家小心")
         kwargs.setdefault("category_code", "E0104")
-        return case_submit(actor=actor, lat=lat, lng=lng, **kwargs)
+        submitted = case_submit(actor=actor, lat=lat, lng=lng, **kwargs)
+        return submitted if result else submitted.case
 
     return _submit

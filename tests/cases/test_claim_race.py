@@ -35,7 +35,7 @@ def test_many_workers_racing_never_double_claim(county, categories):
                 lat=lat,
                 lng=lng,
                 category_code="E0104",
-            ).pk
+            ).case.pk
             for i in range(CASES)
         ]
     wins: Counter[int] = Counter()

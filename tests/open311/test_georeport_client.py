@@ -17,10 +17,10 @@ def reported(county, categories, glass_attributes, worker_a):
     first = case_submit(
         actor=None, channel="open311", description="门口碎玻璃", lat=lat, lng=lng,
         category_code="E0104",
-    )  # fmt: skip
+    ).case  # fmt: skip
     second = case_submit(
         actor=None, channel="h5", description="路灯不亮", lat=lat, lng=lng, category_code="A0106"
-    )
+    ).case
     case_transition(case=first, actor=worker_a, action="claim")
     case_transition(case=first, actor=worker_a, action="resolve", reason="已清扫")
     return first, second

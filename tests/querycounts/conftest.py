@@ -120,7 +120,7 @@ def make_cases(county, categories):
                 address=f"怡园小区{i}号楼",
                 category_code=codes[i % len(codes)],
                 attachments=photos,
-            )
+            ).case
             if claim_by is not None and i % 2 == 0:
                 case_transition(case=case, actor=claim_by, action="claim")
             made.append(case)

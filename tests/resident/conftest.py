@@ -38,7 +38,7 @@ def submit(county, categories):
         kwargs.setdefault("channel", "h5")
         kwargs.setdefault("description", "小区16号楼楼下掉了一地的碎玻璃渣，大家小心")
         kwargs.setdefault("category_code", "E0104")
-        return case_submit(actor=actor, lat=lat, lng=lng, **kwargs)
+        return case_submit(actor=actor, lat=lat, lng=lng, **kwargs).case
 
     return _submit
 

@@ -48,7 +48,7 @@ def test_unsure_or_unlocated_reports_wait_in_triage_and_say_so(submit, county, c
     assert "等待指挥中心确认类别后派给网格办理" in page
     from wangge.cases.services import case_submit
 
-    nowhere = case_submit(actor=None, channel="h5", description="路灯不亮，晚上很黑")
+    nowhere = case_submit(actor=None, channel="h5", description="路灯不亮，晚上很黑").case
     page = Client().get(f"/track/{nowhere.tracking_code}/").content.decode()
     assert "未能定位，正在由指挥中心确定办理单位" in page
 

@@ -42,7 +42,7 @@ def report(county, categories, resident):
         kwargs.setdefault("category_code", "E0104")
         kwargs.setdefault("actor", resident)
         with time_machine.travel(when, tick=False):
-            return case_submit(**kwargs)
+            return case_submit(**kwargs).case
 
     return _report
 

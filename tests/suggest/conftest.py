@@ -78,7 +78,7 @@ def close_case(county, categories, resident, worker_a, community_staff):
             category_code=code,
             lat=lat,
             lng=lng,
-        )
+        ).case
         case_transition(case=case, actor=worker_a, action="claim")
         case_transition(case=case, actor=worker_a, action="resolve", reason="已处理")
         case_transition(case=case, actor=community_staff, action="close")

@@ -99,7 +99,7 @@ def test_claim_race_is_answered_kindly(browser_factory, county, categories, work
     case = case_submit(
         actor=resident, channel="h5", description=DESCRIPTION, lat=lat, lng=lng,
         category_code="E0104",
-    )  # fmt: skip
+    ).case  # fmt: skip
     code = case.tracking_code
     colleague = make_user("worker_a2", Role.GRID_WORKER, county[GRID_A])
     first = browser_factory()

@@ -19,7 +19,7 @@ def case_a(county, categories, resident):
     return case_submit(
         actor=resident, channel="h5", description=DESCRIPTION, lat=lat, lng=lng,
         category_code="E0104",
-    )  # fmt: skip
+    ).case  # fmt: skip
 
 
 def jpeg(name: str):

@@ -41,9 +41,9 @@ from wangge.cases.selectors import (
     category_list,
 )
 from wangge.cases.services import case_report_settled, case_submit
+from wangge.cases.targets import target_resolve
 from wangge.cases.workflow import ACTIONS, allowed_actions, case_transition
 from wangge.core.api import NotFound, ServiceError
-from wangge.grids.models import Department, Grid
 
 # --- serializers ------------------------------------------------------------------------------
 
@@ -368,7 +368,7 @@ class CaseListView(APIView):
         if settled:
             if v["channel"] != Channel.PATROL or v["lat"] is None:
                 raise ServiceError(_("现场处置结案只适用于带位置的网格员巡查上报"))
-            case = case_report_settled(
+            submitted = case_report_settled(
                 actor=actor,
                 idempotency_key=key,
                 resolution=resolution,
@@ -376,8 +376,9 @@ class CaseListView(APIView):
                 **v,
             )
         else:
-            case = case_submit(actor=actor, idempotency_key=key, **v)
-        status = 200 if case.replayed else 201
+            submitted = case_submit(actor=actor, idempotency_key=key, **v)
+        case = submitted.case
+        status = 200 if submitted.replayed else 201
         if actor is None:
             # The reporter's way back without an account (docs/feedback.md): keep this link.
             return Response(
@@ -400,24 +401,6 @@ class CaseDetailView(APIView):
     @extend_schema(responses=CaseDetailOut, summary="事件详情（含处理过程）")
     def get(self, request: Request, code: str) -> Response:
         return Response(_detail(request, case_get_for_user(request.user, code)))
-
-
-def _grid(code: str) -> Grid | None:
-    if not code:
-        return None
-    grid = Grid.objects.filter(code=code, is_active=True).first()
-    if grid is None:
-        raise ServiceError(_("网格 %(c)s 不存在") % {"c": code}, code="target_grid")
-    return grid
-
-
-def _department(code: str) -> Department | None:
-    if not code:
-        return None
-    dep = Department.objects.filter(code=code, is_active=True).first()
-    if dep is None:
-        raise ServiceError(_("部门 %(c)s 不存在") % {"c": code}, code="target_department")
-    return dep
 
 
 class CaseActionView(APIView):
@@ -457,7 +440,7 @@ class CaseActionView(APIView):
             if category is None or not category.is_minor:
                 raise ServiceError(_("事件类别“%(c)s”不存在或不可用") % {"c": v["category_code"]})
         co = (
-            [_department(c) for c in v["co_departments"]]
+            [d for c in v["co_departments"] if (d := target_resolve(department_code=c)[1])]
             if v["co_departments"] is not None
             else None
         )
@@ -473,14 +456,18 @@ class CaseActionView(APIView):
                 reopen=p.get("reopen") if isinstance(p.get("reopen"), bool) else None,
             )
             return Response(_detail(request, case_get_for_user(request.user, code)))
+        # Whether the actor may send the case there is the workflow's check (targets).
+        target_grid, target_department = target_resolve(
+            grid_code=v["target_grid"], department_code=v["target_department"]
+        )
         case_transition(
             case=case,
             actor=request.user,
             action=action,
             reason=v["reason"],
             payload=v["payload"],
-            target_grid=_grid(v["target_grid"]),
-            target_department=_department(v["target_department"]),
+            target_grid=target_grid,
+            target_department=target_department,
             co_departments=co,
             merge_into=merge_into,
             category=category,

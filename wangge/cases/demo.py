@@ -1,28 +1,29 @@
 """Demo step: about a year of cases in the demo county, worded like the source reports.
 
-Deterministic (seeded) and idempotent (skipped when the demo cases exist). Histories are
-chained in memory by `workflow.history_build` — the same table the live workflow checks — and
-stored with bulk inserts, so the whole step takes seconds rather than the hours one
-`case_submit` per case would.
+Deterministic (seeded) and idempotent (skipped when the demo cases exist). Each history is
+replayed in memory by `workflow.Replay` — the live workflow's own table and effect functions,
+so a demo case carries exactly the fields and event payloads a live one would — and stored
+with bulk inserts (`workflow.history_store`), so the whole step takes seconds rather than the
+hours one `case_transition` per event would.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from wangge.accounts.models import Role, RoleAssignment, User
 from wangge.cases.models import (
     Case,
-    CaseEvent,
-    CaseFeedback,
     Category,
     Channel,
     EventKind,
@@ -30,9 +31,9 @@ from wangge.cases.models import (
     LimitUnit,
 )
 from wangge.cases.routing import RoutingData, route_case
-from wangge.cases.services import TRACKING_ALPHABET
-from wangge.cases.sla import deadline
-from wangge.cases.workflow import history_build
+from wangge.cases.services import TRACKING_ALPHABET, submit_payload
+from wangge.cases.targets import escalation_target
+from wangge.cases.workflow import Replay, history_store
 from wangge.grids.locator import locator
 from wangge.grids.models import Grid, GridLevel
 
@@ -148,12 +149,13 @@ RESOLUTIONS = {
 
 @dataclass
 class Plan:
-    """One demo case being built: the row and its steps."""
+    """One demo case being built: its replayed history."""
 
-    case: Case
-    steps: list[tuple[str, Any, datetime, str, dict]] = field(default_factory=list)
-    co: list[int] = field(default_factory=list)
-    extension: tuple[float, str, datetime, Any, Any] | None = None
+    replay: Replay
+
+    @property
+    def case(self) -> Case:
+        return self.replay.case
 
 
 def load(*, stdout) -> None:
@@ -176,7 +178,8 @@ def _workers(micro: list[Grid], rng: random.Random) -> dict[int, User]:
     for ra in RoleAssignment.objects.filter(role=Role.GRID_WORKER, grid__in=micro).select_related(
         "user"
     ):
-        by_grid.setdefault(ra.grid_id, ra.user)
+        if ra.grid_id is not None:
+            by_grid.setdefault(ra.grid_id, ra.user)
     missing = [g for g in micro if g.pk not in by_grid]
     if missing:
         password = make_password(None)  # unusable: demo history people do not log in
@@ -220,19 +223,25 @@ def _build(root: Grid, now: datetime, stdout) -> int:
     workers = _workers(sorted(micro, key=lambda g: g.code), rng)
     operator = _persona("operator")
     resident = _persona("resident")
-    dept_handlers = {
+    dept_handlers: dict[int, User] = {
         ra.department_id: ra.user
         for ra in RoleAssignment.objects.filter(role=Role.DEPARTMENT_HANDLER).select_related("user")
+        if ra.department_id is not None
     }
     routing = RoutingData.load(with_grids=True)
 
     total = CASES_PER_DAY * DAYS
     # Points: uniform over the district's box, located in bulk; the few outside are unlocated.
+    assert root.min_lat is not None and root.max_lat is not None
+    assert root.min_lng is not None and root.max_lng is not None
     lats = [rng.uniform(root.min_lat, root.max_lat) for _ in range(total)]
     lngs = [rng.uniform(root.min_lng, root.max_lng) for _ in range(total)]
     locations = locator.locate_many(lats, lngs)
     weights = [t[1] for t in TEMPLATES]
     base_id = (Case.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    extension_ids = itertools.count(
+        (ExtensionRequest.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    )
     codes: set[str] = set(Case.objects.values_list("tracking_code", flat=True))
     plans: list[Plan] = []
     recent_by_grid: dict[int, Plan] = {}
@@ -288,80 +297,34 @@ def _build(root: Grid, now: datetime, stdout) -> int:
             idempotency_key=f"{KEY_PREFIX}{i}",
             external_id=f"12345-{t:%Y%m%d}-{i:06d}" if channel == Channel.HOTLINE else None,
             created_at=t,
+            updated_at=t,
         )
-        plan = Plan(case)
-        _history(plan, rng, now, t, loc, worker, reporter, operator, dept_handlers, routing)
-        if plan.case.merged_into is None and grid is not None:
-            prev = recent_by_grid.get(grid.pk)
-            if (
-                prev is not None
-                and prev.case.category_id == category.pk
-                and t - prev.case.created_at < timedelta(days=2)
-                and rng.random() < 0.5
-                and len(plan.steps) > 2
-            ):
-                _as_duplicate(plan, prev, operator)
+        plan = Plan(Replay(case, extension_ids=extension_ids))
+        # A second report of the same thing in the same grid soon after: merged by the centre.
+        prev = recent_by_grid.get(grid.pk) if grid is not None else None
+        duplicate_of = (
+            prev
+            if prev is not None
+            and prev.case.category_id == category.pk
+            and t - prev.case.created_at < timedelta(days=2)
+            and rng.random() < 0.5
+            else None
+        )
+        people = People(worker, reporter, operator, dept_handlers)
+        _history(plan, rng, now, t, loc, people, routing, duplicate_of)
+        if grid is not None and plan.case.merged_into_id is None:
             recent_by_grid[grid.pk] = plan
         plans.append(plan)
 
-    cases, events = [], []
-    for plan in plans:
-        events += history_build(plan.case, plan.steps)
-        plan.case.version = plan.case.event_count
-        plan.case.updated_at = plan.steps[-1][2]
-        cases.append(plan.case)
-    _insert_rows(Case, cases)
-    _insert_rows(CaseEvent, events)
-    through = Case.co_departments.through
-    through.objects.bulk_create(
-        [through(case_id=p.case.pk, department_id=d) for p in plans for d in p.co],
-        batch_size=5000,
-    )
-    # The answers, as the feedback service stores them with their rate / follow-up events.
-    CaseFeedback.objects.bulk_create(
-        [
-            CaseFeedback(
-                case_id=e.case_id,
-                closure=e.payload["closure"],
-                solved=e.payload["solved"],
-                satisfaction=e.payload["satisfaction"],
-                comment=e.payload["comment"],
-                source=e.payload["source"],
-                actor_id=e.actor_id,
-                event_seq=e.seq,
-                created_at=e.created_at,
-            )
-            for e in events
-            if e.kind in (EventKind.RATE, EventKind.FOLLOW_UP) and "solved" in e.payload
-        ],
-        batch_size=5000,
-    )
-    ExtensionRequest.objects.bulk_create(
-        [
-            ExtensionRequest(
-                case=p.case,
-                requested_by=p.extension[3],
-                amount=p.extension[0],
-                unit=p.extension[1],
-                reason="需要等待配件到货",
-                status="approved",
-                decided_by=p.extension[4],
-                decided_at=p.extension[2],
-                created_at=p.extension[2] - timedelta(hours=2),
-            )
-            for p in plans
-            if p.extension
-        ],
-        batch_size=5000,
-    )
-    # Ids were assigned here (the hashes cover them): move PostgreSQL's sequence past them.
+    history_store([p.replay for p in plans], _insert_rows)
+    # Ids were assigned here (the hashes cover them): move PostgreSQL's sequences past them.
     with connection.cursor() as cur:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [Case]):
+        for sql in connection.ops.sequence_reset_sql(no_style(), [Case, ExtensionRequest]):
             cur.execute(sql)
-    return len(cases)
+    return len(plans)
 
 
-def _insert_rows(model: type, objs: list) -> None:
+def _insert_rows(model: type[Model], objs: list[Any]) -> None:
     """Plain executemany over the model's concrete columns (the primary key too when set):
     the ORM's per-object work in bulk_create would be most of the step's time."""
     fields = [
@@ -372,7 +335,7 @@ def _insert_rows(model: type, objs: list) -> None:
     qn = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         qn(model._meta.db_table),
-        ", ".join(qn(f.column) for f in fields),
+        ", ".join(qn(f.column) for f in fields if f.column),
         ", ".join(["%s"] * len(fields)),
     )
     attnames = [f.attname for f in fields]
@@ -388,275 +351,219 @@ def _insert_rows(model: type, objs: list) -> None:
             )
 
 
-def _unit(plan: Plan, grid: Grid | None, department: Any) -> None:
-    c = plan.case
-    c.handling_grid, c.handling_department = grid, department
-    c.unit_path = grid.path if grid else ""
+@dataclass(frozen=True)
+class People:
+    """Who acts on one demo case."""
+
+    worker: User | None  # the grid worker of the micro-grid the case lies in
+    reporter: User | None
+    operator: User | None  # the district centre
+    dept_handlers: dict[int, User]
+
+    def handler(self, case: Case) -> User | None:
+        """Who claims a case for its lead unit."""
+        if case.handling_department_id:
+            return self.dept_handlers.get(case.handling_department_id, self.operator)
+        if case.handling_grid and case.handling_grid.level == GridLevel.MICRO and self.worker:
+            return self.worker
+        return self.operator
 
 
-def _history(plan, rng, now, t, loc, worker, reporter, operator, dept_handlers, routing):
-    c = plan.case
-    cat = c.category
+def _history(
+    plan: Plan,
+    rng: random.Random,
+    now: datetime,
+    t: datetime,
+    loc: Any,
+    people: People,
+    routing: RoutingData,
+    duplicate_of: Plan | None,
+) -> None:
+    r = plan.replay
+    c = r.case
+    operator, reporter, worker = people.operator, people.reporter, people.worker
     submitter = reporter or (operator if c.channel in (Channel.PHONE, Channel.HOTLINE) else None)
-    plan.steps.append(
-        (
-            EventKind.SUBMIT,
-            submitter,
-            t,
-            "",
-            {"channel": c.channel, "grid": loc.grid.code if loc else None, "located": bool(loc)},
-        )
+    if duplicate_of is not None:
+        c.duplicate_candidates = [
+            {"tracking_code": duplicate_of.case.tracking_code, "distance_m": 30.0,
+             "similarity": 80.0}
+        ]  # fmt: skip
+    r.submit(
+        actor=submitter,
+        at=t,
+        payload=submit_payload(
+            channel=c.channel,
+            grid_code=loc.grid.code if loc else None,
+            duplicates=[duplicate_of.case.tracking_code] if duplicate_of else [],
+        ),
     )
-    route = route_case(category=cat, location=loc, text=c.description, data=routing)
+    route = route_case(category=c.category, location=loc, text=c.description, data=routing)
     if route is None:
         # Unlocated: the centre rejects what is not ours, places the rest by hand.
         at = t + timedelta(minutes=rng.randint(10, 90))
         if rng.random() < 0.4 or at > now:
             if at <= now:
-                plan.steps.append(
-                    (EventKind.REJECT, operator, at, "地址不在本区受理范围，已告知来电人", {})
+                r.step(
+                    EventKind.REJECT,
+                    actor=operator,
+                    at=at,
+                    reason="地址不在本区受理范围，已告知来电人",
                 )
-                c.closed_at = at
             return
+        assert routing.grids is not None
         grid = rng.choice([g for g in routing.grids.values() if g.level == GridLevel.COMMUNITY])
-        c.grid, c.grid_path = grid, grid.path
-        _dispatch(plan, at, grid, None, operator, {"to_unit": grid.code})
-        _work(plan, rng, now, at, None, reporter, operator, dept_handlers, routing)
+        r.step(EventKind.ACCEPT, actor=operator, at=at, target_grid=grid)
+        _work(plan, rng, now, at, people, routing)
         return
-    _dispatch(
-        plan,
-        t,
-        route.grid,
-        route.department,
-        None,
-        {"to_unit": (route.grid or route.department).code},
+    # As `case_submit` dispatches by the rule table, in the same instant.
+    r.step(
+        EventKind.ACCEPT,
+        actor=None,
+        at=t,
+        reason="按派遣规则自动立案派遣",
+        payload={"rule": route.rule.pk if route.rule else None},
+        target_grid=route.grid,
+        target_department=route.department,
+        co_departments=route.co_departments,
     )
-    plan.co = [d.pk for d in route.co_departments]
+    if duplicate_of is not None:
+        at = t + timedelta(minutes=20)
+        if at < now:
+            r.step(
+                EventKind.MERGE,
+                actor=operator,
+                at=at,
+                reason="与已受理事件重复，合并办理",
+                merge_into=duplicate_of.case,
+            )
+            return
     if c.channel == Channel.PATROL and worker and route.grid and rng.random() < 0.45:
         at = t + timedelta(minutes=rng.randint(5, 40))
         if at < now:
-            plan.steps.append((EventKind.SETTLE_ON_SPOT, worker, at, "已现场处理完毕", {}))
-            c.assignee, c.claimed_at, c.resolved_at, c.closed_at = worker, at, at, at
+            r.step(EventKind.SETTLE_ON_SPOT, actor=worker, at=at, reason="已现场处理完毕")
             return
-    _work(plan, rng, now, t, worker, reporter, operator, dept_handlers, routing)
+    _work(plan, rng, now, t, people, routing)
 
 
-def _dispatch(plan, at, grid, department, actor, payload):
-    c = plan.case
-    resp = deadline(at, c.category.response_limit, c.category.response_unit)
-    hand = deadline(at, c.category.handling_limit, c.category.handling_unit)
-    plan.steps.append(
-        (EventKind.ACCEPT, actor, at, "按派遣规则自动立案派遣" if actor is None else "", payload)
-    )
-    _unit(plan, grid, department)
-    c.dispatched_at, c.respond_by, c.resolve_by = at, resp, hand
-
-
-def _unit_worker(plan, worker, dept_handlers, operator):
-    c = plan.case
-    if c.handling_department_id:
-        return dept_handlers.get(c.handling_department_id, operator)
-    if c.handling_grid and c.handling_grid.level == GridLevel.MICRO and worker:
-        return worker
-    return operator
-
-
-def _work(plan, rng, now, t, worker, reporter, operator, dept_handlers, routing):
+def _work(
+    plan: Plan, rng: random.Random, now: datetime, t: datetime, people: People, routing: RoutingData
+) -> None:
     """From dispatch on: claim (or escalate when nobody claims in time), work, close."""
-    c = plan.case
+    r = plan.replay
+    c = r.case
     cat = c.category
-    handler = _unit_worker(plan, worker, dept_handlers, operator)
+    operator, reporter = people.operator, people.reporter
+    handler = people.handler(c)
     # How long until someone claims: mostly well within the limit, sometimes too late.
     late_claim = rng.random() < 0.08
-    if late_claim:
+    assert c.respond_by is not None
+    if late_claim and escalation_target(c, routing.grids) is not None:
         esc_at = c.respond_by
         if esc_at >= now:
             return  # still waiting for a claim
-        grids = routing.grids
-        parent_id = c.handling_grid.parent_id if c.handling_grid else None
-        parent = grids.get(parent_id, c.root)
-        plan.steps.append(
-            (
-                EventKind.ESCALATE,
-                None,
-                esc_at,
-                "超过响应时限未认领，系统自动上报上级",
-                {"to_unit": parent.code},
-            )
+        # What the SLA sweep does when the response deadline passes.
+        r.step(
+            EventKind.ESCALATE,
+            actor=None,
+            at=esc_at,
+            reason="超过响应时限未认领，系统自动上报上级",
+            grids=routing.grids,
         )
-        _unit(plan, parent, None)
-        c.escalation_count += 1
-        c.respond_by = deadline(esc_at, cat.response_limit, cat.response_unit)
         handler = operator
         claim_at = esc_at + (c.respond_by - esc_at) * rng.uniform(0.1, 0.8)
     else:
         claim_at = t + (c.respond_by - t) * rng.uniform(0.02, 0.7)
     if claim_at >= now:
         return  # dispatched, not yet claimed
-    plan.steps.append((EventKind.CLAIM, handler, claim_at, "", {}))
-    c.assignee, c.claimed_at = handler, claim_at
+    r.step(EventKind.CLAIM, actor=handler, at=claim_at)
     at = claim_at
     if rng.random() < 0.3:
         at += timedelta(minutes=rng.randint(5, 120))
         if at >= now:
             return
-        plan.steps.append((EventKind.REPLY, handler, at, rng.choice(REPLIES), {}))
+        r.step(EventKind.REPLY, actor=handler, at=at, reason=rng.choice(REPLIES))
     if rng.random() < 0.015 and c.created_at < now - timedelta(days=30):
-        plan.steps.append(
-            (
-                EventKind.SUSPEND,
-                operator,
-                at + timedelta(days=1),
-                "需纳入旧城改造计划统一解决，已向居民说明原因",
-                {},
-            )
+        r.step(
+            EventKind.SUSPEND,
+            actor=operator,
+            at=at + timedelta(days=1),
+            reason="需纳入旧城改造计划统一解决，已向居民说明原因",
         )
-        c.assignee = None
-        c.respond_by = None
         return
+    assert c.resolve_by is not None
     if rng.random() < 0.03:
         req_at = at + (c.resolve_by - at) * 0.5
         if req_at < now:
-            amount = 2.0
-            plan.steps.append(
-                (
-                    EventKind.EXTEND_REQUEST,
-                    handler,
-                    req_at,
-                    "需要等待配件到货",
-                    {"amount": amount, "unit": LimitUnit.WORKING_DAYS},
-                )
+            r.step(
+                EventKind.EXTEND_REQUEST,
+                actor=handler,
+                at=req_at,
+                reason="需要等待配件到货",
+                payload={"amount": 2, "unit": LimitUnit.WORKING_DAYS},
             )
-            ok_at = req_at + timedelta(hours=2)
-            new_by = deadline(c.resolve_by, amount, LimitUnit.WORKING_DAYS)
-            plan.steps.append(
-                (
-                    EventKind.EXTEND_APPROVE,
-                    operator,
-                    ok_at,
-                    "",
-                    {
-                        "amount": amount,
-                        "unit": LimitUnit.WORKING_DAYS,
-                        "resolve_by": new_by.isoformat(),
-                    },
-                )
-            )
-            c.resolve_by, c.extension_count = new_by, 1
-            plan.extension = (amount, LimitUnit.WORKING_DAYS, ok_at, handler, operator)
+            r.step(EventKind.EXTEND_APPROVE, actor=operator, at=req_at + timedelta(hours=2))
     late = rng.random() < 0.07
     window = c.resolve_by - claim_at
     resolve_at = claim_at + window * (rng.uniform(1.05, 1.6) if late else rng.uniform(0.1, 0.95))
     if (late or resolve_at >= now) and c.resolve_by < now and resolve_at > c.resolve_by:
-        plan.steps.append((EventKind.OVERDUE, None, c.resolve_by, "超过处置时限，列入督办", {}))
-        c.overdue = True
+        # What the SLA sweep does when the handling deadline passes.
+        r.step(EventKind.OVERDUE, actor=None, at=c.resolve_by, reason="超过处置时限，列入督办")
         if rng.random() < 0.5:
             urge_at = c.resolve_by + timedelta(hours=1)
             if urge_at < now:
-                plan.steps.append((EventKind.URGE, operator, urge_at, "请抓紧办理并反馈", {}))
-                c.urge_count += 1
+                r.step(EventKind.URGE, actor=operator, at=urge_at, reason="请抓紧办理并反馈")
     if resolve_at >= now:
         return  # being handled
-    key = cat.code if cat.code in RESOLUTIONS else "default"
-    plan.steps.append((EventKind.RESOLVE, handler, resolve_at, rng.choice(RESOLUTIONS[key]), {}))
-    c.resolved_at = resolve_at
+    key = cat.code if cat is not None and cat.code in RESOLUTIONS else "default"
+    r.step(EventKind.RESOLVE, actor=handler, at=resolve_at, reason=rng.choice(RESOLUTIONS[key]))
     if rng.random() < 0.04:
         back = resolve_at + timedelta(hours=rng.randint(2, 30))
         if back >= now:
             return
-        plan.steps.append(
-            (EventKind.REOPEN, reporter or operator, back, "复查发现问题仍未解决", {})
-        )
-        c.rework_count += 1
-        c.resolved_at = None
-        c.assignee = None
-        c.dispatched_at = back
-        c.respond_by = deadline(back, cat.response_limit, cat.response_unit)
-        c.resolve_by = deadline(back, cat.handling_limit, cat.handling_unit)
-        c.overdue = False
+        r.step(EventKind.REOPEN, actor=reporter or operator, at=back, reason="复查发现问题仍未解决")
         again = back + timedelta(hours=rng.randint(1, 6))
         done = again + timedelta(hours=rng.randint(2, 30))
         if done >= now:
             return
-        plan.steps.append((EventKind.CLAIM, handler, again, "", {}))
-        plan.steps.append((EventKind.RESOLVE, handler, done, "已返工处理完毕", {}))
-        c.assignee, c.claimed_at, c.resolved_at = handler, again, done
+        r.step(EventKind.CLAIM, actor=handler, at=again)
+        r.step(EventKind.RESOLVE, actor=handler, at=done, reason="已返工处理完毕")
         resolve_at = done
     close_at = resolve_at + timedelta(hours=rng.randint(1, 48))
     if close_at >= now:
         return  # waiting for the resident or the verifier
-    plan.steps.append((EventKind.CLOSE, reporter or operator, close_at, "", {}))
-    c.closed_at = close_at
-    closure = c.rework_count + 1
-    answer_at = close_at + timedelta(minutes=30)
+    r.step(EventKind.CLOSE, actor=reporter or operator, at=close_at)
     if reporter is not None and rng.random() < 0.6:
         # The reporter's own answer (问题解决了吗？对处理满意吗？) after confirming.
         solved, satisfaction, comment = _demo_answer(rng)
-        payload = {
-            "solved": solved,
-            "satisfaction": satisfaction,
-            "comment": comment,
-            "closure": closure,
-            "source": "account",
-        }
-        plan.steps.append((EventKind.RATE, reporter, answer_at, comment, payload))
+        r.step(
+            EventKind.RATE,
+            actor=reporter,
+            at=close_at + timedelta(minutes=30),
+            reason=comment,
+            payload={"solved": solved, "satisfaction": satisfaction, "comment": comment},
+        )
     elif c.contact_phone and c.channel != Channel.PATROL and rng.random() < 0.8:
-        # 回访: the centre calls the reporter within a working day or two.
+        # 回访: the centre calls the others back within a working day or two.
         fu_at = close_at + timedelta(days=rng.choice([1, 1, 2]))
         if fu_at < now:
             solved, satisfaction, comment = _demo_answer(rng)
-            payload = {
-                "solved": solved,
-                "satisfaction": satisfaction,
-                "comment": comment,
-                "closure": closure,
-                "source": "call",
-            }
-            plan.steps.append(
-                (EventKind.FOLLOW_UP, operator, fu_at, comment or "回访：居民表示满意", payload)
+            r.step(
+                EventKind.FOLLOW_UP,
+                actor=operator,
+                at=fu_at,
+                reason=comment,
+                payload={"solved": solved, "satisfaction": satisfaction, "comment": comment},
             )
 
 
 def _demo_answer(rng: random.Random) -> tuple[str, str, str]:
+    """A plausible answer to the two questions (most residents are satisfied)."""
     solved = rng.choices(["solved", "partly", "not_solved"], weights=[84, 11, 5])[0]
-    if solved == "solved":
-        satisfaction = rng.choices(["satisfied", "basic", "not_satisfied"], weights=[80, 17, 3])[0]
-    elif solved == "partly":
-        satisfaction = rng.choices(["satisfied", "basic", "not_satisfied"], weights=[15, 60, 25])[0]
-    else:
-        satisfaction = rng.choices(["basic", "not_satisfied"], weights=[20, 80])[0]
+    weights = {"solved": [80, 17, 3], "partly": [15, 60, 25], "not_solved": [0, 20, 80]}[solved]
+    satisfaction = rng.choices(["satisfied", "basic", "not_satisfied"], weights=weights)[0]
     comment = {
         "satisfied": "处理很及时，谢谢网格员",
         "basic": "还可以",
         "not_satisfied": "太慢了，问题还在",
     }[satisfaction]
     return solved, satisfaction, comment
-
-
-def _as_duplicate(plan: Plan, first: Plan, operator) -> None:
-    """Turn a freshly dispatched case into a duplicate the operator merged into `first`."""
-    c = plan.case
-    submit, accept = plan.steps[0], plan.steps[1]
-    at = accept[2] + timedelta(minutes=20)
-    plan.steps = [
-        submit,
-        accept,
-        (
-            EventKind.MERGE,
-            operator,
-            at,
-            "与已受理事件重复，合并办理",
-            {"merged_into": first.case.tracking_code},
-        ),
-    ]
-    plan.extension = None
-    c.merged_into = first.case
-    c.assignee = c.claimed_at = c.resolved_at = None
-    c.closed_at = at
-    c.overdue = False
-    c.escalation_count = c.rework_count = c.extension_count = c.urge_count = 0
-    if first.case.pk > c.pk:  # pragma: no cover - plans come in id order
-        raise AssertionError
-    c.duplicate_candidates = [
-        {"tracking_code": first.case.tracking_code, "distance_m": 30.0, "similarity": 80.0}
-    ]

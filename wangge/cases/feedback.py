@@ -16,7 +16,6 @@ One answer per closure: `CaseFeedback` is unique on (case, closure), the closure
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,7 +27,6 @@ from django.utils.translation import gettext as _
 from wangge.cases.access import ReporterPass
 from wangge.cases.models import (
     Case,
-    CaseEvent,
     CaseFeedback,
     CaseState,
     EventKind,
@@ -62,7 +60,7 @@ def feedback_current(case: Case) -> CaseFeedback | None:
     return CaseFeedback.objects.filter(case=case, closure=closure_number(case)).first()
 
 
-def _source_of(actor: Any, case: Case) -> str:
+def source_of(actor: Any, case: Case) -> str:
     if isinstance(actor, ReporterPass):
         return {"sms": FeedbackSource.SMS, "chat": FeedbackSource.CHAT}.get(
             actor.source, FeedbackSource.LINK
@@ -91,39 +89,6 @@ def clean_answer(payload: dict[str, Any]) -> tuple[str, str, str]:
     return solved, satisfaction, comment
 
 
-def feedback_effect(
-    case: Case, *, actor: Any, payload: dict[str, Any], now: datetime
-) -> Callable[[Case, CaseEvent], None]:
-    """The effect of a `rate` / `follow_up` event on the locked case: validates the answer,
-    refuses a second one for the same closure, and returns the step that stores it."""
-    solved, satisfaction, comment = clean_answer(payload)
-    closure = closure_number(case)
-    if CaseFeedback.objects.filter(case=case, closure=closure).exists():
-        raise Conflict(_("本次办理结果已评价过，不能重复提交"), code="already_answered")
-    source = payload.get("source") or _source_of(actor, case)
-    if source not in FeedbackSource.values:
-        raise ServiceError(_("评价来源无效"), code="source")
-    payload.update(
-        solved=solved, satisfaction=satisfaction, comment=comment, closure=closure, source=source
-    )
-    user = actor if getattr(actor, "is_authenticated", False) else None
-
-    def store(c: Case, event: CaseEvent) -> None:
-        CaseFeedback.objects.create(
-            case=c,
-            closure=closure,
-            solved=solved,
-            satisfaction=satisfaction,
-            comment=comment,
-            source=source,
-            actor=user,
-            event_seq=event.seq,
-            created_at=now,
-        )
-
-    return store
-
-
 def case_feedback_give(
     *,
     actor: Any,
@@ -145,7 +110,7 @@ def case_feedback_give(
     from wangge.cases.workflow import case_transition
 
     now = now or timezone.now()
-    source = _source_of(actor, case)
+    source = source_of(actor, case)
     is_call = source == FeedbackSource.CALL
     payload = {
         "solved": solved,

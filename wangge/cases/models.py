@@ -1,10 +1,18 @@
 """Cases (诉求/事件): categories, the case itself, its append-only event chain and side records.
 
 The state of a case changes only in `wangge.cases.workflow` (one transition function and a
-declarative table); a test fails if anything else assigns `Case.state`.
+declarative table). That is enforced while the code runs: `Case.objects….update(state=…)`,
+`bulk_update` / `bulk_create` of states and `save()` of a changed state raise
+`StateWriteError` outside `workflow_writes()`, and the database refuses a state change that
+does not come with a new event (a check constraint and a trigger, migration `cases.0003`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -154,6 +162,63 @@ class Channel(models.TextChoices):
     API = "api", _("接口")
 
 
+# Columns only the workflow writes: the state and the chain bookkeeping that moves with it.
+WORKFLOW_FIELDS = frozenset({"state", "version", "event_count", "chain_head"})
+# Columns the workflow's effects move along with the state (`wangge.cases.effects`): a plain
+# `save()` of an existing case leaves them alone too, so a stale copy cannot undo a move.
+EFFECT_FIELDS = frozenset(
+    {
+        "category", "urgent", "grid", "grid_path", "handling_grid", "handling_department",
+        "unit_path", "assignee", "respond_by", "resolve_by", "dispatched_at", "claimed_at",
+        "resolved_at", "closed_at", "overdue", "escalation_count", "rework_count",
+        "extension_count", "urge_count", "merged_into",
+    }
+)  # fmt: skip
+_workflow_writing: ContextVar[bool] = ContextVar("wangge_case_workflow_writing", default=False)
+
+
+class StateWriteError(RuntimeError):
+    """A write of `Case.state` outside the workflow (a programming error, never user input)."""
+
+
+@contextmanager
+def workflow_writes() -> Iterator[None]:
+    """The sanctioned path: `wangge.cases.workflow` wraps its own writes in this."""
+    token = _workflow_writing.set(True)
+    try:
+        yield
+    finally:
+        _workflow_writing.reset(token)
+
+
+def _refuse(fields: Iterable[str]) -> None:
+    touched = WORKFLOW_FIELDS.intersection(fields)
+    if touched and not _workflow_writing.get():
+        raise StateWriteError(
+            f"Case {', '.join(sorted(touched))} may only change through "
+            "wangge.cases.workflow.case_transition"
+        )
+
+
+class CaseQuerySet(models.QuerySet):
+    """Refuses writes of the workflow's columns outside `workflow_writes()`."""
+
+    def update(self, **kwargs: Any) -> int:
+        _refuse(kwargs)
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs: Iterable[Any], fields: Iterable[str], *args: Any, **kw: Any) -> int:
+        fields = list(fields)
+        _refuse(fields)
+        return super().bulk_update(objs, fields, *args, **kw)
+
+    def bulk_create(self, objs: Iterable[Any], *args: Any, **kw: Any) -> list[Any]:
+        objs = list(objs)
+        if any(o.state != CaseState.SUBMITTED or o.event_count for o in objs):
+            _refuse({"state"})
+        return super().bulk_create(objs, *args, **kw)
+
+
 class Case(models.Model):
     tracking_code = models.CharField(_("查询码"), max_length=8, unique=True, editable=False)
     title = models.CharField(_("标题"), max_length=100)
@@ -279,6 +344,10 @@ class Case(models.Model):
     created_at = models.DateTimeField(_("反映时间"), db_index=True)
     updated_at = models.DateTimeField(_("更新时间"))
 
+    objects = CaseQuerySet.as_manager()
+    # The state as read from the database (None for a new row): `save` compares against it.
+    _loaded_state: str | None = None
+
     class Meta:
         verbose_name = _("事件诉求")
         verbose_name_plural = _("事件诉求")
@@ -297,6 +366,12 @@ class Case(models.Model):
             models.CheckConstraint(
                 name="case_one_lead_unit",
                 condition=Q(handling_grid__isnull=True) | Q(handling_department__isnull=True),
+            ),
+            # A case leaves `submitted` only by an event (the trigger of migration 0003 checks
+            # every later change of state against `event_count`).
+            models.CheckConstraint(
+                name="case_state_needs_event",
+                condition=Q(state="submitted") | Q(event_count__gt=0),
             ),
             models.CheckConstraint(
                 name="case_point_complete",
@@ -341,9 +416,46 @@ class Case(models.Model):
     def __str__(self) -> str:
         return f"{self.tracking_code} {self.title}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A new case starts `submitted` with no events; saving an existing one refuses a state
+        other than the one read, and never writes the columns the workflow moves (so a stale
+        copy cannot undo a transition). Inside `workflow_writes()` everything goes."""
+        if _workflow_writing.get():
+            super().save(*args, **kwargs)
+        elif self._state.adding:
+            if self.state != CaseState.SUBMITTED or self.event_count:
+                _refuse({"state"})
+            super().save(*args, **kwargs)
+        else:
+            current = self.__dict__.get("state")
+            if current is not None and current != self._loaded_state:
+                _refuse({"state"})
+            kept = WORKFLOW_FIELDS | EFFECT_FIELDS
+            fields = kwargs.pop("update_fields", None)
+            if fields is None:
+                fields = [
+                    f.name
+                    for f in self._meta.concrete_fields
+                    if not f.primary_key and f.name not in kept
+                ]
+            else:
+                fields = [f for f in fields if f not in kept]
+            super().save(*args, update_fields=fields, **kwargs)
+        self._loaded_state = self.__dict__.get("state")
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any, **kwargs: Any) -> Case:
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance._loaded_state = instance.__dict__.get("state")
+        return instance
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._loaded_state = self.__dict__.get("state")
+
     @property
     def public_status(self) -> str:
-        return PUBLIC_STATUS[self.state]
+        return PUBLIC_STATUS[CaseState(self.state)]
 
     @property
     def open311_status(self) -> str:

@@ -10,6 +10,7 @@ import json
 import re
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -36,7 +37,38 @@ TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 TRACKING_LENGTH = 8
 PHONE_RE = re.compile(r"^[0-9+\-() ]{3,20}$")
 
-__all__ = ["case_report_settled", "case_submit", "case_transition", "new_tracking_code"]
+__all__ = [
+    "Submitted",
+    "case_report_settled",
+    "case_submit",
+    "case_transition",
+    "new_tracking_code",
+    "point_for_address",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """What `case_submit` answers: the case, and whether this was a retry answered with the
+    first result (an API says 200 instead of 201)."""
+
+    case: Case
+    replayed: bool = False
+
+
+def point_for_address(text: str, *, within: Grid | None = None) -> tuple[float, float] | None:
+    """The WGS-84 point of the building an address names ("怡园社区1号楼"), or None.
+
+    `within`: only a building inside that grid counts (a chat group's grid).
+    """
+    if not text:
+        return None
+    from wangge.people.selectors import address_resolve
+
+    match = address_resolve(text)
+    if match is None or (within is not None and not match.grid_code.startswith(within.code)):
+        return None
+    return match.lat, match.lng
 
 
 def new_tracking_code() -> str:
@@ -103,13 +135,20 @@ def case_submit(
     deadline_override: datetime | None = None,
     attachments: Sequence[Any] = (),
     title: str = "",
-) -> Case:
-    """Accept a report from any channel; returns the case (`case.replayed` tells a retry).
+    place_text: str = "",
+    within: Grid | None = None,
+) -> Submitted:
+    """Accept a report from any channel; returns the case and whether it was a retry.
 
     In one transaction: validate, honour the idempotency key / external id, locate, suggest a
     category, look for duplicates, route, compute deadlines, write the first events, queue
     notifications. A retry with the same key and the same body returns the first case; the
     same key with another body is Unprocessable (422). Nothing is written on any error.
+
+    Locating, for every channel alike: the point given (in `crs`); else the building that
+    `address` names; else the one `place_text` names (free text that is not kept as the
+    address, such as a chat message); else, with `within` (the grid a chat group serves), a
+    point inside that grid. `within` also discards a named building outside that grid.
     """
     _check_channel(actor, channel)
     description = _clean_text(
@@ -131,9 +170,11 @@ def case_submit(
         raise ServiceError(_("经度和纬度须同时提供"), code="coordinates")
     try:
         crs_value = parse_crs(crs)
-        point = to_wgs84(lat, lng, crs_value) if lat is not None else None
+        point = to_wgs84(lat, lng, crs_value) if lat is not None and lng is not None else None
     except CoordinateError as exc:
         raise ServiceError(str(exc), code="coordinates") from exc
+    if point is None:
+        point = _point_from_text(address, place_text, within)
     category = None
     if category_code:
         category = Category.objects.filter(code=category_code, is_active=True).first()
@@ -160,7 +201,7 @@ def case_submit(
     )
     replay = _find_replay(channel, idempotency_key, external_id, body_hash)
     if replay is not None:
-        return replay
+        return Submitted(replay, replayed=True)
 
     now = timezone.now()
     location: Location | None = locator.locate(*point) if point else None
@@ -215,14 +256,13 @@ def case_submit(
             submitted = record_submission(
                 case=case,
                 actor=reporter if reporter else actor,
-                payload={
-                    "channel": channel,
-                    "grid": location.grid.code if location else None,
-                    "located": location is not None,
-                    "suggested_category": suggested.code if suggested else None,
-                    "duplicates": [d["tracking_code"] for d in duplicates],
-                    "attachments": attachment_ids,
-                },
+                payload=submit_payload(
+                    channel=channel,
+                    grid_code=location.grid.code if location else None,
+                    suggested=suggested,
+                    duplicates=[d["tracking_code"] for d in duplicates],
+                    attachment_ids=attachment_ids,
+                ),
                 public=True,
                 now=now,
             )
@@ -252,10 +292,42 @@ def case_submit(
         # A concurrent request with the same key (or external id) committed first.
         replay = _find_replay(channel, idempotency_key, external_id, body_hash)
         if replay is not None:
-            return replay
+            return Submitted(replay, replayed=True)
         raise
-    case.replayed = False
-    return case
+    return Submitted(case)
+
+
+def _point_from_text(
+    address: str, place_text: str, within: Grid | None
+) -> tuple[float, float] | None:
+    point = point_for_address(address, within=within) or point_for_address(
+        place_text, within=within
+    )
+    if point is None and within is not None:
+        from shapely.geometry import shape
+
+        inside = shape(within.geometry).representative_point()
+        point = (inside.y, inside.x)
+    return point
+
+
+def submit_payload(
+    *,
+    channel: str,
+    grid_code: str | None,
+    suggested: Category | None = None,
+    duplicates: Sequence[str] = (),
+    attachment_ids: Sequence[str] = (),
+) -> dict[str, Any]:
+    """What the `submit` event records (the demo history writes the same)."""
+    return {
+        "channel": channel,
+        "grid": grid_code,
+        "located": grid_code is not None,
+        "suggested_category": suggested.code if suggested else None,
+        "duplicates": list(duplicates),
+        "attachments": list(attachment_ids),
+    }
 
 
 def _find_replay(
@@ -268,13 +340,11 @@ def _find_replay(
                 raise Unprocessable(
                     _("该 Idempotency-Key 已用于内容不同的另一次提交"), code="idempotency_mismatch"
                 )
-            first.replayed = True
             return first
     if external_id:
         # A hotline order delivered twice is the same order: the first result stands.
         first = Case.objects.filter(channel=channel, external_id=external_id).first()
         if first is not None:
-            first.replayed = True
             return first
     return None
 
@@ -302,7 +372,7 @@ def case_report_settled(
     resolution: str = "",
     result_attachments: Sequence[Any] = (),
     **kwargs: Any,
-) -> Case:
+) -> Submitted:
     """小事不出网格: a grid worker reports what they found on patrol and settled at once.
 
     `attachments` (in kwargs) are the photos before, `result_attachments` after; both are
@@ -311,12 +381,13 @@ def case_report_settled(
     if not kwargs.get("attachments") or not result_attachments:
         raise ServiceError(_("现场处置结案须附处置前和处置后照片"), code="photos_required")
     kwargs.pop("channel", None)
-    case = case_submit(
+    submitted = case_submit(
         actor=actor, channel=Channel.PATROL, description=description, lat=lat, lng=lng, crs=crs,
         **kwargs,
     )  # fmt: skip
-    if case.replayed:
-        return case
+    case = submitted.case
+    if submitted.replayed:
+        return submitted
     if case.state != CaseState.DISPATCHED:
         raise ServiceError(_("该事件需要上级处置，不能现场结案"), code="not_settleable")
     case_transition(
@@ -326,4 +397,4 @@ def case_report_settled(
         reason=resolution,
         attachments=result_attachments,
     )
-    return case
+    return submitted

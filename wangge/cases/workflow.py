@@ -1,21 +1,24 @@
 """The case workflow: a declarative table of moves and the ONE function that changes a case.
 
-Nothing else assigns `Case.state` (tests/cases/test_state_guard.py walks the source tree).
-`case_transition` locks the row, checks the table (who may do what from which state), applies
-the move with a compare-and-swap update, appends a hash-chained event and queues the
-notifications — all inside the caller's transaction or its own.
+`case_transition` locks the row, checks the table (who may do what from which state), gathers
+what the move needs (and applies the targets policy, `wangge.cases.targets`), applies the
+action's effect (`wangge.cases.effects`, one pure function per action), compare-and-swaps the
+row, appends a hash-chained event and queues the notifications — all inside the caller's
+transaction or its own. `Replay` applies the same effects in memory for bulk histories.
+
+Nothing else writes `Case.state`: the model refuses it outside `workflow_writes()` (see
+`wangge.cases.models`), and the database refuses a state change without a new event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,16 +28,19 @@ from wangge.attachments.services import attachments_link
 from wangge.cases import notifications
 from wangge.cases.access import ReporterPass
 from wangge.cases.chain import hash_of
+from wangge.cases.effects import EFFECTS, Effect, MoveInput
 from wangge.cases.models import (
     Case,
     CaseEvent,
+    CaseFeedback,
+    CaseRating,
     CaseState,
     Category,
     EventKind,
     ExtensionRequest,
-    LimitUnit,
+    workflow_writes,
 )
-from wangge.cases.sla import deadline
+from wangge.cases.targets import escalation_target, target_check
 from wangge.core.api import Conflict, Forbidden, ServiceError
 from wangge.grids.models import Department, Grid
 
@@ -67,6 +73,7 @@ class Move:
     who: frozenset[Rel]
     reason_required: bool = False
     public: bool = False  # shown to the resident on the public page
+    photos_required: bool = False  # the request must carry photos (checked live, not replayed)
 
 
 def _m(sources, target, who, **kw) -> Move:
@@ -96,7 +103,9 @@ ACTIONS: dict[str, Move] = {
     EventKind.SUSPEND: _m(WORKING, S.SUSPENDED, {R.SUPERVISOR}, reason_required=True, public=True),
     EventKind.RESUME: _m({S.SUSPENDED}, S.DISPATCHED, {R.SUPERVISOR}),
     # 小事不出网格: a grid worker settles what they found on patrol and closes it at once.
-    EventKind.SETTLE_ON_SPOT: _m(WORKING, S.CLOSED, {R.UNIT}, reason_required=True, public=True),
+    EventKind.SETTLE_ON_SPOT: _m(
+        WORKING, S.CLOSED, {R.UNIT}, reason_required=True, public=True, photos_required=True
+    ),
     # Events that leave the state alone.
     EventKind.COMMENT: _m(
         ALL_STATES,
@@ -191,33 +200,6 @@ def _display(user: Any) -> str:
     return getattr(user, "display_name", "") or user.get_username()
 
 
-def _limits(category: Category | None) -> tuple[float, str, float, str]:
-    if category is None:
-        return 1.0, LimitUnit.WORKING_DAYS, 5.0, LimitUnit.WORKING_DAYS
-    return (
-        category.response_limit,
-        category.response_unit,
-        category.handling_limit,
-        category.handling_unit,
-    )
-
-
-def _unit_fields(grid: Grid | None, department: Department | None) -> dict[str, Any]:
-    return {
-        "handling_grid": grid,
-        "handling_department": department,
-        "unit_path": grid.path if grid else "",
-    }
-
-
-def _unit_label(case: Case) -> str:
-    if case.handling_department_id:
-        return case.handling_department.name
-    if case.handling_grid_id:
-        return case.handling_grid.name
-    return ""
-
-
 def append_event(
     case: Case,
     *,
@@ -258,18 +240,16 @@ def _store(case: Case, changes: dict[str, Any], event: CaseEvent) -> None:
         "chain_head": event.hash,
         "updated_at": event.created_at,
     }
-    updated = Case.objects.filter(pk=case.pk, version=case.version).update(
-        version=F("version") + 1, **changes
-    )
+    with workflow_writes():
+        updated = Case.objects.filter(pk=case.pk, version=case.version).update(
+            version=case.version + 1, **changes
+        )
     if updated != 1:
         raise Conflict(_("该事件刚被他人处理，请刷新后重试"), code="stale")
-    computed = [n for n, v in changes.items() if hasattr(v, "resolve_expression")]
     for name, value in changes.items():
-        if name not in computed:
-            setattr(case, name, value)
+        setattr(case, name, value)
     case.version += 1
-    if computed:
-        case.refresh_from_db(fields=computed)
+    case._loaded_state = case.state
     event.save(force_insert=True)
 
 
@@ -315,7 +295,13 @@ def case_transition(
 
     Raises Forbidden (the actor's relation to the case does not allow the action), Conflict
     (not allowed from the current state; already claimed; moved concurrently) or ServiceError
-    (missing reason or target). On any error nothing is written.
+    (missing reason or target; a target outside the actor's reach, see `targets`). On any
+    error nothing is written.
+
+    In order: lock the row, check the table (`ACTIONS`), gather what the effect needs (route,
+    parent unit, pending extension), apply the action's effect (`effects.EFFECTS`, pure),
+    compare-and-swap the row, append the hash-chained event, store the rows the effect made,
+    queue the notifications.
 
     `attachments` (ids or Attachment rows uploaded by the actor) are linked to the event.
     `expected_version` makes the move conditional: Conflict("stale") when the case changed
@@ -325,8 +311,7 @@ def case_transition(
     if move is None:
         raise ServiceError(_("未知操作“%(action)s”") % {"action": action}, code="unknown_action")
     reason = (reason or "").strip()
-    payload = dict(payload or {})
-    attachment_ids = [str(getattr(a, "pk", a)) for a in attachments]
+    attachment_ids = tuple(str(getattr(a, "pk", a)) for a in attachments)
     now = now or timezone.now()
     if action == EventKind.CLAIM:
         # 秒认领 fast path: most of the many who press "claim" lose; tell them without taking
@@ -343,75 +328,150 @@ def case_transition(
         # The row lock serialises writers on PostgreSQL; the version check covers the rest.
         locked = (
             Case.objects.select_for_update(of=("self",))
-            .select_related("category", "handling_grid", "handling_department", "assignee")
+            .select_related("category", "handling_grid", "handling_department", "assignee", "root")
             .get(pk=case.pk)
         )
-        label = EventKind(action).label
+        _check(locked, actor=actor, action=action, move=move, reason=reason)
+        if move.photos_required and not attachment_ids:
+            raise ServiceError(_("现场处置结案须附处置后照片"), code="photos_required")
         if expected_version is not None and locked.version != expected_version:
             raise Conflict(_("该事件刚被他人处理，请刷新后重试"), code="stale")
-        rels = relations(actor, locked) & move.who
-        if not rels:
-            raise Forbidden(
-                _("您无权对该事件执行“%(action)s”") % {"action": label}, code="not_allowed"
-            )
-        if locked.state not in move.sources:
-            if action == EventKind.CLAIM and locked.state == S.CLAIMED:
-                raise Conflict(
-                    _("已被 %(name)s 认领") % {"name": _display(locked.assignee)},
-                    code="already_claimed",
-                )
-            raise Conflict(
-                _("事件当前为“%(state)s”，不能%(action)s")
-                % {"state": CaseState(locked.state).label, "action": label},
-                code="invalid_state",
-            )
-        if move.reason_required and not reason:
-            raise ServiceError(_("请填写%(action)s的理由或说明") % {"action": label}, code="reason")
-        if len(reason) > 2000:
-            raise ServiceError(_("说明不能超过 2000 字"), code="reason_too_long")
-        changes, after = _effects(
+        inp = _gather(
             locked,
-            actor=actor,
-            action=action,
-            rels=rels,
-            payload=payload,
-            target_grid=target_grid,
-            target_department=target_department,
-            co_departments=co_departments,
-            merge_into=merge_into,
-            category=category,
-            deadline_override=deadline_override,
-            attachment_ids=attachment_ids,
-            now=now,
+            action,
+            MoveInput(
+                actor=actor,
+                now=now,
+                reason=reason,
+                payload=dict(payload or {}),
+                target_grid=target_grid,
+                target_department=target_department,
+                co_departments=tuple(co_departments) if co_departments is not None else None,
+                merge_into=merge_into,
+                category=category,
+                deadline_override=deadline_override,
+                attachment_ids=attachment_ids,
+            ),
         )
-        to_state = move.target or locked.state
+        effect = EFFECTS[action](locked, inp)
+        changes = dict(effect.changes)
         if move.target is not None:
             changes["state"] = move.target
+        event_payload = {**inp.payload, **effect.payload}
+        if attachment_ids:
+            event_payload["attachments"] = list(attachment_ids)
         event = append_event(
             locked,
             actor=actor,
             kind=action,
             from_state=locked.state,
-            to_state=to_state,
+            to_state=move.target or locked.state,
             reason=reason,
-            payload=payload,
+            payload=event_payload,
             public=move.public,
             now=now,
         )
-        if attachment_ids:
-            event.payload["attachments"] = attachment_ids
-            event.hash = hash_of(event, event.prev_hash)
         _store(locked, changes, event)
         if attachment_ids:
-            attachments_link(actor=actor, attachment_ids=attachment_ids, owner=event)
-        for fn in after:
-            fn(locked, event)
+            attachments_link(actor=actor, attachment_ids=list(attachment_ids), owner=event)
+        if effect.feedback is not None:
+            effect.feedback.event_seq = event.seq
+        _store_rows(locked, effect)
         _announce(locked, event, action)
     # Hand the caller the fresh row.
     for f in Case._meta.concrete_fields:
         setattr(case, f.attname, getattr(locked, f.attname))
     case._state.fields_cache = {}
+    case._loaded_state = locked.state
     return event
+
+
+def _check(locked: Case, *, actor: Any, action: str, move: Move, reason: str) -> None:
+    """The table: the actor's relation, the state, the reason."""
+    label = EventKind(action).label
+    if not relations(actor, locked) & move.who:
+        raise Forbidden(_("您无权对该事件执行“%(action)s”") % {"action": label}, code="not_allowed")
+    if locked.state not in move.sources:
+        if action == EventKind.CLAIM and locked.state == S.CLAIMED:
+            raise Conflict(
+                _("已被 %(name)s 认领") % {"name": _display(locked.assignee)},
+                code="already_claimed",
+            )
+        raise Conflict(
+            _("事件当前为“%(state)s”，不能%(action)s")
+            % {"state": CaseState(locked.state).label, "action": label},
+            code="invalid_state",
+        )
+    if move.reason_required and not reason:
+        raise ServiceError(_("请填写%(action)s的理由或说明") % {"action": label}, code="reason")
+    if len(reason) > 2000:
+        raise ServiceError(_("说明不能超过 2000 字"), code="reason_too_long")
+
+
+def _gather(case: Case, action: str, inp: MoveInput) -> MoveInput:
+    """Read what the action's effect needs, and apply the targets policy to a named unit."""
+    if action == EventKind.ACCEPT and inp.target_grid is None and inp.target_department is None:
+        from wangge.cases.routing import route_case
+        from wangge.grids.locator import locator
+
+        category = inp.category or case.category
+        if category is not None:
+            loc = (
+                locator.locate(case.lat, case.lng)
+                if case.lat is not None and case.lng is not None
+                else None
+            )
+            route = route_case(category=category, location=loc, text=case.description)
+            if route is not None:
+                # The rule table decided: no actor check on the route itself.
+                return replace(
+                    inp,
+                    target_grid=route.grid,
+                    target_department=route.department,
+                    co_departments=route.co_departments
+                    if inp.co_departments is None
+                    else inp.co_departments,
+                )
+        return inp
+    if action in (EventKind.ACCEPT, EventKind.TRANSFER):
+        target_check(
+            actor=inp.actor, case=case, grid=inp.target_grid, department=inp.target_department
+        )
+        return inp
+    if action == EventKind.ESCALATE:
+        return replace(inp, target_grid=escalation_target(case), target_department=None)
+    if action in (EventKind.RATE, EventKind.FOLLOW_UP):
+        # One answer per closure: the effect refuses a second one.
+        answered = CaseFeedback.objects.filter(case=case, closure=case.rework_count + 1).exists()
+        return replace(inp, closure_answered=answered)
+    if action in (EventKind.EXTEND_REQUEST, EventKind.EXTEND_APPROVE, EventKind.EXTEND_REJECT):
+        pending = (
+            ExtensionRequest.objects.select_for_update()
+            .filter(case=case, status=ExtensionRequest.Status.PENDING)
+            .first()
+        )
+        return replace(inp, pending_extension=pending)
+    return inp
+
+
+def _store_rows(case: Case, effect: Effect) -> None:
+    """Write the rows an effect made (the live path; a replay inserts them in bulk)."""
+    if effect.co_departments is not None:
+        case.co_departments.set(effect.co_departments)
+    if effect.rating is not None:
+        effect.rating.save(force_insert=True)
+    if effect.feedback is not None:
+        effect.feedback.save(force_insert=True)
+    if effect.extension_request is not None:
+        effect.extension_request.save(force_insert=True)
+    if effect.extension_decision is not None:
+        d = effect.extension_decision
+        d.request.status, d.request.decided_by, d.request.decided_at = (
+            d.status,
+            d.decided_by,
+            d.decided_at,
+        )
+        d.request.save(update_fields=["status", "decided_by", "decided_at"])
 
 
 def _announce(case: Case, event: CaseEvent, action: str) -> None:
@@ -429,201 +489,12 @@ def _announce(case: Case, event: CaseEvent, action: str) -> None:
     notifications.case_notify(case=case, event=event, topic=topic, user_ids=users)
 
 
-def _parent_unit(case: Case) -> Grid:
-    if case.handling_department_id or case.handling_grid_id is None:
-        # A department escalates to the centre of the district it serves.
-        return case.root
-    parent = case.handling_grid.parent
-    if parent is None:
-        raise Conflict(_("已在最高层级（区县），无法继续上报"), code="top_level")
-    return parent
-
-
-def _effects(
-    case: Case,
-    *,
-    actor: Any,
-    action: str,
-    rels: set[Rel],
-    payload: dict[str, Any],
-    target_grid: Grid | None,
-    target_department: Department | None,
-    co_departments: Iterable[Department] | None,
-    merge_into: Case | None,
-    category: Category | None,
-    deadline_override: datetime | None,
-    attachment_ids: list[str],
-    now: datetime,
-) -> tuple[dict[str, Any], list]:
-    """Field changes and post-store steps of one move (the state itself is set by the caller)."""
-    changes: dict[str, Any] = {}
-    after: list = []
-    resp_amt, resp_unit, hand_amt, hand_unit = _limits(category or case.category)
-
-    def dispatch_to(grid: Grid | None, department: Department | None, *, reset_resolve: bool):
-        if grid is None and department is None:
-            raise ServiceError(_("请指定处置网格或部门"), code="target_required")
-        if grid is not None and department is not None:
-            raise ServiceError(_("处置单位只能是一个网格或一个部门"), code="target_ambiguous")
-        if grid is not None and (grid.root_id or grid.pk) != case.root_id:
-            raise ServiceError(_("处置网格不在本区县"), code="target_outside")
-        changes.update(_unit_fields(grid, department))
-        changes.update(assignee=None, respond_by=deadline(now, resp_amt, resp_unit))
-        if reset_resolve or case.resolve_by is None:
-            changes["resolve_by"] = deadline_override or deadline(now, hand_amt, hand_unit)
-            changes["overdue"] = False
-        payload["to_unit"] = (
-            (grid.code if grid else department.code) if (grid or department) else ""
-        )
-        payload["to_unit_name"] = grid.name if grid else department.name
-
-    if action == EventKind.ACCEPT:
-        if category is not None:
-            changes["category"] = category
-            changes["urgent"] = category.urgent
-            payload["category"] = category.code
-        if (category or case.category) is None:
-            raise ServiceError(_("立案前请确定事件类别"), code="category_required")
-        if target_grid is None and target_department is None:
-            from wangge.cases.routing import route_case
-            from wangge.grids.locator import locator
-
-            loc = locator.locate(case.lat, case.lng) if case.lat is not None else None
-            route = route_case(
-                category=category or case.category, location=loc, text=case.description
-            )
-            if route is None:
-                raise ServiceError(_("该事件未能定位，请指定处置单位"), code="target_required")
-            target_grid, target_department = route.grid, route.department
-            co_departments = route.co_departments if co_departments is None else co_departments
-        if case.grid_id is None and target_grid is not None:
-            # An unlocated case placed by the operator now belongs to that grid's subtree.
-            changes.update(grid=target_grid, grid_path=target_grid.path)
-        dispatch_to(target_grid, target_department, reset_resolve=True)
-        changes["dispatched_at"] = now
-        if co_departments is not None:
-            cos = list(co_departments)
-            payload["co_departments"] = [d.code for d in cos]
-            after.append(lambda c, e, cos=cos: c.co_departments.set(cos))
-    elif action == EventKind.REJECT:
-        changes["closed_at"] = now
-    elif action == EventKind.MERGE:
-        if merge_into is None:
-            raise ServiceError(_("请指定合并到的事件"), code="merge_target_required")
-        if merge_into.pk == case.pk or merge_into.root_id != case.root_id:
-            raise ServiceError(_("不能合并到该事件"), code="merge_target_invalid")
-        if merge_into.state in (S.MERGED, S.REJECTED):
-            raise Conflict(_("目标事件已合并或不予立案"), code="merge_target_closed")
-        changes.update(merged_into=merge_into, closed_at=now)
-        payload["merged_into"] = merge_into.tracking_code
-    elif action == EventKind.CLAIM:
-        changes.update(assignee=actor, claimed_at=now)
-    elif action == EventKind.RESOLVE:
-        changes["resolved_at"] = now
-    elif action == EventKind.CLOSE:
-        changes["closed_at"] = now
-    elif action == EventKind.REOPEN:
-        changes.update(rework_count=F("rework_count") + 1, resolved_at=None, closed_at=None)
-        dispatch_to(case.handling_grid, case.handling_department, reset_resolve=True)
-        changes["dispatched_at"] = now
-    elif action == EventKind.ESCALATE:
-        parent = _parent_unit(case)
-        dispatch_to(parent, None, reset_resolve=False)
-        changes["escalation_count"] = F("escalation_count") + 1
-        payload["from_unit"] = _unit_label(case)
-    elif action == EventKind.TRANSFER:
-        if (target_grid and target_grid.pk == case.handling_grid_id) or (
-            target_department and target_department.pk == case.handling_department_id
-        ):
-            raise ServiceError(_("转派目标与当前处置单位相同"), code="target_same")
-        payload["from_unit"] = _unit_label(case)
-        dispatch_to(target_grid, target_department, reset_resolve=False)
-    elif action == EventKind.RETURN:
-        # Back to the district centre's triage queue (不属于本单位 → 退回, with the reason).
-        payload["from_unit"] = _unit_label(case)
-        changes.update(_unit_fields(case.root, None))
-        changes.update(assignee=None, respond_by=None)
-    elif action == EventKind.SUSPEND:
-        changes["respond_by"] = None
-    elif action == EventKind.RESUME:
-        dispatch_to(case.handling_grid, case.handling_department, reset_resolve=True)
-    elif action == EventKind.SETTLE_ON_SPOT:
-        if not attachment_ids:
-            raise ServiceError(_("现场处置结案须附处置后照片"), code="photos_required")
-        if case.channel != "patrol" or case.reporter_id != getattr(actor, "pk", None):
-            raise Conflict(_("只有本人巡查上报的事件可以现场处置结案"), code="not_own_patrol")
-        changes.update(assignee=actor, claimed_at=now, resolved_at=now, closed_at=now)
-    elif action == EventKind.URGE:
-        changes["urge_count"] = F("urge_count") + 1
-    elif action == EventKind.EXTEND_REQUEST:
-        amount, unit = _extension_amount(payload)
-        if ExtensionRequest.objects.filter(case=case, status="pending").exists():
-            raise Conflict(_("已有待审批的延期申请"), code="extension_pending")
-        after.append(
-            lambda c, e: ExtensionRequest.objects.create(
-                case=c,
-                requested_by=actor,
-                amount=amount,
-                unit=unit,
-                reason=e.reason,
-                created_at=now,
-            )
-        )
-    elif action in (EventKind.EXTEND_APPROVE, EventKind.EXTEND_REJECT):
-        req = (
-            ExtensionRequest.objects.select_for_update().filter(case=case, status="pending").first()
-        )
-        if req is None:
-            raise Conflict(_("没有待审批的延期申请"), code="no_extension_pending")
-        payload.update(request_id=req.pk, amount=req.amount, unit=req.unit)
-        approved = action == EventKind.EXTEND_APPROVE
-        if approved:
-            base = max(case.resolve_by or now, now)
-            new_by = deadline(base, req.amount, req.unit)
-            changes.update(
-                resolve_by=new_by, overdue=False, extension_count=F("extension_count") + 1
-            )
-            payload["resolve_by"] = new_by.isoformat()
-
-        def decide(c, e, req=req, approved=approved):
-            req.status = "approved" if approved else "rejected"
-            req.decided_by, req.decided_at = actor, now
-            req.save(update_fields=["status", "decided_by", "decided_at"])
-
-        after.append(decide)
-    elif action in (EventKind.RATE, EventKind.FOLLOW_UP):
-        # The answer to this closure (问题解决了吗？对处理满意吗？), once per closure.
-        from wangge.cases.feedback import feedback_effect
-
-        after.append(feedback_effect(case, actor=actor, payload=payload, now=now))
-    elif action == EventKind.RECATEGORIZE:
-        if category is None or not category.is_minor:
-            raise ServiceError(_("请选择更正后的事件类别"), code="category_required")
-        if category.pk == case.category_id:
-            raise ServiceError(_("类别未改变"), code="category")
-        changes.update(category=category, urgent=category.urgent)
-        payload.update(
-            category=category.code, from_category=case.category.code if case.category_id else None
-        )
-    elif action == EventKind.OVERDUE:
-        if case.overdue:
-            raise Conflict(_("已标记超期"), code="already_overdue")
-        changes["overdue"] = True
-    return changes, after
-
-
-def _extension_amount(payload: dict[str, Any]) -> tuple[float, str]:
-    amount, unit = payload.get("amount"), payload.get("unit") or LimitUnit.WORKING_DAYS
-    if isinstance(amount, bool) or not isinstance(amount, int | float) or not 0 < amount <= 90:
-        raise ServiceError(_("延期时长须为 0 到 90 之间的数字"), code="extension_amount")
-    if unit not in LimitUnit.values:
-        raise ServiceError(_("延期单位无效"), code="extension_unit")
-    return float(amount), unit
+# --- replay: the same effects, in memory, for bulk loads ----------------------------------------
 
 
 @dataclass(slots=True)
 class HistoryEvent:
-    """A case event built in memory by `history_build`, with the fields the hash covers."""
+    """A case event built in memory by `Replay`, with the fields the hash covers."""
 
     case_id: int
     seq: int
@@ -640,32 +511,117 @@ class HistoryEvent:
     hash: str = ""
 
 
-def history_build(
-    case: Case, steps: Iterable[tuple[str, Any, datetime, str, dict[str, Any]]]
-) -> list[HistoryEvent]:
-    """Chain a whole history in memory, for bulk loads (demo data, imports from a predecessor).
+@dataclass
+class Replay:
+    """A case's history applied in memory by the live workflow's effect functions.
 
-    Each step is (action, actor, at, reason, payload), the first being "submit". The state
-    moves exactly as the table says (a step not allowed from the state reached is a
-    ValueError); the caller sets the other fields and stores the case (with its primary key
-    already assigned, since the hashes cover it) and the events in bulk.
+    For bulk loads (the demo county's year, imports from a predecessor system): the case row
+    (its primary key already assigned, since the hashes cover it) moves exactly as
+    `case_transition` would move it — the table's source states, the same `EFFECTS`, the same
+    payloads — without the per-event queries. The caller inserts `case`, `events`, `ratings`,
+    `extension_requests` and `co_departments` in bulk (`history_store`). Who may act is not
+    checked: the history is what happened. `extension_ids` assigns the ids an approval's
+    payload records.
     """
-    events: list[HistoryEvent] = []
-    for action, actor, at, reason, payload in steps:
-        if action == EventKind.SUBMIT:
-            if events:
-                raise ValueError("submit must be the first step")
-            from_state, to_state, public = "", S.SUBMITTED, True
-        else:
-            move = ACTIONS[action]
-            if case.state not in move.sources:
-                raise ValueError(f"{action} not allowed from {case.state}")
-            from_state, to_state, public = case.state, move.target or case.state, move.public
+
+    case: Case
+    extension_ids: Iterator[int] | None = None
+    events: list[HistoryEvent] = field(default_factory=list)
+    ratings: list[CaseRating] = field(default_factory=list)
+    feedback: list[CaseFeedback] = field(default_factory=list)
+    extension_requests: list[ExtensionRequest] = field(default_factory=list)
+    co_departments: list[Department] = field(default_factory=list)
+    pending_extension: ExtensionRequest | None = None
+
+    def submit(self, *, actor: Any, at: datetime, payload: dict[str, Any]) -> HistoryEvent:
+        if self.events:
+            raise ValueError("submit must be the first step")
+        return self._event(EventKind.SUBMIT, actor, at, "", payload, "", S.SUBMITTED, True)
+
+    def step(
+        self,
+        action: str,
+        *,
+        actor: Any,
+        at: datetime,
+        reason: str = "",
+        payload: dict[str, Any] | None = None,
+        grids: dict[int, Grid] | None = None,
+        **arguments: Any,
+    ) -> HistoryEvent:
+        """Apply `action` at `at`; `arguments` are MoveInput's (target_grid, category, …).
+
+        An escalation without a target goes where `targets.escalation_target` says (`grids`
+        spares its query). A step the table does not allow from the state reached is a
+        ValueError; an effect's refusal raises as it would live.
+        """
+        case = self.case
+        if not self.events:
+            raise ValueError("the first step must be submit")
+        move = ACTIONS[action]
+        if case.state not in move.sources:
+            raise ValueError(f"{action} not allowed from {case.state}")
+        if action == EventKind.ESCALATE and arguments.get("target_grid") is None:
+            arguments["target_grid"] = escalation_target(case, grids)
+        inp = MoveInput(
+            actor=actor,
+            now=at,
+            reason=reason,
+            payload=dict(payload or {}),
+            pending_extension=self.pending_extension,
+            **arguments,
+        )
+        effect = EFFECTS[action](case, inp)
+        from_state = case.state
+        for name, value in effect.changes.items():
+            setattr(case, name, value)
+        to_state = move.target or from_state
         case.state = to_state
+        if effect.co_departments is not None:
+            self.co_departments = list(effect.co_departments)
+        if effect.rating is not None:
+            self.ratings.append(effect.rating)
+        if effect.extension_request is not None:
+            req = effect.extension_request
+            if self.extension_ids is not None:
+                req.pk = next(self.extension_ids)
+            self.extension_requests.append(req)
+            self.pending_extension = req
+        if effect.extension_decision is not None:
+            d = effect.extension_decision
+            d.request.status, d.request.decided_by, d.request.decided_at = (
+                d.status,
+                d.decided_by,
+                d.decided_at,
+            )
+            self.pending_extension = None
+        event_payload = {**inp.payload, **effect.payload}
+        if inp.attachment_ids:
+            event_payload["attachments"] = list(inp.attachment_ids)
+        event = self._event(
+            action, actor, at, reason, event_payload, from_state, to_state, move.public
+        )
+        if effect.feedback is not None:
+            effect.feedback.event_seq = event.seq
+            self.feedback.append(effect.feedback)
+        return event
+
+    def _event(
+        self,
+        kind: str,
+        actor: Any,
+        at: datetime,
+        reason: str,
+        payload: dict[str, Any],
+        from_state: str,
+        to_state: str,
+        public: bool,
+    ) -> HistoryEvent:
+        case = self.case
         event = HistoryEvent(
             case_id=case.pk,
             seq=case.event_count + 1,
-            kind=action,
+            kind=kind,
             actor_id=actor.pk if actor is not None else None,
             actor_name=_display(actor)[:100],
             from_state=from_state,
@@ -678,8 +634,45 @@ def history_build(
         )
         event.hash = hash_of(event, case.chain_head)
         case.event_count, case.chain_head = event.seq, event.hash
-        events.append(event)
-    return events
+        case.version = event.seq
+        case.updated_at = at
+        self.events.append(event)
+        return event
 
 
-__all__ = ["ACTIONS", "Rel", "allowed_actions", "case_transition", "history_build", "relations"]
+def history_store(replays: list[Replay], insert: Callable[[type, list[Any]], None]) -> None:
+    """Store replayed histories: cases, events, co-handlers, ratings, extension requests.
+
+    `insert(model, rows)` writes plain rows in bulk (the demo's executemany); this is the
+    sanctioned path for cases that are inserted in a state other than `submitted`.
+    """
+    if not replays:
+        return
+    with workflow_writes():
+        insert(Case, [r.case for r in replays])
+        insert(CaseEvent, [e for r in replays for e in r.events])
+    through = Case.co_departments.through
+    through.objects.bulk_create(
+        [through(case_id=r.case.pk, department_id=d.pk) for r in replays for d in r.co_departments],
+        batch_size=5000,
+    )
+    ratings = [x for r in replays for x in r.ratings]
+    if ratings:
+        CaseRating.objects.bulk_create(ratings, batch_size=5000)
+    answers = [x for r in replays for x in r.feedback]
+    if answers:
+        CaseFeedback.objects.bulk_create(answers, batch_size=5000)
+    requests = [x for r in replays for x in r.extension_requests]
+    if requests:
+        ExtensionRequest.objects.bulk_create(requests, batch_size=5000)
+
+
+__all__ = [
+    "ACTIONS",
+    "Rel",
+    "Replay",
+    "allowed_actions",
+    "case_transition",
+    "history_store",
+    "relations",
+]

@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from shapely.geometry import shape
 
 from wangge.cases.access import ReporterPass, link_url
 from wangge.cases.feedback import case_feedback_give, feedback_current
@@ -87,18 +86,6 @@ def reply(
     )
 
 
-def _grid_point(group: ChatGroup, text: str) -> tuple[float, float]:
-    """Where the request is: a building named in the text when it lies in the group's grid,
-    else a point inside the grid (the case belongs to that grid either way)."""
-    from wangge.people.selectors import address_resolve
-
-    match = address_resolve(text)
-    if match is not None and match.grid_code.startswith(group.grid.code):
-        return match.lat, match.lng
-    point = shape(group.grid.geometry).representative_point()
-    return point.y, point.x
-
-
 def _store_uploads(uploads: list[tuple[str, str]]) -> list[Any]:
     from wangge.attachments.services import attachment_store
 
@@ -150,19 +137,20 @@ def message_receive(*, group: ChatGroup, inbound: Inbound) -> Received:
     if message.kind == MessageKind.CHAT:
         return _save_once(message, lambda: None)
     photos = _store_uploads(inbound.uploads)
-    lat, lng = _grid_point(group, inbound.text)
 
     def create_case() -> Case:
         case = case_submit(
             actor=None,
             channel=Channel.CHAT,
             description=inbound.text,
-            lat=lat,
-            lng=lng,
+            # Where: a building the message names inside the group's grid, else a point in
+            # that grid (the case belongs to the grid either way).
+            place_text=inbound.text,
+            within=group.grid,
             contact_name=inbound.sender_name[:50],
             idempotency_key=f"{group.group_id}:{inbound.message_id}"[:100],
             attachments=photos,
-        )
+        ).case
         message.case = case
         reply(
             group=group,

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes, urlsplit
 
@@ -56,11 +57,39 @@ class RefuseNulBytes:
         return self.get_response(request)
 
 
+def tile_sources(urls: tuple[str, ...], subdomains: str) -> list[str]:
+    """CSP sources of the map tile servers: scheme://host[:port], with a `{s}` in the host
+    expanded to each configured subdomain (天地图: t0 … t7.tianditu.gov.cn)."""
+    sources: list[str] = []
+    for url in urls:
+        parts = urlsplit(url or "")
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            continue
+        hosts = (
+            [parts.netloc.replace("{s}", s) for s in subdomains or "abc"]
+            if "{s}" in parts.netloc
+            else [parts.netloc]
+        )
+        for host in hosts:
+            source = f"{parts.scheme}://{host}"
+            if source not in sources:
+                sources.append(source)
+    return sources
+
+
 def content_security_policy() -> str:
-    img = ["'self'", "data:", "blob:"]
-    tiles = urlsplit(getattr(settings, "MAP_TILE_URL", "") or "")
-    if tiles.scheme in ("http", "https") and tiles.netloc:
-        img.append(f"{tiles.scheme}://{tiles.netloc}")
+    return _policy(
+        (
+            getattr(settings, "MAP_TILE_URL", "") or "",
+            getattr(settings, "MAP_TILE_OVERLAY_URL", "") or "",
+        ),
+        getattr(settings, "MAP_TILE_SUBDOMAINS", "abc"),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _policy(tile_urls: tuple[str, ...], subdomains: str) -> str:
+    img = ["'self'", "data:", "blob:", *tile_sources(tile_urls, subdomains)]
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
@@ -80,12 +109,12 @@ def content_security_policy() -> str:
 class SecurityHeaders:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.policy = content_security_policy()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if response.get("Content-Type", "").startswith("text/html"):
-            response.setdefault("Content-Security-Policy", self.policy)
+            # Built from the tile settings as they are now (cached per value).
+            response.setdefault("Content-Security-Policy", content_security_policy())
         user = getattr(request, "user", None)
         if (
             user is not None

@@ -158,19 +158,14 @@ class PhoneCaseView(APIView):
         data = PhoneCaseIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        lat, lng = v["lat"], v["lng"]
-        if lat is None and v["address"]:
-            from wangge.open311.services import resolve_address
-
-            lat, lng = resolve_address(v["address"])
-        case = case_submit(
+        submitted = case_submit(
             actor=request.user,
             channel=Channel.PHONE,
             description=v["description"],
             title=v["title"],
-            lat=lat,
-            lng=lng,
-            crs=v["crs"] if v["lat"] is not None else "wgs84",
+            lat=v["lat"],
+            lng=v["lng"],
+            crs=v["crs"],
             address=v["address"],
             category_code=v["category"] or None,
             contact_name=v["caller_name"],
@@ -178,6 +173,6 @@ class PhoneCaseView(APIView):
             idempotency_key=request.headers.get("Idempotency-Key"),
         )
         return Response(
-            {"tracking_code": case.tracking_code, "state": case.state},
-            status=status.HTTP_200_OK if case.replayed else status.HTTP_201_CREATED,
+            {"tracking_code": submitted.case.tracking_code, "state": submitted.case.state},
+            status=status.HTTP_200_OK if submitted.replayed else status.HTTP_201_CREATED,
         )

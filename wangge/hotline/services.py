@@ -90,15 +90,6 @@ def category_lookup() -> Any:
     return lookup
 
 
-def _locate(address: str) -> tuple[float | None, float | None]:
-    if not address:
-        return None, None
-    from wangge.people.selectors import address_resolve
-
-    match = address_resolve(address)
-    return (match.lat, match.lng) if match else (None, None)
-
-
 @dataclass
 class UpsertResult:
     order: HotlineOrder
@@ -129,21 +120,18 @@ def order_upsert(
         )
         if existing is not None:
             return _update(existing, row, now)
-        lat, lng = _locate(row.address)
         case = case_submit(
             actor=actor,
             channel=Channel.HOTLINE,
             title=row.content[:30],
             description=row.content,
-            lat=lat,
-            lng=lng,
             address=row.address,
             category_code=row.category_code,
             contact_name=row.caller_name,
             contact_phone=row.caller_phone,
             external_id=f"{source.code}:{row.order_no}",
             deadline_override=row.deadline or _category_deadline(row),
-        )
+        ).case
         order = HotlineOrder.objects.create(
             source=source,
             order_no=row.order_no,

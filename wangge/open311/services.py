@@ -82,23 +82,20 @@ def open311_request_submit(
     photo = None
     if media is not None:
         photo = attachment_store(actor=None, upload=media, filename=media.name or "media.jpg")
-    lat, lng = request.lat, request.lng
-    if lat is None and request.address_string:
-        lat, lng = resolve_address(request.address_string)
     with transaction.atomic():
         case = case_submit(
             actor=None,
             channel=Channel.OPEN311,
             title=category.name,
             description=request.description or category.name,
-            lat=lat,
-            lng=lng,
+            lat=request.lat,
+            lng=request.lng,
             address=request.address_string or request.address_id,
             category_code=category.code,
             contact_name=request.contact_name,
             contact_phone=request.phone,
             attachments=[photo] if photo else (),
-        )
+        ).case
         return Open311Request.objects.create(
             case=case,
             client=client,
@@ -111,11 +108,3 @@ def open311_request_submit(
             account_id=request.account_id,
             address_id=request.address_id,
         )
-
-
-def resolve_address(text: str) -> tuple[float | None, float | None]:
-    """A building's point for an address text, or (None, None) when the base data has none."""
-    from wangge.people.selectors import address_resolve
-
-    match = address_resolve(text)
-    return (match.lat, match.lng) if match else (None, None)

@@ -222,6 +222,12 @@ class VisitForm(forms.Form):
     raise_case = forms.BooleanField(label=_("把发现的问题上报为事件"), required=False)
     checkin_lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     checkin_lng = forms.FloatField(required=False, widget=forms.HiddenInput)
+    # Photos already uploaded with a refused submission: kept, so nobody has to choose again.
+    kept_photos = forms.CharField(required=False, widget=forms.HiddenInput, max_length=400)
+
+    def kept_ids(self) -> list[str]:
+        raw = self.data.get("kept_photos", "") if self.is_bound else ""
+        return [i for i in str(raw).split(",") if i.strip()][:9]
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -216,11 +216,31 @@ def _xlsx_table(data: IO[bytes], kind: str) -> Table:
 
     try:
         wb = _ox.load_workbook(io.BytesIO(content), read_only=True)
-        estimated = max((wb.worksheets[0].max_row or 1) - 1, 0)
+        max_row = wb.worksheets[0].max_row
         wb.close()
+        # Files written by streaming tools carry no <dimension>: estimate from the sheet's XML.
+        estimated = max(max_row - 1, 0) if max_row else _estimate_rows(content)
     except Exception:
         raise ServiceError(_("无法读取该 Excel 文件，请确认文件未损坏"), code="bad_file") from None
     return _with_header(rows, kind, estimated)
+
+
+def _estimate_rows(content: bytes) -> int:
+    """Rows of the first worksheet, from its uncompressed size and the size of its first rows
+    (cheap: reads 256 KB of XML, never the whole sheet)."""
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        sheets = sorted(n for n in zf.namelist() if n.startswith("xl/worksheets/sheet"))
+        if not sheets:
+            return 0
+        info = zf.getinfo(sheets[0])
+        with zf.open(info) as fh:
+            head = fh.read(256 * 1024)
+    rows = head.count(b"<row")
+    if rows == 0:
+        return 0
+    if len(head) >= info.file_size:
+        return rows
+    return int(info.file_size / (len(head) / rows))
 
 
 def _csv_table(raw: bytes, kind: str) -> Table:

@@ -837,7 +837,7 @@ def _raise_case(*, actor: User, visit: Visit) -> int:
         address=building.address or building.name,
         title=f"走访发现：{visit.findings.strip()[:40]}",
         idempotency_key=f"people-visit-{visit.pk}",
-    )
+    ).case
     return case.pk
 
 

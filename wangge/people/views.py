@@ -312,9 +312,10 @@ def resident_reveal(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "revealed": revealed,
         "reveals": selectors.reveal_log_for_resident(request.user, resident)[:20],
     }
-    resp = render(
-        request, "people/_reveal.html", ctx, status=200 if revealed or not form.errors else 400
-    )
+    # A refusal is a 400, except to htmx, which only swaps successful answers into the dialog.
+    refused = bool(form.errors) and not revealed
+    status = 400 if refused and not getattr(request, "htmx", False) else 200
+    resp = render(request, "people/_reveal.html", ctx, status=status)
     resp["Cache-Control"] = "no-store"
     return resp
 
@@ -1050,9 +1051,14 @@ def visit_new(request: AuthedHttpRequest, resident_pk: int) -> HttpResponse:
     """The visit form: notes, findings, photos, GPS check-in; raise a case in one tap."""
     _staff_or_403(request)
     resident = selectors.resident_get_for_user(request.user, resident_pk)
+    from wangge.attachments.services import attachment_store
+    from wangge.web.forms import ERROR_FIELDS
+
     form = VisitForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
+        kept = form.kept_ids()
+        new_photos: list[str] = []
         if form.is_valid():
             d = form.cleaned_data
             checkin = (
@@ -1061,10 +1067,8 @@ def visit_new(request: AuthedHttpRequest, resident_pk: int) -> HttpResponse:
                 else None
             )
             try:
-                from wangge.attachments.services import attachment_store
-
-                photos = [
-                    attachment_store(actor=request.user, upload=f, purpose="photo")
+                new_photos = [
+                    str(attachment_store(actor=request.user, upload=f, purpose="photo").pk)
                     for f in d["photos"]
                 ]
                 visit = services.visit_record(
@@ -1072,13 +1076,11 @@ def visit_new(request: AuthedHttpRequest, resident_pk: int) -> HttpResponse:
                     resident=resident,
                     notes=d["notes"],
                     findings=d["findings"],
-                    photo_ids=[str(p.pk) for p in photos],
+                    photo_ids=[*kept, *new_photos],
                     raise_case=d["raise_case"],
                     checkin=checkin,
                 )
             except ServiceError as exc:
-                from wangge.web.forms import ERROR_FIELDS
-
                 attach_error(form, exc, {**ERROR_FIELDS, "coordinates": "findings"})
             else:
                 if visit.case is not None:
@@ -1086,6 +1088,19 @@ def visit_new(request: AuthedHttpRequest, resident_pk: int) -> HttpResponse:
                     return redirect("web:case", code=visit.case.tracking_code)
                 messages.success(request, _("走访已记录。"))
                 return redirect("people:care")
+        elif "photos" not in form.errors:
+            # Refused for another field: keep the photos chosen, stored once.
+            files = request.FILES.getlist("photos")[:9]
+            try:
+                new_photos = [
+                    str(attachment_store(actor=request.user, upload=f, purpose="photo").pk)
+                    for f in files
+                ]
+            except ServiceError as exc:
+                form.add_error("photos", exc.message)
+        data = request.POST.copy()
+        data["kept_photos"] = ",".join([*kept, *new_photos][:9])
+        form.data = data
         status = 400
     care = CareRecord.objects.filter(resident=resident).select_related("level").first()
     building = resident.household.room.building

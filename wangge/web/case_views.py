@@ -36,9 +36,10 @@ from wangge.cases.models import (
     FeedbackSolved,
 )
 from wangge.cases.services import case_report_settled, case_submit, case_transition
+from wangge.cases.targets import target_resolve
 from wangge.cases.workflow import allowed_actions
 from wangge.core.api import Conflict, ServiceError
-from wangge.grids.selectors import department_list_for_user, grid_get_for_user
+from wangge.grids.selectors import department_list_for_user
 from wangge.web import nav
 from wangge.web.forms import (
     ActionForm,
@@ -46,11 +47,14 @@ from wangge.web.forms import (
     PhoneEntryForm,
     ReportForm,
     attach_service_error,
+    category_choices,
 )
 from wangge.web.resident_views import keep_token
 from wangge.web.selectors import (
     case_map_data,
     case_photos,
+    place_near,
+    public_buildings,
     public_grid_outlines,
 )
 
@@ -97,7 +101,7 @@ def report(request: HttpRequest) -> HttpResponse:
                     contact_phone=d["contact_phone"],
                     idempotency_key=d["idempotency_key"] or None,
                     attachments=photos,
-                )
+                ).case
             except ServiceError as exc:
                 attach_service_error(form, exc)
             else:
@@ -135,10 +139,91 @@ def grid_outlines(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _throttled(request: HttpRequest) -> HttpResponse | None:
+    from wangge.core.throttling import throttle_wait, too_many_requests
+
+    wait = throttle_wait(request, "anon")
+    return too_many_requests(wait) if wait is not None else None
+
+
+def _bad(message: str, status: int = 400) -> HttpResponse:
+    from django.http import JsonResponse
+
+    return JsonResponse({"detail": message}, status=status)
+
+
+def _float(value: str | None, low: float, high: float) -> float | None:
+    try:
+        x = float(value or "")
+    except ValueError:
+        return None
+    return x if low <= x <= high and x == x else None
+
+
+def map_buildings(request: HttpRequest) -> HttpResponse:
+    """Building points with their numbers, for the report and case maps (what a building's
+    own sign says; nobody's personal data). `bbox=minlng,minlat,maxlng,maxlat` limits them."""
+    from django.http import JsonResponse
+
+    if (limited := _throttled(request)) is not None:
+        return limited
+    bbox = None
+    raw = request.GET.get("bbox", "").strip()
+    if raw:
+        parts = raw.split(",")
+        nums = [_float(p, -180, 180) for p in parts] if len(parts) == 4 else []
+        if len(nums) != 4 or any(n is None for n in nums):
+            return _bad(_("bbox 格式应为 最小经度,最小纬度,最大经度,最大纬度"))
+        minx, miny, maxx, maxy = (float(n) for n in nums)  # type: ignore[arg-type]
+        if minx > maxx or miny > maxy or not (-90 <= miny <= 90 and -90 <= maxy <= 90):
+            return _bad(_("bbox 范围无效"))
+        bbox = (minx, miny, maxx, maxy)
+    response = JsonResponse(public_buildings(bbox=bbox))
+    response["Cache-Control"] = "public, max-age=600"
+    return response
+
+
+def map_where(request: HttpRequest) -> HttpResponse:
+    """The grid and nearest building of a pinned point: "怡园社区1片区1号微网格 · 16号楼附近"."""
+    from django.http import JsonResponse
+
+    if (limited := _throttled(request)) is not None:
+        return limited
+    lat = _float(request.GET.get("lat"), -90, 90)
+    lng = _float(request.GET.get("lng"), -180, 180)
+    if lat is None or lng is None:
+        return _bad(_("经纬度无效"))
+    return JsonResponse(place_near(lat, lng).as_dict())
+
+
+def map_locate(request: HttpRequest) -> HttpResponse:
+    """A typed address ("怡园小区16号楼") → the building's point, grid and place text."""
+    from django.http import JsonResponse
+
+    from wangge.people.selectors import address_resolve
+
+    if (limited := _throttled(request)) is not None:
+        return limited
+    text = (request.GET.get("q") or "").strip()[:200]
+    if not text:
+        return _bad(_("请输入地址，例如 怡园小区16号楼"))
+    match = address_resolve(text)
+    if match is None:
+        return _bad(
+            _("未能把“%(text)s”解析到已登记的楼栋，请在地图上点选") % {"text": text[:50]}, 404
+        )
+    return JsonResponse(
+        {"lat": match.lat, "lng": match.lng, **place_near(match.lat, match.lng).as_dict()}
+    )
+
+
 @login_required
 def my_cases(request: HttpRequest) -> HttpResponse:
-    cases = _listing(case_selectors.case_list_reported_by(request.user))[:100]
-    return render(request, "web/my_cases.html", {"cases": cases})
+    from wangge.web import listing
+
+    page = listing.page_of(request, _listing(case_selectors.case_list_reported_by(request.user)))
+    context = {"cases": page.object_list, "page": page, "total": page.paginator.count, "qs": ""}
+    return render(request, "web/my_cases.html", context)
 
 
 # ---- grid worker ------------------------------------------------------------------------------
@@ -252,10 +337,10 @@ def patrol(request: HttpRequest) -> HttpResponse:
                         attachments=photos,
                         result_attachments=_store_photos(request, d["result_photos"], "after"),
                         **args,
-                    )
+                    ).case
                     messages.success(request, _("已上报并现场结案。"))
                 else:
-                    case = case_submit(channel=Channel.PATROL, attachments=photos, **args)
+                    case = case_submit(channel=Channel.PATROL, attachments=photos, **args).case
                     messages.success(request, _("已上报。"))
             except ServiceError as exc:
                 attach_service_error(form, exc)
@@ -313,6 +398,7 @@ def _case_context(request: HttpRequest, case: Case, **extra) -> dict[str, Any]:
         "departments": department_list_for_user(request.user)
         if {EventKind.ACCEPT, EventKind.TRANSFER} & set(actions)
         else [],
+        "category_groups": category_choices()[1:] if EventKind.ACCEPT in actions else [],
         "form": ActionForm(),
         "solved_choices": FeedbackSolved.choices,
         "satisfaction_choices": FeedbackSatisfaction.choices,
@@ -339,16 +425,10 @@ def case_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
         d = form.cleaned_data
         kwargs: dict[str, Any] = {"reason": d["reason"], "payload": {}}
         try:
-            if d["grid"]:
-                try:
-                    kwargs["target_grid"] = grid_get_for_user(request.user, d["grid"])
-                except ServiceError as exc:
-                    raise ServiceError(exc.message, code="target_outside") from exc
-            if d["department"]:
-                dept = department_list_for_user(request.user).filter(code=d["department"]).first()
-                if dept is None:
-                    raise ServiceError(_("处置部门不存在"), code="target_required")
-                kwargs["target_department"] = dept
+            # Whether the actor may send the case there is the workflow's check (targets).
+            kwargs["target_grid"], kwargs["target_department"] = target_resolve(
+                grid_code=d["grid"], department_code=d["department"]
+            )
             if d["category"] and action in (EventKind.ACCEPT, EventKind.RECATEGORIZE):
                 from wangge.cases.models import Category
 
@@ -411,41 +491,48 @@ CONSOLE_TABS = {
 
 @login_required
 def console(request: HttpRequest) -> HttpResponse:
+    """The centre's lists: a tab (待分拨, 督办, 办理中, 全部), the filters of
+    `web.listing`, 50 a page with the total."""
+    from wangge.web import listing
+
     console_or_403(request)
     tab = request.GET.get("tab") or "triage"
     if tab not in CONSOLE_TABS:
         tab = "triage"
-    q = (request.GET.get("q") or "").strip() or None
-    base = _listing(case_selectors.case_list_for_user(request.user, q=q))
+    form = listing.CaseFilterForm(request.GET or None, user=request.user)
+    filters = listing.case_filter_kwargs(form)
+    base = listing.apply_extra(
+        _listing(case_selectors.case_list_for_user(request.user, **filters)), form
+    )
+    open_states = [CaseState.DISPATCHED, CaseState.CLAIMED]
+    supervised = Q(overdue=True) | Q(urge_count__gt=0)
     counts = {
         "triage": base.filter(state=CaseState.SUBMITTED).count(),
-        "supervision": base.filter(
-            Q(overdue=True) | Q(urge_count__gt=0),
-            state__in=[CaseState.DISPATCHED, CaseState.CLAIMED],
-        ).count(),
-        "open": base.filter(state__in=[CaseState.DISPATCHED, CaseState.CLAIMED]).count(),
+        "supervision": base.filter(supervised, state__in=open_states).count(),
+        "open": base.filter(state__in=open_states).count(),
     }
     if tab == "triage":
-        cases = base.filter(state=CaseState.SUBMITTED).order_by("created_at")
+        cases = base.filter(state=CaseState.SUBMITTED).order_by("created_at", "id")
     elif tab == "supervision":
-        cases = base.filter(
-            Q(overdue=True) | Q(urge_count__gt=0),
-            state__in=[CaseState.DISPATCHED, CaseState.CLAIMED],
-        ).order_by("resolve_by")
+        cases = base.filter(supervised, state__in=open_states).order_by("resolve_by", "id")
     elif tab == "open":
-        cases = base.filter(state__in=[CaseState.DISPATCHED, CaseState.CLAIMED]).order_by(
-            "-overdue", "resolve_by"
-        )
+        cases = base.filter(state__in=open_states).order_by("-overdue", "resolve_by", "id")
     else:
-        cases = base
+        cases = base.order_by("-created_at", "-id")
+    page = listing.page_of(request, cases)
     return render(
         request,
         "web/console.html",
         {
             "tab": tab,
             "tabs": [(k, str(v), counts.get(k)) for k, v in CONSOLE_TABS.items()],
-            "cases": cases[:100],
-            "q": q or "",
+            "cases": page.object_list,
+            "page": page,
+            "total": page.paginator.count,
+            "qs": listing.query_without(request),
+            "tab_qs": listing.query_without(request, "tab"),
+            "filter_form": form,
+            "q": (form.cleaned_data.get("q") if form.is_valid() else "") or "",
         },
     )
 
@@ -472,7 +559,7 @@ def phone_entry(request: HttpRequest) -> HttpResponse:
                     contact_name=d["contact_name"],
                     contact_phone=d["contact_phone"],
                     idempotency_key=d["idempotency_key"] or None,
-                )
+                ).case
             except ServiceError as exc:
                 attach_service_error(form, exc)
             else:

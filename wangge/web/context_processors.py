@@ -22,5 +22,7 @@ def web(request: HttpRequest) -> dict:
             "url": settings.MAP_TILE_URL,
             "attribution": settings.MAP_TILE_ATTRIBUTION,
             "max_zoom": settings.MAP_TILE_MAX_ZOOM,
+            "subdomains": settings.MAP_TILE_SUBDOMAINS,
+            "overlay_url": settings.MAP_TILE_OVERLAY_URL,
         },
     }

@@ -152,11 +152,14 @@ def case_photos(case, *, public_only: bool = False) -> list[CasePhoto]:
 
 
 def case_map_data(case) -> dict:
-    """The case's point and its grid's outline, for the small map on the case page."""
+    """The case's point and its grid's outline, for the small map on the case page, with the
+    place in words (grid · nearest building)."""
+    located = case.lat is not None and case.lng is not None
     return {
-        "point": [case.lat, case.lng] if case.lat is not None else None,
+        "point": [case.lat, case.lng] if located else None,
         "grid": case.grid.geometry if case.grid_id else None,
         "grid_name": case.grid.name if case.grid_id else "",
+        "place": place_near(case.lat, case.lng).text if located else "",
     }
 
 
@@ -181,3 +184,102 @@ def public_grid_outlines() -> dict:
             if g
         ],
     }
+
+
+# Public map data (the report form and case maps): building points and names as on the
+# building's own sign, never who lives there.
+BUILDINGS_MAX = 5000
+NEAR_BUILDING_M = 150.0
+
+
+def building_label(number: str) -> str:
+    """What a building is called on the map: "16号楼" ("A3" → "A3号楼")."""
+    return f"{number}号楼"
+
+
+def public_buildings(*, bbox: tuple[float, float, float, float] | None) -> dict:
+    """Points of buildings (in `bbox` = min lng, min lat, max lng, max lat, when given) with
+    their number and compound. At most BUILDINGS_MAX (then `truncated` is true)."""
+    from wangge.people.models import Building
+
+    rows = Building.objects.all()
+    if bbox is not None:
+        minx, miny, maxx, maxy = bbox
+        rows = rows.filter(lng__range=(minx, maxx), lat__range=(miny, maxy))
+    values = list(
+        rows.order_by("id").values_list("id", "number", "compound__name", "lat", "lng")[
+            : BUILDINGS_MAX + 1
+        ]
+    )
+    return {
+        "type": "FeatureCollection",
+        "truncated": len(values) > BUILDINGS_MAX,
+        "features": [
+            {
+                "type": "Feature",
+                "id": pk,
+                "properties": {
+                    "label": building_label(number),
+                    "number": number,
+                    "compound": compound or "",
+                },
+                "geometry": {"type": "Point", "coordinates": [round(lng, 7), round(lat, 7)]},
+            }
+            for pk, number, compound, lat, lng in values[:BUILDINGS_MAX]
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class PlaceNear:
+    """Where a point is, in the words people use: its grid and the nearest building."""
+
+    grid_code: str | None
+    grid_name: str
+    building: str
+    building_m: float | None
+
+    @property
+    def text(self) -> str:
+        from django.utils.translation import gettext as _
+
+        parts = [self.grid_name] if self.grid_name else [_("不在任何网格内，由指挥中心分派")]
+        if self.building:
+            parts.append(_("%(b)s附近") % {"b": self.building})
+        return " · ".join(parts)
+
+    def as_dict(self) -> dict:
+        return {
+            "grid_code": self.grid_code,
+            "grid_name": self.grid_name,
+            "building": self.building,
+            "building_m": self.building_m,
+            "text": self.text,
+        }
+
+
+def place_near(lat: float, lng: float) -> PlaceNear:
+    """The leaf grid holding the point and the nearest building within NEAR_BUILDING_M."""
+    import math
+
+    from wangge.cases.matching import distance_m
+    from wangge.core.geo import METRES_PER_DEGREE
+    from wangge.grids.locator import locator
+    from wangge.people.models import Building
+
+    loc = locator.locate(lat, lng)
+    dlat = NEAR_BUILDING_M / METRES_PER_DEGREE
+    dlng = dlat / max(math.cos(math.radians(lat)), 0.01)
+    best: tuple[float, str] | None = None
+    for number, blat, blng in Building.objects.filter(
+        lat__range=(lat - dlat, lat + dlat), lng__range=(lng - dlng, lng + dlng)
+    ).values_list("number", "lat", "lng")[:500]:
+        d = distance_m(lat, lng, blat, blng)
+        if d <= NEAR_BUILDING_M and (best is None or d < best[0]):
+            best = (d, number)
+    return PlaceNear(
+        grid_code=loc.grid.code if loc else None,
+        grid_name=loc.grid.name if loc else "",
+        building=building_label(best[1]) if best else "",
+        building_m=round(best[0], 1) if best else None,
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wangge.web import case_views, followup_views, resident_views, views
+from wangge.web import case_views, console_tools, followup_views, resident_views, views
 
 app_name = "web"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("report/suggest/", case_views.suggest, name="report-suggest"),
     path("report/nearby/", resident_views.nearby, name="report-nearby"),
     path("report/grids.geojson", case_views.grid_outlines, name="grid-outlines"),
+    path("report/buildings.geojson", case_views.map_buildings, name="map-buildings"),
+    path("report/where/", case_views.map_where, name="map-where"),
+    path("report/locate/", case_views.map_locate, name="map-locate"),
     path("report/done/<str:code>/", resident_views.report_done, name="report-done"),
     path("track/", resident_views.track, name="track"),
     path("track/<str:code>/", resident_views.track_case, name="track-case"),
@@ -24,6 +27,7 @@ urlpatterns = [
     path("grid-work/", case_views.worker_queue, name="worker-queue"),
     path("grid-work/queue/", case_views.worker_queue_fragment, name="worker-queue-fragment"),
     path("grid-work/patrol/", case_views.patrol, name="patrol"),
+    path("grid-work/history/", console_tools.worker_history, name="worker-history"),
     # Any staff with the case in scope.
     path("cases/<str:code>/", case_views.case_detail, name="case"),
     path("cases/<str:code>/claim/", case_views.claim, name="claim"),
@@ -37,6 +41,8 @@ urlpatterns = [
         followup_views.follow_up_record,
         name="follow-up-record",
     ),
+    path("console/address/resolve/", console_tools.address_resolve, name="address-resolve"),
+    path("console/grids/pick/", console_tools.grid_pick, name="grid-pick"),
     path("console/map/", views.grid_map, name="grid-map"),
     path("console/map/grids/<str:code>/", views.grid_card, name="grid-card"),
 ]

@@ -1,4 +1,5 @@
-/* The small map on a case page: the case's point and the outline of its grid. */
+/* The small map on a case page: the case's point, the outline and name of its grid, and the
+   buildings around it with their numbers (what people recognise without a background map). */
 (function () {
   "use strict";
   var el = document.getElementById("case-map");
@@ -15,7 +16,19 @@
   map.fitBounds(bounds, { padding: [24, 24], maxZoom: 17 });
   if (outline) {
     outline.addTo(map);
-    if (data.grid_name) outline.bindTooltip(WanggeMap.label(data.grid_name), { className: "grid-label" });
+    if (data.grid_name) {
+      WanggeMap.zoomLabels(map, [{ latlng: outline.getBounds().getCenter(), text: data.grid_name }],
+                           { minZoom: 0, className: "grid-name micro" });
+    }
+  }
+  if (el.dataset.buildings) {
+    var area = bounds.isValid() ? bounds.pad(0.5) : null;
+    var url = el.dataset.buildings;
+    if (area) {
+      url += "?bbox=" + [area.getWest(), area.getSouth(), area.getEast(), area.getNorth()]
+        .map(function (x) { return x.toFixed(6); }).join(",");
+    }
+    WanggeMap.buildings(map, url, { dotsFrom: 14, labelsFrom: 16 });
   }
   if (point) {
     L.circleMarker(point, { radius: 8, color: "#fff", weight: 2, fillColor: "#c8372d", fillOpacity: 1 })

@@ -22,6 +22,7 @@
   var groups = {};    // level → L.GeoJSON currently on the map
   var shown = {};     // level → visible?
   var selectedCode = null;
+  var names = null;   // the finest level's names, on the map from street zoom
 
   function styleFor(level, role, code) {
     var s = styles[level];
@@ -70,6 +71,12 @@
       group.addTo(map);
       groups[level] = group;
     });
+    // Names of the finest level shown stay on the map (no hover on phones) once it is zoomed
+    // in far enough for them to fit.
+    if (names) names.remove();
+    names = finest ? WanggeMap.zoomLabels(map, WanggeMap.gridLabelItems(groups[finest]), {
+      minZoom: finest === "micro" ? 15 : 13, className: "grid-name " + finest
+    }) : null;
   }
 
   panel.querySelector(".close").addEventListener("click", function () {
@@ -117,6 +124,7 @@
       status.textContent = features.length + " " + el.dataset.msgLoaded;
       el.dataset.gridCount = String(features.length);
       buildLegend();
+      WanggeMap.buildings(map, el.dataset.buildings, { dotsFrom: 16, labelsFrom: 17 });
     })
     .catch(function () { status.textContent = el.dataset.msgFailed; });
 })();

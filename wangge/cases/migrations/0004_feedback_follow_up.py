@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0002_seed_categories'),
+        ('cases', '0003_case_state_needs_event'),
         ('grids', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
