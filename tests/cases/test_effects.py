@@ -232,7 +232,7 @@ def test_rate_refuses_bad_scores(pure, case, score):
 def test_answer_makes_a_feedback_row_once_per_closure(pure, case, worker):
     answer = {"solved": "partly", "satisfaction": "basic", "comment": "太慢"}
     e = pure("follow_up", case, actor=worker, payload=answer)
-    assert e.payload == {**answer, "closure": 1, "source": "call"}
+    assert {k: e.payload[k] for k in answer} == answer and e.payload["closure"] == 1
     assert (e.feedback.closure, e.feedback.solved, e.feedback.actor) == (1, "partly", worker)
     with pytest.raises(ServiceError):
         pure("rate", case, actor=worker, payload={"score": 2})
@@ -278,7 +278,9 @@ def test_the_model_knows_every_column_an_effect_moves(pure, case, tree, worker, 
         "extend_request": {"payload": {"amount": 1}},
         "extend_approve": {"pending_extension": pending},
         "extend_reject": {"pending_extension": pending},
-        "rate": {"payload": {"score": 5}},
+        "rate": {"payload": {"solved": "solved", "satisfaction": "satisfied"}},
+        "follow_up": {"payload": {"solved": "solved", "satisfaction": "satisfied"}},
+        "recategorize": {"category": Category(pk=99999, code="E0199", name="其他")},
     }
     case.grid = None
     for action in EFFECTS:

@@ -275,10 +275,9 @@ def case_submit(
                     if category is not None
                     else _("按建议类别“%(c)s”自动派遣，办理单位可更正类别")
                     % {"c": route_category.name},
-                    payload={
-                        "rule": route.rule.pk if route.rule else None,
-                        "suggested": category is None,
-                    },
+                    # "suggested" only when routed on a suggestion (demo and live alike).
+                    payload={"rule": route.rule.pk if route.rule else None}
+                    | ({"suggested": True} if category is None else {}),
                     category=route_category if category is None else None,
                     target_grid=route.grid,
                     target_department=route.department,
