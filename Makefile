@@ -88,9 +88,9 @@ test-replica: setup
 		echo "SKIPPED: the streaming-replica tests need root and pg_createcluster (tools/pg_replica.sh)."; \
 	fi
 
-## make test: set up, then lint, migrations check, and the whole suite on SQLite and PostgreSQL,
+## make test: set up, then lint, type check (mypy), migrations check, and the whole suite on SQLite and PostgreSQL,
 ## and once more on SQLite at an awkward moment (TEST_CLOCK)
-test: lint check-migrations test-sqlite test-postgres test-clock test-replica
+test: lint typecheck check-migrations test-sqlite test-postgres test-clock test-replica
 
 ## make screenshots: phone and desktop pictures of the main pages into docs/screenshots (builds its own demo database)
 screenshots: setup

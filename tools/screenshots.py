@@ -109,6 +109,34 @@ def _reported_path(prefix: str) -> Callable[[], str | None]:
     return find
 
 
+def _order_path(persona: str, **filters) -> Callable[[], str | None]:
+    """The newest service order `persona` sees that matches `filters`."""
+
+    def find() -> str | None:
+        from wangge.accounts.models import User
+        from wangge.community.selectors import order_list_for_user
+
+        user = User.objects.get(username=persona)
+        if persona == "resident":
+            filters.setdefault("ordered_by_me", True)
+        order = order_list_for_user(user, **filters).first()
+        return f"/community/orders/{order.code}/" if order else None
+
+    return find
+
+
+def _first_path(model: str, url: str, **filters) -> Callable[[], str | None]:
+    """`url` (with {pk}) of the newest demo row of `model` ("app.Model") matching `filters`."""
+
+    def find() -> str | None:
+        from django.apps import apps
+
+        row = apps.get_model(model).objects.filter(**filters).order_by("-pk").first()
+        return url.format(pk=row.pk) if row else None
+
+    return find
+
+
 def _first(selector: str, persona: str, prefix: str) -> Callable[[], str | None]:
     """The first row of a base data list `persona` sees, at `prefix` + its id."""
 
@@ -121,6 +149,13 @@ def _first(selector: str, persona: str, prefix: str) -> Callable[[], str | None]
         return f"{prefix}{obj.pk}/" if obj else None
 
     return find
+
+
+def _inspection_path() -> str | None:
+    from wangge.people.models import Building
+
+    b = Building.objects.filter(grid__code="350427001001001001").order_by("pk").first()
+    return f"/points/inspection/?building={b.pk}" if b else None
 
 
 def _due_visit_path() -> str | None:
@@ -207,6 +242,54 @@ SHOTS: list[Shot] = [
     Shot("case-console", _case_path("operator", "/cases/", state=["submitted"]), "operator"),
     Shot("phone-entry", "/console/phone/", "operator"),
     Shot("cockpit", "/cockpit/", "leader", _wait_cockpit, sizes=("desktop",)),
+    # Community life II: council day, notices, emergency fund (wangge.council/notices/funds).
+    Shot("council-resident", "/council/?c=350427001001", "resident"),
+    Shot("council-desk", "/council/desk/", "community"),
+    Shot(
+        "council-meeting",
+        _first_path(
+            "council.Meeting",
+            "/council/meetings/{pk}/",
+            community__code="350427001001",
+            state="held",
+        ),
+        "community",
+    ),
+    Shot(
+        "council-minutes",
+        _first_path(
+            "council.Meeting",
+            "/council/meetings/{pk}/minutes/",
+            community__code="350427001001",
+            state="archived",
+        ),
+        "community",
+        sizes=("desktop",),
+    ),
+    Shot("council-decisions", "/council/decisions/", "worker_a"),
+    Shot("notices", "/notices/", "community"),
+    Shot("notice-editor", "/notices/new/", "community", sizes=("desktop",)),
+    Shot(
+        "notice-reads",
+        _first_path(
+            "notices.Notice", "/notices/{pk}/", author__username="street", state="published"
+        ),
+        "street",
+    ),
+    Shot("notices-resident", "/notices/", "resident", sizes=("phone",)),
+    Shot("funds", "/funds/", "community"),
+    Shot(
+        "fund-request-above-limit",
+        _first_path(
+            "funds.SpendRequest",
+            "/funds/requests/{pk}/",
+            state="submitted",
+            needs_above=True,
+            account__unit__code="350427001001",
+        ),
+        "street",
+        sizes=("desktop",),
+    ),
     # The staff workspace: base data (community staff), the field kit (grid worker), the
     # console's filters and pickers (operator).
     Shot("people-residents", "/people/residents/", "community"),
@@ -233,6 +316,26 @@ SHOTS: list[Shot] = [
     Shot("phone-entry-address", "/console/phone/", "operator", _resolve_address),
     Shot("case-dispatch", _case_path("operator", "/cases/", state=["submitted"]), "operator",
          _pick_grid),
+    # Community life (wangge.community, wangge.points).
+    Shot("community-services", "/community/services/", "resident", sizes=("phone",)),
+    Shot(
+        "community-order",
+        _order_path("resident", state=["closed"]),
+        "resident",
+        sizes=("phone",),
+    ),
+    Shot("community-serve", "/community/serve/", "partymember", sizes=("phone",)),
+    Shot(
+        "community-complete",
+        _order_path("partymember", takeable=True),
+        "partymember",
+        sizes=("phone",),
+    ),
+    Shot("points-mine", "/points/", "resident", sizes=("phone",)),
+    Shot("community-desk", "/community/desk/", "community", sizes=("desktop",)),
+    Shot("points-inspection", _inspection_path, "community", sizes=("desktop",)),
+    Shot("points-reports", "/points/reports/", "community", sizes=("desktop",)),
+    Shot("points-store", "/points/store/", "storekeeper", sizes=("desktop",)),
 ]  # fmt: skip
 
 

@@ -276,7 +276,7 @@ SPECTACULAR_SETTINGS = {
 # cache would let N workers allow N times each limit.
 REDIS_URL = os.environ.get("WANGGE_REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {
+    CACHES: dict[str, dict[str, Any]] = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:

@@ -46,6 +46,8 @@ urlpatterns = [
     path("open311/v2/", include("wangge.open311.urls")),
     path("cockpit/", include("wangge.stats.web_urls")),
     path("people/", include("wangge.people.web_urls")),
+    path("community/", include("wangge.community.web_urls")),
+    path("points/", include("wangge.points.web_urls")),
     path("council/", include("wangge.council.web_urls")),
     path("notices/", include("wangge.notices.web_urls")),
     path("funds/", include("wangge.funds.web_urls")),

@@ -52,3 +52,36 @@ def test_no_module_imports_a_private_name_of_another():
         if n.startswith("_") and not n.startswith("__")
     ]
     assert offenders == []
+
+
+def _app_imports() -> dict[str, set[str]]:
+    """app → the other wangge apps its modules import (migrations aside)."""
+    found: dict[str, set[str]] = {}
+    for name, module in _modules():
+        parts = name.split(".")
+        if len(parts) < 3:
+            continue
+        app = parts[1]
+        for imported, _names in _imports(module):
+            if imported.startswith("wangge."):
+                other = imported.split(".")[1]
+                if other != app:
+                    found.setdefault(app, set()).add(other)
+    return found
+
+
+def test_grids_do_not_import_accounts():
+    """Users hold roles on grids (accounts → grids); grids ask wangge.core.scope for a user's
+    scope instead of importing accounts back."""
+    graph = _app_imports()
+    assert "grids" in graph.get("accounts", set())
+    assert "accounts" not in graph.get("grids", set())
+
+
+def test_core_imports_no_other_app():
+    assert _app_imports().get("core", set()) == set()
+
+
+def test_hotline_does_not_import_open311():
+    """Both are intake adapters over case_submit; neither borrows the other's helpers."""
+    assert "open311" not in _app_imports().get("hotline", set())

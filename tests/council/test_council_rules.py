@@ -233,3 +233,17 @@ def test_list_query_counts(api, county, community_staff, worker_a, django_assert
     export = web.get("/council/desk/?export=xlsx")
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
     assert GRID_A  # the topics sit in community A
+
+
+def test_cockpit_shows_the_council_panel(county, community_staff, worker_a):
+    from django.test import Client
+
+    with time_machine.travel(EVENING, tick=False):
+        _discussed(county, community_staff)
+        web = Client()
+        web.force_login(community_staff)
+        page = web.get("/cockpit/?start=2026-11-01&end=2026-11-30")
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert 'data-panel="council"' in html
+        assert 'data-council="meetings">1<' in html and 'data-council="topics">1<' in html

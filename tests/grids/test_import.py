@@ -120,7 +120,7 @@ def test_bad_feature_is_refused_and_tree_untouched(county, mutate, field, words)
     result = grid_tree_import(actor=None, collection=collection)
     assert not result.ok
     reject = result.rejects[0]
-    assert reject.field == field
+    assert reject.column == field
     assert words in reject.reason
     assert snapshot() == before
 
@@ -140,7 +140,7 @@ def test_child_outside_parent_is_refused(county):
     result = grid_tree_import(
         actor=None, collection=fc(feature("350427001001001009", "新网格", "micro", ZONE_A, far))
     )
-    assert result.rejects[0].field == "geometry"
+    assert result.rejects[0].column == "geometry"
     assert "超出上级网格" in result.rejects[0].reason
     assert not Grid.objects.filter(code="350427001001001009").exists()
 

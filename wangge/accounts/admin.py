@@ -82,8 +82,7 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.actor = request.user
-        return form
+        return type(form.__name__, (form,), {"actor": request.user})
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -107,11 +106,10 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are listed by prefix only (the key is never stored); they can be revoked here."""
 
-    list_display = ["user", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_display = ("user", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at")
     list_filter = ["revoked_reason"]
     search_fields = ["user__username", "prefix"]
-    fields = [*list_display, "revoked_reason"]
-    readonly_fields = fields
+    fields = readonly_fields = (*list_display, "revoked_reason")
     actions = ["revoke"]
 
     def has_add_permission(self, request):

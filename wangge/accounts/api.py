@@ -120,6 +120,13 @@ class TokenView(APIView):
         return _token_out(tokens.token_issue(user=user, request=request))
 
 
+def _presented(request: Request) -> ApiToken:
+    """The token the request authenticated with (these views accept API tokens only)."""
+    if not isinstance(request.auth, ApiToken):
+        raise exceptions.NotAuthenticated()
+    return request.auth
+
+
 class TokenRefreshView(APIView):
     """A new key for the presented token; the old key stops working at once."""
 
@@ -128,7 +135,7 @@ class TokenRefreshView(APIView):
 
     @extend_schema(request=None, responses=TokenOut, summary="续期接口令牌（换发新令牌）")
     def post(self, request: Request) -> Response:
-        return _token_out(tokens.token_refresh(token=request.auth, request=request))
+        return _token_out(tokens.token_refresh(token=_presented(request), request=request))
 
 
 class TokenLogoutView(APIView):
@@ -143,12 +150,12 @@ class TokenLogoutView(APIView):
         responses={204: None},
         summary="退出登录（吊销令牌）",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         everything = request.query_params.get("all", "").lower() in ("1", "true")
         tokens.token_revoke_all(
             user=request.user,
             reason=ApiToken.RevokeReason.LOGOUT,
             request=request,
-            only=None if everything else request.auth,
+            only=None if everything else _presented(request),
         )
         return Response(status=204)

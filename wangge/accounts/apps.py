@@ -9,3 +9,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from wangge.accounts import receivers  # noqa: F401
+        from wangge.accounts.selectors import scope_for_user
+        from wangge.core.scope import register_scope_resolver
+
+        # The apps below accounts (grids) ask wangge.core.scope for a user's scope.
+        register_scope_resolver(scope_for_user)

@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
-    from wangge.accounts.selectors import Scope
+    from wangge.core.scope import Scope
 
 
 class User(AbstractUser):

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import reduce
-from operator import or_
-
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
 
 from wangge.accounts.models import (
     DEPARTMENT_ROLES,
@@ -17,55 +12,9 @@ from wangge.accounts.models import (
     RoleAssignment,
     User,
 )
+from wangge.core.scope import Scope
 
-
-@dataclass(frozen=True)
-class Scope:
-    """The grids and departments a user's roles reach.
-
-    `grid_paths` are the paths of the subtrees the user's grid roles cover, with nested ones
-    removed; a grid (or a row carrying a grid path) is in scope when its path starts with one
-    of them. `everything` is for administrators, who configure the whole tree.
-    """
-
-    user_id: int | None
-    roles: frozenset[str] = frozenset()
-    everything: bool = False
-    grid_paths: tuple[str, ...] = ()
-    grid_ids: frozenset[int] = frozenset()
-    department_ids: frozenset[int] = frozenset()
-    department_area_paths: tuple[str, ...] = ()
-    role_grid_ids: dict[str, frozenset[int]] = field(default_factory=dict)
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.everything or self.grid_paths or self.department_ids)
-
-    @property
-    def read_only(self) -> bool:
-        return bool(self.roles) and self.roles <= READ_ONLY_ROLES
-
-    def has_role(self, *roles: str) -> bool:
-        return any(r in self.roles for r in roles)
-
-    def covers_path(self, path: str) -> bool:
-        return self.everything or any(path.startswith(p) for p in self.grid_paths)
-
-    def path_q(self, path_field: str = "path", *, include_department_areas: bool = False) -> Q:
-        """A Q matching rows whose `path_field` lies in scope (an empty scope matches nothing)."""
-        if self.everything:
-            return Q()
-        paths = list(self.grid_paths)
-        if include_department_areas:
-            paths += [p for p in self.department_area_paths if not self.covers_path(p)]
-        if not paths:
-            return Q(pk__in=[])
-        return reduce(or_, (Q(**{f"{path_field}__startswith": p}) for p in paths))
-
-    def filter(
-        self, qs: QuerySet, path_field: str = "path", *, include_department_areas: bool = False
-    ) -> QuerySet:
-        return qs.filter(self.path_q(path_field, include_department_areas=include_department_areas))
+__all__ = ["Scope", "scope_for_user", "user_role_list"]
 
 
 def _minimal_prefixes(paths: list[str]) -> tuple[str, ...]:
@@ -99,6 +48,7 @@ def scope_for_user(user: User | AnonymousUser | None) -> Scope:
     scope = Scope(
         user_id=user.pk,
         roles=roles,
+        read_only=bool(roles) and roles <= READ_ONLY_ROLES,
         everything=Role.ADMINISTRATOR in roles or user.is_superuser,
         grid_paths=_minimal_prefixes(grid_paths),
         grid_ids=frozenset(

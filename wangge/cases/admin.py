@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from wangge.cases.models import Case, CaseEvent, Category, RoutingRule
+from wangge.core.admin import AuditedAdmin, ReadOnlyAdmin
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AuditedAdmin):
     list_display = [
         "code",
         "name",
@@ -24,25 +25,12 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(AuditedAdmin):
     list_display = ["name", "priority", "category", "grid", "target_department", "target_level"]
     list_filter = ["is_active"]
     autocomplete_fields = ["category"]
     raw_id_fields = ["grid"]
     filter_horizontal = ["co_departments"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Cases change only through the workflow; the admin shows them, never edits them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Case)

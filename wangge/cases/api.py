@@ -95,11 +95,10 @@ class SubmitIn(serializers.Serializer):
 
 
 def _unit(case: Case) -> dict[str, Any] | None:
-    if case.handling_department_id:
-        d = case.handling_department
+    d, g = case.handling_department, case.handling_grid
+    if d is not None:
         return {"type": "department", "code": d.code, "name": d.name}
-    if case.handling_grid_id:
-        g = case.handling_grid
+    if g is not None:
         return {"type": "grid", "code": g.code, "name": g.name, "level": g.level}
     return None
 
@@ -153,7 +152,7 @@ class CaseOut(serializers.ModelSerializer):
         ]
 
     def get_public_status_display(self, case: Case) -> str:
-        return PUBLIC_STATUS[case.state].label
+        return str(PUBLIC_STATUS[case.state].label)
 
     def get_handling_unit(self, case: Case) -> dict | None:
         return _unit(case)
@@ -229,7 +228,7 @@ class CaseDetailOut(CaseOut):
         return [{"code": d.code, "name": d.name} for d in case.co_departments.all()]
 
     def get_timeline(self, case: Case) -> list[dict]:
-        return EventOut(case_timeline(case), many=True).data
+        return list(EventOut(case_timeline(case), many=True).data)
 
     def get_allowed_actions(self, case: Case) -> list[str]:
         return allowed_actions(self.context["user"], case)
@@ -249,7 +248,7 @@ class PublicCaseOut(serializers.Serializer):
     replies = serializers.SerializerMethodField()
 
     def get_public_status_display(self, case: Case) -> str:
-        return PUBLIC_STATUS[case.state].label
+        return str(PUBLIC_STATUS[case.state].label)
 
     def get_replies(self, case: Case) -> list[dict]:
         return [

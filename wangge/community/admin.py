@@ -12,6 +12,7 @@ from wangge.community.models import (
     Volunteer,
     VolunteerHours,
 )
+from wangge.core.admin import ReadOnlyAdmin
 
 
 @admin.register(ServiceItem)
@@ -54,17 +55,6 @@ class ResidentAccountAdmin(admin.ModelAdmin):
     list_display = ["user", "household", "resident", "created_at"]
     raw_id_fields = ["user", "household", "resident"]
     readonly_fields = ["grid_path"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ServiceOrder)

@@ -95,9 +95,22 @@ class ServiceItemOut(serializers.ModelSerializer):
 
     class Meta:
         model = ServiceItem
-        fields = ["id", "name", "kind", "kind_display", "description", "community_code",
-                  "community_name", "for_party_members", "for_volunteers", "for_teams",
-                  "points", "hours", "due_hours", "is_active"]  # fmt: skip
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "kind_display",
+            "description",
+            "community_code",
+            "community_name",
+            "for_party_members",
+            "for_volunteers",
+            "for_teams",
+            "points",
+            "hours",
+            "due_hours",
+            "is_active",
+        ]
 
 
 class OrderOut(serializers.ModelSerializer):
@@ -115,12 +128,40 @@ class OrderOut(serializers.ModelSerializer):
 
     class Meta:
         model = ServiceOrder
-        fields = ["code", "service", "service_id", "state", "state_display", "channel",
-                  "channel_display", "community_code", "community_name", "grid_code",
-                  "grid_name", "contact_name", "address", "description", "wanted_at", "due_at",
-                  "assignee_name", "assignee_kind", "team_name", "hours", "result", "score",
-                  "rating_comment", "reason", "overdue", "remind_count", "case_code",
-                  "created_at", "confirmed_at", "taken_at", "done_at", "closed_at"]  # fmt: skip
+        fields = [
+            "code",
+            "service",
+            "service_id",
+            "state",
+            "state_display",
+            "channel",
+            "channel_display",
+            "community_code",
+            "community_name",
+            "grid_code",
+            "grid_name",
+            "contact_name",
+            "address",
+            "description",
+            "wanted_at",
+            "due_at",
+            "assignee_name",
+            "assignee_kind",
+            "team_name",
+            "hours",
+            "result",
+            "score",
+            "rating_comment",
+            "reason",
+            "overdue",
+            "remind_count",
+            "case_code",
+            "created_at",
+            "confirmed_at",
+            "taken_at",
+            "done_at",
+            "closed_at",
+        ]
 
     def get_assignee_name(self, o: ServiceOrder) -> str | None:
         a = o.assignee
@@ -133,8 +174,18 @@ class OrderEventOut(serializers.ModelSerializer):
 
     class Meta:
         model = ServiceOrderEvent
-        fields = ["seq", "kind", "kind_display", "actor_name", "from_state", "to_state",
-                  "reason", "payload", "attachments", "created_at"]  # fmt: skip
+        fields = [
+            "seq",
+            "kind",
+            "kind_display",
+            "actor_name",
+            "from_state",
+            "to_state",
+            "reason",
+            "payload",
+            "attachments",
+            "created_at",
+        ]
 
     def get_attachments(self, e: ServiceOrderEvent) -> list[dict]:
         return [
@@ -150,8 +201,13 @@ class OrderDetailOut(OrderOut):
     source_case_code = serializers.CharField(source="source_case.tracking_code", default=None)
 
     class Meta(OrderOut.Meta):
-        fields = [*OrderOut.Meta.fields, "contact_phone", "source_case_code", "timeline",
-                  "allowed_actions"]  # fmt: skip
+        fields = [
+            *OrderOut.Meta.fields,
+            "contact_phone",
+            "source_case_code",
+            "timeline",
+            "allowed_actions",
+        ]
 
     def get_contact_phone(self, o: ServiceOrder) -> str:
         # The taker and staff need it to reach the resident; others see it masked.
@@ -401,9 +457,19 @@ class PartyMemberOut(serializers.ModelSerializer):
 
     class Meta:
         model = PartyMember
-        fields = ["id", "name", "community_name", "branch_name", "registration",
-                  "registration_display", "work_unit", "reported_on", "is_central_household",
-                  "skills", "is_active"]  # fmt: skip
+        fields = [
+            "id",
+            "name",
+            "community_name",
+            "branch_name",
+            "registration",
+            "registration_display",
+            "work_unit",
+            "reported_on",
+            "is_central_household",
+            "skills",
+            "is_active",
+        ]
 
 
 class VolunteerOut(serializers.ModelSerializer):
@@ -429,13 +495,15 @@ class PersonIn(serializers.Serializer):
     user_id = serializers.IntegerField(required=False, allow_null=True, default=None)
     skills = serializers.CharField(required=False, allow_blank=True, default="")
     grids = serializers.ListField(child=serializers.CharField(), required=False, default=list)
-    registration = serializers.ChoiceField(choices=Registration.choices, required=False,
-                                           default=Registration.RESIDENT)  # fmt: skip
+    registration = serializers.ChoiceField(
+        choices=Registration.choices, required=False, default=Registration.RESIDENT
+    )
     work_unit = serializers.CharField(required=False, allow_blank=True, default="")
     reported_on = serializers.DateField(required=False, allow_null=True, default=None)
     is_central_household = serializers.BooleanField(required=False, default=False)
-    household_ids = serializers.ListField(child=serializers.IntegerField(), required=False,
-                                          default=list, max_length=50)  # fmt: skip
+    household_ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list, max_length=50
+    )
 
 
 def _grids(codes: list[str]) -> list[Grid]:

@@ -30,6 +30,8 @@ from wangge.core.api import NotFound
 from wangge.grids.models import Grid, GridLevel
 
 ORDER_RELATED = ("item", "community", "grid", "assignee", "orderer", "team", "case")
+# Lists show grid names; the boundaries (GeoJSON) would travel with every row otherwise.
+GEOMETRY_DEFERRED = ("community__geometry", "grid__geometry")
 
 
 def _path_q(paths: tuple[str, ...] | list[str], field: str = "grid_path") -> Q:
@@ -102,13 +104,16 @@ def order_list_for_user(
         qs = qs.filter(created_at__gte=created_after)
     if created_before:
         qs = qs.filter(created_at__lt=created_before)
-    return qs.select_related(*ORDER_RELATED).order_by("-created_at", "-id")
+    return (
+        qs.select_related(*ORDER_RELATED).defer(*GEOMETRY_DEFERRED).order_by("-created_at", "-id")
+    )
 
 
 def order_get_for_user(user: Any, code: str) -> ServiceOrder:
     order = (
         ServiceOrder.objects.filter(order_visible_q(user), code=str(code).strip().upper())
         .select_related(*ORDER_RELATED, "household", "entered_by", "source_case")
+        .defer(*GEOMETRY_DEFERRED)
         .first()
     )
     if order is None:
@@ -134,7 +139,7 @@ def resident_account_for(user: Any) -> ResidentAccount | None:
         return None
     return (
         ResidentAccount.objects.filter(user=user)
-        .select_related("household__room__building", "household__grid")
+        .select_related("household__room__building")
         .first()
     )
 
@@ -179,14 +184,22 @@ def _scoped(qs: QuerySet, user: Any) -> QuerySet:
 
 
 def party_member_list_for_user(user: Any, *, q: str = "") -> QuerySet[PartyMember]:
-    qs = _scoped(PartyMember.objects.all(), user).select_related("branch", "community", "user")
+    qs = (
+        _scoped(PartyMember.objects.all(), user)
+        .select_related("branch", "community", "user")
+        .defer("community__geometry")
+    )
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(work_unit__icontains=q))
     return qs.order_by("grid_path", "name", "id")
 
 
 def volunteer_list_for_user(user: Any, *, q: str = "") -> QuerySet[Volunteer]:
-    qs = _scoped(Volunteer.objects.all(), user).select_related("community", "user")
+    qs = (
+        _scoped(Volunteer.objects.all(), user)
+        .select_related("community", "user")
+        .defer("community__geometry")
+    )
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(skills__icontains=q))
     return qs.order_by("grid_path", "name", "id")

@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditLog(models.Model):
-    """Append-only security audit record (login, reveal of personal data, admin changes).
+    """Append-only audit record: security events (login, reveal of personal data) and changes of
+    business data with their old and new values (`wangge.core.audit`).
 
     Rows are only ever inserted through `wangge.core.services.audit_record`; the admin shows them
     read-only to auditors. 等保 asks that they be kept at least six months.
@@ -28,6 +29,9 @@ class AuditLog(models.Model):
         TOKEN_ISSUE = "token_issue", _("签发接口令牌")
         TOKEN_REFRESH = "token_refresh", _("续期接口令牌")
         TOKEN_REVOKE = "token_revoke", _("吊销接口令牌")
+        DATA_CREATE = "data_create", _("新增业务数据")
+        DATA_UPDATE = "data_update", _("修改业务数据")
+        DATA_DELETE = "data_delete", _("删除业务数据")
         OTHER = "other", _("其他")
 
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)

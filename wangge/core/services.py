@@ -18,7 +18,8 @@ def client_ip(request: HttpRequest | None) -> str | None:
         return None
     from rest_framework.throttling import BaseThrottle
 
-    ident = BaseThrottle().get_ident(request)
+    # DRF's reading of X-Forwarded-For (NUM_PROXIES); it needs only the request's META.
+    ident = BaseThrottle().get_ident(request)  # type: ignore[arg-type]
     try:
         ipaddress.ip_address(ident)
     except ValueError:

@@ -20,10 +20,11 @@ from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 class LiveRates:
     """Read the rate from settings at each request (DRF binds them once at import)."""
 
-    scope: str
+    scope: str | None
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
+        return str(rate) if rate is not None else None
 
 
 class AnonymousThrottle(LiveRates, AnonRateThrottle):
@@ -63,7 +64,8 @@ class TokenThrottle(LiveRates, SimpleRateThrottle):
 def throttle_wait(request: HttpRequest, scope: str) -> float | None:
     """For plain Django views: None when allowed, else the seconds to wait."""
     throttle = ScopedThrottle(scope)
-    if throttle.allow_request(request, None):
+    # A plain Django request serves: the throttle reads only its META and user (no view).
+    if throttle.allow_request(request, None):  # type: ignore[arg-type]
         return None
     return throttle.wait() or 1.0
 

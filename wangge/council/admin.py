@@ -20,8 +20,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class AttendanceInline(admin.TabularInline):
     model = Attendance
     extra = 0
-    fields = ["name", "role_note", "method", "signed_at"]
-    readonly_fields = fields
+    fields = ["name", "role_note", "method", "signed_at", "points"]
+    readonly_fields = ["name", "role_note", "method", "signed_at", "points"]
     can_delete = False
 
 

@@ -129,7 +129,7 @@ class TopicDetailOut(TopicOut):
     class Meta(TopicOut.Meta):
         fields = [*TopicOut.Meta.fields, "events", "allowed_actions"]
 
-    def get_events(self, topic: Topic) -> list[dict]:
+    def get_events(self, topic: Topic) -> Any:
         return EventOut(topic_events(topic), many=True).data
 
     def get_allowed_actions(self, topic: Topic) -> list[str]:
@@ -171,16 +171,16 @@ class MeetingDetailOut(MeetingOut):
     class Meta(MeetingOut.Meta):
         fields = [*MeetingOut.Meta.fields, "grids", "invitees", "agenda", "attendance"]
 
-    def get_grids(self, m: Meeting) -> list[dict]:
+    def get_grids(self, m: Meeting) -> Any:
         return [{"code": g.code, "name": g.name} for g in m.grids.order_by("path")]
 
-    def get_invitees(self, m: Meeting) -> list[dict]:
+    def get_invitees(self, m: Meeting) -> Any:
         return [{"username": u.username, "name": str(u)} for u in m.invitees.order_by("username")]
 
-    def get_agenda(self, m: Meeting) -> list[dict]:
+    def get_agenda(self, m: Meeting) -> Any:
         return TopicOut(meeting_agenda(m), many=True).data
 
-    def get_attendance(self, m: Meeting) -> list[dict]:
+    def get_attendance(self, m: Meeting) -> Any:
         return [
             {
                 "name": a.name,
@@ -374,18 +374,40 @@ class TopicActionView(APIView):
         return Response(_topic_detail(request, topic))
 
 
-def _action_view(name: str, serializer: type[serializers.Serializer], summary: str) -> Any:
-    view = type(f"Topic{name.title().replace('-', '')}View", (TopicActionView,), {"action": name})
-    view.post = extend_schema(request=serializer, responses=TopicDetailOut, summary=summary)(
-        view.post
+class TopicDiscussView(TopicActionView):
+    action = "discuss"
+
+    @extend_schema(request=MinutesIn, responses=TopicDetailOut, summary="记录说事（议事记录）")
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+
+class TopicDecideView(TopicActionView):
+    action = "decide"
+
+    @extend_schema(
+        request=DecideIn, responses=TopicDetailOut, summary="解事：决定事项、责任人、期限"
     )
-    return view.as_view()
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
 
 
-topic_discuss_view = _action_view("discuss", MinutesIn, "记录说事（议事记录）")
-topic_decide_view = _action_view("decide", DecideIn, "解事：决定事项、责任人、期限")
-topic_answer_view = _action_view("answer", TextIn, "息事：答复提出人")
-topic_follow_up_view = _action_view("follow-up", FollowUpIn, "回访宁事：是否解决、满意度")
+class TopicAnswerView(TopicActionView):
+    action = "answer"
+
+    @extend_schema(request=TextIn, responses=TopicDetailOut, summary="息事：答复提出人")
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+
+class TopicFollowUpView(TopicActionView):
+    action = "follow-up"
+
+    @extend_schema(
+        request=FollowUpIn, responses=TopicDetailOut, summary="回访宁事：是否解决、满意度"
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
 
 
 # --- meetings ---------------------------------------------------------------------------------

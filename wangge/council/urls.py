@@ -10,12 +10,20 @@ urlpatterns = [
         name="api-council-topic-from-case",
     ),
     path("council/topics/<int:pk>/", api.TopicDetailView.as_view(), name="api-council-topic"),
-    path("council/topics/<int:pk>/discuss/", api.topic_discuss_view, name="api-council-discuss"),
-    path("council/topics/<int:pk>/decide/", api.topic_decide_view, name="api-council-decide"),
-    path("council/topics/<int:pk>/answer/", api.topic_answer_view, name="api-council-answer"),
+    path(
+        "council/topics/<int:pk>/discuss/",
+        api.TopicDiscussView.as_view(),
+        name="api-council-discuss",
+    ),
+    path(
+        "council/topics/<int:pk>/decide/", api.TopicDecideView.as_view(), name="api-council-decide"
+    ),
+    path(
+        "council/topics/<int:pk>/answer/", api.TopicAnswerView.as_view(), name="api-council-answer"
+    ),
     path(
         "council/topics/<int:pk>/follow-up/",
-        api.topic_follow_up_view,
+        api.TopicFollowUpView.as_view(),
         name="api-council-follow-up",
     ),
     path("council/meetings/", api.MeetingListView.as_view(), name="api-council-meetings"),

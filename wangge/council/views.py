@@ -4,7 +4,7 @@ day; owners see their decisions; the minutes sheet prints. Thin: a scoped read, 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -48,7 +48,7 @@ def _resident_community(request: HttpRequest) -> Grid | None:
         return Grid.objects.filter(code=code, level=GridLevel.COMMUNITY).first()
     from wangge.notices.models import NoticeSubscription
 
-    sub = NoticeSubscription.objects.filter(user=request.user).order_by("id").first()
+    sub = NoticeSubscription.objects.filter(user=cast(User, request.user)).order_by("id").first()
     if sub is None:
         return None
     codes = [c for c in sub.grid_path.split("/") if c]
@@ -87,9 +87,9 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "community": community,
         "communities": selectors.public_communities(),
-        "meetings": selectors.public_meetings(community) if community else [],
-        "outcomes": selectors.public_outcomes(community) if community else [],
-        "mine": list(selectors.my_topics(request.user)[:10]),
+        "meetings": selectors.public_meetings(community, limit=3) if community else [],
+        "outcomes": selectors.public_outcomes(community, limit=6) if community else [],
+        "mine": list(selectors.my_topics(request.user)[:5]),
         "grids": (
             Grid.objects.filter(parent__parent=community, is_active=True).order_by("path")
             if community
@@ -117,7 +117,7 @@ def sign_in(request: HttpRequest, pk: int) -> HttpResponse:
         if error is None:
             return redirect(request.path)
         status = error.status_code
-    signed = meeting.attendance.filter(user=request.user).first()
+    signed = meeting.attendance.filter(user=cast(User, request.user)).first()
     return render(
         request, "council/sign_in.html", {"meeting": meeting, "signed": signed}, status=status
     )

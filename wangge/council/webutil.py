@@ -3,7 +3,7 @@ a list, and running one service call with its refusal shown on the page (4xx, no
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,9 +54,9 @@ def export_list(
     sheet: str,
     headers: Sequence[str],
     qs: QuerySet,
-    row: Callable[[Any], Iterable[Any]],
+    row: Callable[[Any], Sequence[Any]],
 ) -> HttpResponse:
-    content = workbook_bytes([(sheet, headers, (row(o) for o in qs[:EXPORT_MAX]))])
+    content = workbook_bytes([(sheet, headers, (list(row(o)) for o in qs[:EXPORT_MAX]))])
     return xlsx_response(filename, content)
 
 

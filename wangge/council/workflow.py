@@ -9,6 +9,7 @@ compare-and-swap on `version` and appends a `TopicEvent` — inside the caller's
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -48,7 +49,7 @@ class Move:
     who: frozenset[Rel]
 
 
-def _m(sources: set[str], target: str | None, who: set[Rel]) -> Move:
+def _m(sources: Iterable[str], target: str | None, who: set[Rel]) -> Move:
     return Move(frozenset(sources), target, frozenset(who))
 
 

@@ -41,6 +41,10 @@ PERSONAS = [
     ("microhead", "微网格长 林阿姨（怡园1片区2号）", Role.MICRO_GRID_HEAD, "350427001001001002"),
     ("chengguan", "城管 吴队长", Role.DEPARTMENT_HANDLER, "chengguan"),
     ("resident", "居民 赵先生", None, None),
+    # Community life: they serve and keep the points store in 怡园社区 (wangge.community.demo).
+    ("volunteer", "志愿者 郑艳芳", None, None),
+    ("partymember", "党员 孙洪业", None, None),
+    ("storekeeper", "积分超市店员 陈姐", None, None),
 ]
 
 

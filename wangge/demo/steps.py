@@ -12,6 +12,9 @@ DEMO_STEPS: list[str] = [
     "wangge.people.demo.load",
     "wangge.cases.demo.load",
     "wangge.open311.demo.load",
+    "wangge.community.demo.load",
+    # Council days, notices and the emergency fund (uses the cases above).
+    "wangge.council.demo.load",
     # Keep last: rolls up the case history loaded by the steps above.
     "wangge.stats.demo.load",
 ]

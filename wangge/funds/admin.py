@@ -3,7 +3,7 @@ lock the balance row and write the audit trail (资金流水)."""
 
 from django.contrib import admin
 
-from wangge.council.admin import ReadOnlyAdmin
+from wangge.core.admin import ReadOnlyAdmin
 from wangge.funds.models import FundAccount, FundEvent, FundPayment, SpendRequest
 
 

@@ -99,7 +99,7 @@ class RequestDetailOut(RequestOut):
     class Meta(RequestOut.Meta):
         fields = [*RequestOut.Meta.fields, "payments", "balance"]
 
-    def get_payments(self, r: SpendRequest) -> list[dict]:
+    def get_payments(self, r: SpendRequest) -> Any:
         return PaymentOut(
             r.payments.select_related("recorded_by").order_by("paid_at"), many=True
         ).data

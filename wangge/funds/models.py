@@ -19,8 +19,6 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
-
 
 class FundAccount(models.Model):
     unit = models.ForeignKey(
@@ -28,14 +26,15 @@ class FundAccount(models.Model):
     )
     grid_path = models.CharField(_("网格路径"), max_length=255)
     year = models.PositiveSmallIntegerField(_("年度"))
-    budget = models.DecimalField(_("年度预算（元）"), **MONEY)
+    budget = models.DecimalField(_("年度预算（元）"), max_digits=12, decimal_places=2)
     head_limit = models.DecimalField(
         _("本级审批额度（元）"),
-        **MONEY,
+        max_digits=12,
+        decimal_places=2,
         help_text=_("单笔不超过此额度由本单位负责人审批，超过的报上级审批"),
     )
-    balance = models.DecimalField(_("余额（元）"), **MONEY)
-    available = models.DecimalField(_("可用余额（元）"), **MONEY)
+    balance = models.DecimalField(_("余额（元）"), max_digits=12, decimal_places=2)
+    available = models.DecimalField(_("可用余额（元）"), max_digits=12, decimal_places=2)
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("下达人"),
@@ -99,7 +98,7 @@ class SpendRequest(models.Model):
         FundAccount, verbose_name=_("资金账户"), on_delete=models.PROTECT, related_name="requests"
     )
     grid_path = models.CharField(_("网格路径"), max_length=255)
-    amount = models.DecimalField(_("申请金额（元）"), **MONEY)
+    amount = models.DecimalField(_("申请金额（元）"), max_digits=12, decimal_places=2)
     purpose = models.TextField(_("用途"))
     case = models.ForeignKey(
         "cases.Case",
@@ -122,7 +121,7 @@ class SpendRequest(models.Model):
     )
     # Above the unit head's limit when submitted: the level above must approve.
     needs_above = models.BooleanField(_("需上级审批"), default=False)
-    paid_amount = models.DecimalField(_("已支付（元）"), default=0, **MONEY)
+    paid_amount = models.DecimalField(_("已支付（元）"), default=0, max_digits=12, decimal_places=2)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("申请人"),
@@ -177,7 +176,7 @@ class FundPayment(models.Model):
     request = models.ForeignKey(
         SpendRequest, verbose_name=_("用款申请"), on_delete=models.PROTECT, related_name="payments"
     )
-    amount = models.DecimalField(_("支付金额（元）"), **MONEY)
+    amount = models.DecimalField(_("支付金额（元）"), max_digits=12, decimal_places=2)
     payee = models.CharField(_("收款方"), max_length=100)
     note = models.CharField(_("说明"), max_length=200, blank=True)
     paid_at = models.DateTimeField(_("支付时间"))
@@ -232,9 +231,9 @@ class FundEvent(models.Model):
         related_name="+",
     )
     actor_name = models.CharField(_("操作人姓名"), max_length=150, blank=True)
-    amount = models.DecimalField(_("金额（元）"), **MONEY)
-    balance_after = models.DecimalField(_("余额"), **MONEY)
-    available_after = models.DecimalField(_("可用余额"), **MONEY)
+    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2)
+    balance_after = models.DecimalField(_("余额"), max_digits=12, decimal_places=2)
+    available_after = models.DecimalField(_("可用余额"), max_digits=12, decimal_places=2)
     note = models.CharField(_("说明"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"))
 

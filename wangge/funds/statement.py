@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 from django.utils.translation import gettext as _
 
 from wangge.council.xlsx import fmt_date, workbook_bytes
@@ -36,7 +39,7 @@ def fund_statement_xlsx(account: FundAccount) -> tuple[bytes, str]:
             sum(1 for r in requests if r.state == RequestState.SUBMITTED),
         ),
     ]
-    sheets = [
+    sheets: list[tuple[str, Sequence[str], Iterable[Sequence[Any]]]] = [
         (_("汇总"), [_("项目"), _("数值")], summary),
         (
             _("用款申请"),

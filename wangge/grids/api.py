@@ -8,9 +8,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from wangge.accounts.selectors import scope_for_user
 from wangge.core.api import ServiceError
 from wangge.core.geo import CoordinateError, check_lat_lng, parse_crs
+from wangge.core.scope import scope_for_user
 from wangge.grids.locator import Location, locator
 from wangge.grids.models import Grid, GridLevel
 from wangge.grids.selectors import (
@@ -19,7 +19,13 @@ from wangge.grids.selectors import (
     grid_list_for_user,
     grid_subtree,
 )
-from wangge.grids.services import GridImportError, grid_tree_export, grid_tree_import, grid_update
+from wangge.grids.services import (
+    GridImportError,
+    grid_tree_export,
+    grid_tree_import,
+    grid_update,
+    reject_out,
+)
 
 
 class IsAdministrator(BasePermission):
@@ -126,13 +132,13 @@ class GridImportView(APIView):
             "created": result.created,
             "updated": result.updated,
             "unchanged": result.unchanged,
-            "rejects": [r.__dict__ for r in result.rejects],
+            "rejects": [reject_out(r) for r in result.rejects],
             "dry_run": dry_run,
         }
         if not result.ok:
             first = result.rejects[0]
             body["detail"] = f"{len(result.rejects)} 个网格不合格，未导入任何数据。第一个：" + (
-                f"第 {first.index + 1} 个（{first.code or '无编码'}）{first.reason}"
+                f"第 {first.row + 1} 个（{first.code or '无编码'}）{first.reason}"
             )
             body["code"] = "grid_import_rejected"
             return Response(body, status=400)

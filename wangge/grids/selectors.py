@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from wangge.accounts.selectors import scope_for_user
 from wangge.core.api import NotFound
+from wangge.core.scope import scope_for_user
 from wangge.grids.models import Department, Grid
 
 

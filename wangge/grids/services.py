@@ -12,6 +12,7 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from wangge.core.api import ServiceError
+from wangge.core.imports import Reject
 from wangge.core.models import AuditLog
 from wangge.core.services import audit_record
 from wangge.grids.models import Grid, GridLevel, GridTreeVersion, SpecialKind
@@ -28,14 +29,14 @@ from wangge.grids.validation import (
 )
 
 
-@dataclass
-class Reject:
-    """One refused feature of an import: its position, its code if known, and why."""
+def _reject(index: int, code: str, field: str, reason: str) -> Reject:
+    """A refused feature: its position in the file (from 0), its code if known, the field."""
+    return Reject(row=index, column=field, reason=reason, code=code)
 
-    index: int
-    code: str
-    field: str
-    reason: str
+
+def reject_out(r: Reject) -> dict[str, Any]:
+    """A refused feature as the grid API and the import command show it."""
+    return {"index": r.row, "code": r.code, "field": r.column, "reason": r.reason}
 
 
 @dataclass
@@ -165,10 +166,10 @@ def grid_tree_import(
         try:
             p = _parse_feature(i, feature)
         except GridValidationError as exc:
-            result.rejects.append(Reject(i, code, exc.field, exc.message))
+            result.rejects.append(_reject(i, code, exc.field, exc.message))
             continue
         if p.code in parsed:
-            result.rejects.append(Reject(i, p.code, "code", f"编码 {p.code} 在文件中重复出现"))
+            result.rejects.append(_reject(i, p.code, "code", f"编码 {p.code} 在文件中重复出现"))
             continue
         parsed[p.code] = p
 
@@ -190,17 +191,17 @@ def grid_tree_import(
             parent_level, parent_geom = dbp.level, _geom_of(dbp)
         else:
             result.rejects.append(
-                Reject(p.index, p.code, "parent_code", f"上级网格 {p.parent_code} 不存在")
+                _reject(p.index, p.code, "parent_code", f"上级网格 {p.parent_code} 不存在")
             )
             continue
         try:
             check_parent_level(p.level, parent_level)
         except GridValidationError as exc:
-            result.rejects.append(Reject(p.index, p.code, exc.field, exc.message))
+            result.rejects.append(_reject(p.index, p.code, exc.field, exc.message))
             continue
         if parent_geom is not None and strays_outside(p.geom, parent_geom, tol):
             result.rejects.append(
-                Reject(
+                _reject(
                     p.index,
                     p.code,
                     "geometry",
@@ -209,7 +210,7 @@ def grid_tree_import(
             )
         if p.code in existing and existing[p.code].level != p.level:
             result.rejects.append(
-                Reject(p.index, p.code, "level", f"已有网格 {p.code} 的层级不能修改")
+                _reject(p.index, p.code, "level", f"已有网格 {p.code} 的层级不能修改")
             )
 
     # Sibling overlap among regular grids of one parent (and among special grids of one
@@ -233,7 +234,7 @@ def grid_tree_import(
                 for code, geom in members.items():
                     if overlaps(geom, g, tol):
                         result.rejects.append(
-                            Reject(
+                            _reject(
                                 parsed[code].index,
                                 code,
                                 "geometry",
@@ -243,11 +244,11 @@ def grid_tree_import(
         codes = list(members)
         for pair in find_sibling_overlaps(codes, [members[c] for c in codes], tol):
             result.rejects.append(
-                Reject(parsed[pair.b].index, pair.b, "geometry", f"与同级网格 {pair.a} 重叠")
+                _reject(parsed[pair.b].index, pair.b, "geometry", f"与同级网格 {pair.a} 重叠")
             )
 
     if result.rejects:
-        result.rejects.sort(key=lambda r: r.index)
+        result.rejects.sort(key=lambda r: r.row)
         return result
     if dry_run:
         result.created = sum(1 for c in parsed if c not in existing)
@@ -347,7 +348,7 @@ def grid_update(
         )
         if not result.ok:
             first = result.rejects[0]
-            raise GridImportError(first.reason, details=[r.__dict__ for r in result.rejects])
+            raise GridImportError(first.reason, details=[reject_out(r) for r in result.rejects])
         # Children must still fit inside a changed parent.
         tol = tolerance_degrees()
         geom = parse_geometry(feature["geometry"])

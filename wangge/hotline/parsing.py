@@ -17,6 +17,7 @@ from typing import IO, Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.core.imports import Reject
 from wangge.workcal.calendar import deadline_add
 
 # Our field → the column header most 12345 platform exports use. A source may map differently.
@@ -89,16 +90,6 @@ class OrderRow:
             "category": self.category_code,
             "deadline": self.deadline.isoformat() if self.deadline else None,
         }
-
-
-@dataclass
-class Reject:
-    row: int
-    column: str
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "reason": self.reason}
 
 
 @dataclass

@@ -33,9 +33,10 @@ from wangge.cases.models import (
 from wangge.cases.services import case_submit
 from wangge.cases.sla import deadline
 from wangge.core.api import Forbidden, ServiceError
+from wangge.core.imports import Reject
 from wangge.core.services import audit_record
 from wangge.hotline.models import HotlineImport, HotlineOrder, HotlineSource, ImportStatus
-from wangge.hotline.parsing import FileError, OrderRow, Reject, normalise_order, parse_file
+from wangge.hotline.parsing import FileError, OrderRow, normalise_order, parse_file
 from wangge.notify.services import outbox_enqueue
 
 IMPORT_MAX_BYTES = 50 * 1024 * 1024

@@ -11,7 +11,7 @@ class TargetInline(admin.TabularInline):
     model = NoticeTarget
     extra = 0
     fields = ["grid"]
-    readonly_fields = fields
+    readonly_fields = ["grid"]
     can_delete = False
 
 

@@ -15,10 +15,12 @@ from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.accounts.models import GRID_ROLES, READ_ONLY_ROLES, RoleAssignment
+from wangge.accounts.selectors import scope_for_user
 from wangge.attachments.services import attachments_link
 from wangge.chat.models import ChatGroup
 from wangge.core.api import Conflict, Forbidden, ServiceError
@@ -92,7 +94,7 @@ def notice_publish(
     grid_list = list(grids)
     if not grid_list:
         raise ServiceError(_("请选择发送范围（至少一个网格）"), code="no_target")
-    if not role_grid_paths(actor, STAFF_ROLES) and not is_staff_for(actor, "/"):
+    if not role_grid_paths(actor, STAFF_ROLES) and not scope_for_user(actor).everything:
         raise Forbidden(_("只有社区及以上工作人员可以发布通知"), code="not_notice_staff")
     outside = [g.name for g in grid_list if not is_staff_for(actor, g.path)]
     if outside:
@@ -169,27 +171,22 @@ def _common_path(paths: list[str]) -> str:
 
 def _recipients(targets: list[Grid], *, exclude_user: int) -> dict[int, int]:
     """user id → the grid (of their deepest role) under which they count as a reader."""
+    within = Q(pk__in=[])
+    for t in targets:
+        within |= Q(grid__path__startswith=t.path)
     rows = (
-        RoleAssignment.objects.filter(role__in=sorted(RECIPIENT_ROLES), grid__isnull=False)
+        RoleAssignment.objects.filter(within, role__in=sorted(RECIPIENT_ROLES))
         .exclude(user_id=exclude_user)
         .values_list("user_id", "grid_id", "grid__path")
     )
-    q = None
-    from django.db.models import Q
-
-    for t in targets:
-        cond = Q(grid__path__startswith=t.path)
-        q = cond if q is None else q | cond
     best: dict[int, tuple[int, str]] = {}
-    for user_id, grid_id, path in rows.filter(q):
+    for user_id, grid_id, path in rows:
         if user_id not in best or len(path) > len(best[user_id][1]):
             best[user_id] = (grid_id, path)
     return {u: g for u, (g, _p) in best.items()}
 
 
 def _subscribers(targets: list[Grid]) -> set[int]:
-    from django.db.models import Q
-
     q = Q(pk__in=[])
     for t in targets:
         q |= Q(grid_path__startswith=t.path)

@@ -3,6 +3,7 @@ services (API, import), so the admin only lists it — never showing ID numbers 
 
 from django.contrib import admin
 
+from wangge.core.admin import AuditedAdmin, ReadOnlyAdmin
 from wangge.people.models import (
     Asset,
     Building,
@@ -15,20 +16,9 @@ from wangge.people.models import (
 
 
 @admin.register(CareLevel)
-class CareLevelAdmin(admin.ModelAdmin):
+class CareLevelAdmin(AuditedAdmin):
     list_display = ["code", "name", "colour", "visit_interval_days", "order"]
     list_editable = ["visit_interval_days", "order"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Building)

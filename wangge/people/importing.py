@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts.selectors import Scope
 from wangge.core.api import ServiceError
+from wangge.core.imports import Reject
 from wangge.people import address
 from wangge.people.crypto import FieldCipher, cipher
 from wangge.people.idcard import IdNumberError, parse_id_number
@@ -319,16 +320,6 @@ def resolve_mapping(
 
 
 # --- stage 2: rows ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Reject:
-    row: int
-    column: str
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "reason": self.reason}
-
-
 @dataclass(slots=True)
 class StagedResident:
     row: int

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from wangge.accounts.models import User
 from wangge.accounts.selectors import scope_for_user
 from wangge.core.api import Conflict, Forbidden, NotFound, ServiceError
+from wangge.core.imports import Reject
 from wangge.grids.models import Grid, GridLevel
 from wangge.people import address, importing
 from wangge.people.models import Building, ColumnMapping, Compound, ImportJob, ImportKind
@@ -153,9 +154,7 @@ def import_job_run(*, job_id: int) -> None:
     _finish(job, rejects=result.rejects)
 
 
-def _finish(
-    job: ImportJob, *, error: str = "", rejects: list[importing.Reject] | None = None
-) -> None:
+def _finish(job: ImportJob, *, error: str = "", rejects: list[Reject] | None = None) -> None:
     rejects = sorted(rejects or [], key=lambda r: r.row)
     job.status = ImportJob.Status.FAILED if error else ImportJob.Status.DONE
     job.error = error
@@ -181,7 +180,7 @@ def _run_residents(job: ImportJob, table: importing.Table, columns: dict[str, in
         columns=columns, buildings=importing.BuildingIndex.for_scope(scope)
     )
     staged: list[importing.StagedResident] = []
-    rejects: list[importing.Reject] = []
+    rejects: list[Reject] = []
     total = 0
     for row_no, cells in table.rows():
         out = validator.validate(row_no, cells)
@@ -229,12 +228,12 @@ def _run_buildings(job: ImportJob, table: importing.Table, columns: dict[str, in
                 reason = _("未找到社区“%(community)s”（或不在您的管辖范围内）") % {
                     "community": get(cells, "community")
                 }
-                result.rejects.append(importing.Reject(row_no, _("社区"), reason))
+                result.rejects.append(Reject(row_no, _("社区"), reason))
                 continue
             try:
                 lat, lng = float(get(cells, "lat")), float(get(cells, "lng"))
             except ValueError:
-                result.rejects.append(importing.Reject(row_no, _("经度/纬度"), _("经纬度不是数字")))
+                result.rejects.append(Reject(row_no, _("经度/纬度"), _("经纬度不是数字")))
                 continue
             number = address.building_number(get(cells, "building"))
             compound_name = get(cells, "compound")
@@ -264,9 +263,9 @@ def _run_buildings(job: ImportJob, table: importing.Table, columns: dict[str, in
                         )
                         result.created += 1
             except (ServiceError, Conflict) as exc:
-                result.rejects.append(importing.Reject(row_no, _("楼栋"), exc.message))
+                result.rejects.append(Reject(row_no, _("楼栋"), exc.message))
             except ValueError:
-                result.rejects.append(importing.Reject(row_no, _("单元数/层数"), _("不是整数")))
+                result.rejects.append(Reject(row_no, _("单元数/层数"), _("不是整数")))
     job.total_rows = total
     return result
 
@@ -293,10 +292,10 @@ def _run_simple(job: ImportJob, table: importing.Table, columns: dict[str, int])
                 with transaction.atomic():
                     created = apply_row(get)
             except row_import.RowError as exc:
-                result.rejects.append(importing.Reject(row_no, exc.column, exc.reason))
+                result.rejects.append(Reject(row_no, exc.column, exc.reason))
                 continue
             except (ServiceError, Conflict, Forbidden, NotFound) as exc:
-                result.rejects.append(importing.Reject(row_no, "", exc.message))
+                result.rejects.append(Reject(row_no, "", exc.message))
                 continue
             if created:
                 result.created += 1

@@ -21,6 +21,7 @@ from wangge.accounts.models import Role, User
 from wangge.accounts.selectors import scope_for_user
 from wangge.attachments.services import attachments_link
 from wangge.core.api import Conflict, Forbidden, NotFound, ServiceError
+from wangge.core.audit import audit_data_change, audit_snapshot
 from wangge.core.geo import CoordinateError, check_lat_lng
 from wangge.core.models import AuditLog
 from wangge.core.services import audit_record
@@ -420,7 +421,7 @@ def resident_create(
             raise Conflict(_("该身份证号已登记，同一人不能重复登记"), code="duplicate_person")
         room_obj = room_get_or_create(building=building, unit=unit, number=room)
         hh = household_get_or_create(room=room_obj, number=household_number)
-        return Resident.objects.create(
+        resident = Resident.objects.create(
             name=name,
             id_cipher=c.encrypt(ident.number, column=ID_COLUMN),
             id_hash=id_hash,
@@ -436,6 +437,8 @@ def resident_create(
             grid_path=building.grid_path,
             root_id=building.root_id,
         )
+        audit_data_change(actor=actor, target=resident, before=None)
+        return resident
 
 
 def resident_update(
@@ -448,6 +451,7 @@ def resident_update(
     tags: list[str] | str | None = None,
 ) -> Resident:
     check_writable(actor, resident.grid_path)
+    before = audit_snapshot(resident)
     changed: list[str] = []
     if name is not None:
         if not name.strip():
@@ -466,7 +470,9 @@ def resident_update(
         resident.tags = tags_to_column(parse_tags(tags))
         changed.append("tags")
     if changed:
-        resident.save(update_fields=[*changed, "updated_at"])
+        with transaction.atomic():
+            resident.save(update_fields=[*changed, "updated_at"])
+            audit_data_change(actor=actor, target=resident, before=before)
     return resident
 
 

@@ -147,7 +147,7 @@ def resident_list(request: AuthedHttpRequest) -> HttpResponse:
                 raise TooManyRequests(
                     _("查找过于频繁，请 %(s)d 秒后再试") % {"s": max(1, int(wait))}
                 )
-            qs = services.resident_lookup(
+            qs: list[Resident] | QuerySet[Resident] = services.resident_lookup(
                 actor=request.user,
                 id_number=lookup.cleaned_data["id_number"],
                 phone=lookup.cleaned_data["phone"],
@@ -184,7 +184,7 @@ def resident_list(request: AuthedHttpRequest) -> HttpResponse:
 
 
 def _residents_export(
-    request: AuthedHttpRequest, scope: Scope, qs: QuerySet[Resident]
+    request: AuthedHttpRequest, scope: Scope, qs: QuerySet[Resident] | list[Resident]
 ) -> HttpResponse:
     """The filtered list, masked, as Excel (audited like the API's masked export)."""
     from wangge.core.models import AuditLog

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from wangge.core.admin import ReadOnlyAdmin
 from wangge.points.models import (
     Goods,
     InspectionBatch,
@@ -19,17 +20,6 @@ class PointsRuleAdmin(admin.ModelAdmin):
                     "allow_negative", "subject", "monthly_cap", "manual", "is_active"]  # fmt: skip
     list_filter = ["subject", "manual", "is_active"]
     search_fields = ["code", "name"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PointsAccount)

@@ -58,9 +58,20 @@ def _month(value: str | None) -> date:
 class RuleOut(serializers.ModelSerializer):
     class Meta:
         model = PointsRule
-        fields = ["code", "name", "description", "amount", "custom_amount", "min_amount",
-                  "max_amount", "allow_fraction", "allow_negative", "subject", "monthly_cap",
-                  "manual"]  # fmt: skip
+        fields = [
+            "code",
+            "name",
+            "description",
+            "amount",
+            "custom_amount",
+            "min_amount",
+            "max_amount",
+            "allow_fraction",
+            "allow_negative",
+            "subject",
+            "monthly_cap",
+            "manual",
+        ]
 
 
 class EntryOut(serializers.ModelSerializer):
@@ -71,8 +82,20 @@ class EntryOut(serializers.ModelSerializer):
 
     class Meta:
         model = PointsEntry
-        fields = ["id", "kind", "kind_display", "rule_name", "amount", "source_type",
-                  "source_id", "note", "person", "reverses", "reversed", "created_at"]  # fmt: skip
+        fields = [
+            "id",
+            "kind",
+            "kind_display",
+            "rule_name",
+            "amount",
+            "source_type",
+            "source_id",
+            "note",
+            "person",
+            "reverses",
+            "reversed",
+            "created_at",
+        ]
 
     def get_reversed(self, e: PointsEntry) -> bool:
         return hasattr(e, "reversed_by") and e.reversed_by is not None
@@ -84,8 +107,15 @@ class StoreOut(serializers.ModelSerializer):
 
     class Meta:
         model = Store
-        fields = ["id", "name", "kind", "kind_display", "community_name", "address",
-                  "opening_hours"]  # fmt: skip
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "kind_display",
+            "community_name",
+            "address",
+            "opening_hours",
+        ]
 
 
 class GoodsOut(serializers.ModelSerializer):
@@ -101,8 +131,18 @@ class RedemptionOut(serializers.ModelSerializer):
 
     class Meta:
         model = Redemption
-        fields = ["code", "store_name", "goods_name", "quantity", "points", "state",
-                  "state_display", "created_at", "handed_at", "returned_at"]  # fmt: skip
+        fields = [
+            "code",
+            "store_name",
+            "goods_name",
+            "quantity",
+            "points",
+            "state",
+            "state_display",
+            "created_at",
+            "handed_at",
+            "returned_at",
+        ]
 
 
 class RuleListView(APIView):
@@ -379,8 +419,9 @@ class ReturnView(APIView):
         r = sel.redemptions_for_user(request.user).filter(code=code.strip().upper()).first()
         if r is None:
             raise NotFound(_("兑换码 %(c)s 不存在或不属于您管理的超市") % {"c": code[:8]})
-        r = redemption_return(actor=request.user, redemption=r,
-                              reason=str(request_body(request).get("reason") or ""))  # fmt: skip
+        r = redemption_return(
+            actor=request.user, redemption=r, reason=str(request_body(request).get("reason") or "")
+        )
         return Response(RedemptionOut(r).data)
 
 
@@ -413,12 +454,16 @@ class GridReportView(APIView):
 
         def row(r: sel.GridRow) -> dict:
             return {
-                "code": r.code, "name": r.name, "households": r.households,
-                "active_month": r.active_month, "participating": r.participating,
+                "code": r.code,
+                "name": r.name,
+                "households": r.households,
+                "active_month": r.active_month,
+                "participating": r.participating,
                 "participation_rate": round(r.rate, 4) if r.rate is not None else None,
                 "month_rate": round(r.month_rate, 4) if r.month_rate is not None else None,
-                "earned": _pts(r.earned), "spent": _pts(r.spent),
-            }  # fmt: skip
+                "earned": _pts(r.earned),
+                "spent": _pts(r.spent),
+            }
 
         return Response(
             {

@@ -266,6 +266,37 @@ class HouseholdMonth(models.Model):
         return f"{self.household_id} {self.month:%Y-%m}"
 
 
+class GridMonth(models.Model):
+    """Per leaf grid and month: points issued and spent, households with an entry this month
+    (`active`), households whose first entry ever fell in this month (`new`). Kept in the same
+    transaction as the entries, so the monthly report reads about one row per grid and month
+    whatever the number of households; "taking part up to month M" is the sum of `new` over
+    the months up to M."""
+
+    grid = models.ForeignKey("grids.Grid", on_delete=models.PROTECT, related_name="+")
+    grid_path = models.CharField(max_length=255)
+    month = models.DateField()
+    earned = models.DecimalField(default=Decimal(0), **POINTS)
+    spent = models.DecimalField(default=Decimal(0), **POINTS)
+    active = models.IntegerField(default=0)
+    new = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("网格月积分汇总")
+        verbose_name_plural = _("网格月积分汇总")
+        constraints = [models.UniqueConstraint(fields=["grid", "month"], name="grid_month_unique")]
+        indexes = [
+            models.Index(
+                fields=["grid_path", "month"],
+                name="grid_month_path",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grid_id} {self.month:%Y-%m}"
+
+
 class StoreKind(models.TextChoices):
     COMMUNITY = "community", _("社区积分超市")
     PARTNER = "partner", _("合作商户")

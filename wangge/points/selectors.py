@@ -20,7 +20,7 @@ from wangge.grids.models import Grid
 from wangge.people.models import Household
 from wangge.points.models import (
     Goods,
-    HouseholdMonth,
+    GridMonth,
     PointsAccount,
     PointsEntry,
     PointsRule,
@@ -36,7 +36,7 @@ def household_get_for_user(user: Any, pk: int) -> Household:
     scope = scope_for_user(user)
     hh = (
         Household.objects.filter(scope.path_q("grid_path"), pk=pk)
-        .select_related("room__building", "grid")
+        .select_related("room__building")
         .first()
     )
     if hh is None:
@@ -182,8 +182,9 @@ def report_by_grid(user: Any, *, grid: Grid, month: date) -> GridReport:
 
     participation rate = households with any ledger entry up to the month's end / households
     in the grid (the seeds' "84 % of households"); the month's own rate is shown beside it.
-    Five queries whatever the size: the children, then households, month summary and first
-    entry grouped by leaf grid path, rolled up to the children here.
+    Three queries whatever the size: the children, households grouped by leaf grid, and the
+    leaf grids' month summaries up to the month (`GridMonth`, about one row per grid and
+    month), rolled up to the children here.
     """
     scope = scope_for_user(user)
     if not scope.covers_path(grid.path):
@@ -198,24 +199,17 @@ def report_by_grid(user: Any, *, grid: Grid, month: date) -> GridReport:
         r = _bucket(rows, path)
         if r:
             r.households += n
-    for path, n, earned, spent in (
-        HouseholdMonth.objects.filter(under, month=month)
-        .values_list("grid_path")
-        .annotate(n=Count("id"), e=Sum("earned"), s=Sum("spent"))
-    ):
+    for path, m, earned, spent, active, new in GridMonth.objects.filter(
+        under, month__lte=month
+    ).values_list("grid_path", "month", "earned", "spent", "active", "new"):
         r = _bucket(rows, path)
-        if r:
-            r.active_month += n
-            r.earned += earned or ZERO
-            r.spent += spent or ZERO
-    for path, n in (
-        PointsAccount.objects.filter(under, first_month__lte=month)
-        .values_list("grid_path")
-        .annotate(n=Count("id"))
-    ):
-        r = _bucket(rows, path)
-        if r:
-            r.participating += n
+        if r is None:
+            continue
+        r.participating += new
+        if m == month:
+            r.active_month += active
+            r.earned += earned
+            r.spent += spent
     for r in rows:
         total.households += r.households
         total.active_month += r.active_month

@@ -38,10 +38,12 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts.selectors import scope_for_user
 from wangge.core.api import Conflict, Forbidden, NotFound, ServiceError
+from wangge.grids.models import Grid
 from wangge.people.models import Household, Resident
 from wangge.points.models import (
     EntryKind,
     Goods,
+    GridMonth,
     HouseholdMonth,
     InspectionBatch,
     PointsAccount,
@@ -62,6 +64,7 @@ __all__ = [
     "goods_restock",
     "inspection_batch_enter",
     "points_award",
+    "points_award_many",
     "points_correct",
     "points_redeem",
     "redemption_hand_over",
@@ -125,7 +128,8 @@ def _account_locked(household: Household, *, now: datetime) -> PointsAccount:
     account = PointsAccount.objects.select_for_update().filter(household=household).first()
     if account is not None:
         return account
-    root_id = household.grid.root_id or household.grid_id
+    root_id = _root_ids([household.grid_id])[household.grid_id]
+    created = False
     try:
         with transaction.atomic():
             PointsAccount.objects.create(
@@ -135,20 +139,49 @@ def _account_locked(household: Household, *, now: datetime) -> PointsAccount:
                 first_month=month_of(now),
                 updated_at=now,
             )
+            created = True
     except IntegrityError:
         pass  # a concurrent first entry created it
-    return PointsAccount.objects.select_for_update().get(household=household)
+    account = PointsAccount.objects.select_for_update().get(household=household)
+    if created:
+        # The household starts taking part this month (the report's "participating").
+        _bump_grid(household.grid_id, household.grid_path, month_of(now), new=1)
+    return account
+
+
+def _root_ids(grid_ids: list[int]) -> dict[int, int]:
+    """The district of each grid (without loading the grids' boundaries)."""
+    rows = Grid.objects.filter(pk__in=set(grid_ids)).values_list("pk", "root_id")
+    return {pk: root or pk for pk, root in rows}
+
+
+def _bump_grid(grid_id: int, grid_path: str, month: date, **deltas: Any) -> None:
+    """Add to the grid's month summary (created on first use; a concurrent creator wins)."""
+    deltas = {k: v for k, v in deltas.items() if v}
+    if not deltas:
+        return
+    qs = GridMonth.objects.filter(grid_id=grid_id, month=month)
+    if qs.update(**{k: F(k) + v for k, v in deltas.items()}) == 0:
+        try:
+            with transaction.atomic():
+                GridMonth.objects.create(
+                    grid_id=grid_id, grid_path=grid_path, month=month, **deltas
+                )
+        except IntegrityError:
+            qs.update(**{k: F(k) + v for k, v in deltas.items()})
 
 
 def _bump_month(
     account: PointsAccount, household: Household, *, month: date, earned=0, spent=0
 ) -> None:
     earned, spent = Decimal(earned), Decimal(spent)
+    active = 0
     n = HouseholdMonth.objects.filter(household=household, month=month).update(
         earned=F("earned") + earned, spent=F("spent") + spent, entries=F("entries") + 1
     )
     if n == 0:
         # No race: the caller holds the household's account lock.
+        active = 1
         HouseholdMonth.objects.create(
             household=household,
             month=month,
@@ -159,6 +192,9 @@ def _bump_month(
             spent=spent,
             entries=1,
         )
+    _bump_grid(
+        household.grid_id, household.grid_path, month, earned=earned, spent=spent, active=active
+    )
 
 
 def _apply(
@@ -195,6 +231,27 @@ def _source(source_type: str, source_id: Any) -> tuple[str, str]:
     return st, sid
 
 
+def rule_amount(rule: PointsRule, amount: Any) -> Decimal:
+    """The amount an award by `rule` carries: its standard amount, or a checked custom one."""
+    if amount is None or amount == "":
+        return rule.amount
+    value = parse_amount(amount, rule=rule)
+    if value != rule.amount and not rule.custom_amount:
+        raise ServiceError(
+            _("规则“%(r)s”的分值固定为 %(a)s 分") % {"r": rule.name, "a": _fmt(rule.amount)},
+            code="fixed_amount",
+        )
+    if rule.min_amount is not None and value < rule.min_amount:
+        raise ServiceError(
+            _("分值不能低于 %(a)s 分") % {"a": _fmt(rule.min_amount)}, code="amount_range"
+        )
+    if rule.max_amount is not None and value > rule.max_amount:
+        raise ServiceError(
+            _("分值不能高于 %(a)s 分") % {"a": _fmt(rule.max_amount)}, code="amount_range"
+        )
+    return value
+
+
 def points_award(
     *,
     actor: Any,
@@ -212,23 +269,7 @@ def points_award(
     if rule is None or not rule.is_active:
         raise ServiceError(_("积分规则“%(c)s”不存在或已停用") % {"c": rule_code}, code="rule")
     st, sid = _source(source_type, source_id)
-    if amount is None or amount == "":
-        value = rule.amount
-    else:
-        value = parse_amount(amount, rule=rule)
-        if value != rule.amount and not rule.custom_amount:
-            raise ServiceError(
-                _("规则“%(r)s”的分值固定为 %(a)s 分") % {"r": rule.name, "a": _fmt(rule.amount)},
-                code="fixed_amount",
-            )
-        if rule.min_amount is not None and value < rule.min_amount:
-            raise ServiceError(
-                _("分值不能低于 %(a)s 分") % {"a": _fmt(rule.min_amount)}, code="amount_range"
-            )
-        if rule.max_amount is not None and value > rule.max_amount:
-            raise ServiceError(
-                _("分值不能高于 %(a)s 分") % {"a": _fmt(rule.max_amount)}, code="amount_range"
-            )
+    value = rule_amount(rule, amount)
     if rule.subject == RuleSubject.PERSON:
         if resident is None:
             raise ServiceError(
@@ -291,6 +332,194 @@ def points_award(
             ) from None
         _bump_month(account, household, month=month, earned=value)
     return entry
+
+
+def points_award_many(
+    *,
+    actor: Any,
+    rule_code: str,
+    source_type: str,
+    source_id: Any,
+    awards: list[tuple[Household, Any]],
+    note: str = "",
+    now: datetime | None = None,
+) -> list[PointsEntry]:
+    """The same award for many households from one source (an inspection batch), set-wise.
+
+    Same rules as `points_award` — amounts, duplicates, monthly caps, scope, balance — checked
+    for all lines first; the first line that breaks one refuses the whole call, naming it
+    ("第 n 行"). Then a handful of statements whatever the size: accounts created and locked
+    in key order, entries and month summaries inserted in bulk, balances updated.
+    Household rules only (per-person awards go one by one through `points_award`).
+    """
+    rule = PointsRule.objects.filter(code=rule_code).first()
+    if rule is None or not rule.is_active:
+        raise ServiceError(_("积分规则“%(c)s”不存在或已停用") % {"c": rule_code}, code="rule")
+    if rule.subject != RuleSubject.HOUSEHOLD:
+        raise ServiceError(_("按人计分的规则不能批量计分"), code="person")
+    if actor is not None and not rule.manual:
+        raise Forbidden(_("规则“%(r)s”由系统自动计分，不能人工录入") % {"r": rule.name})
+    st, sid = _source(source_type, source_id)
+    note = (note or "").strip()[:200]
+    now = now or timezone.now()
+    month = month_of(now)
+    values: list[Decimal] = []
+    for n, (household, amount) in enumerate(awards, start=1):
+        try:
+            values.append(rule_amount(rule, amount))
+            _check_staff(actor, household.grid_path)
+        except ServiceError as exc:
+            message = _("第 %(n)d 行：%(m)s") % {"n": n, "m": exc.message}
+            raise type(exc)(message, code=exc.code) from exc
+    ids = [h.pk for h, _a in awards]
+    if len(set(ids)) != len(ids):
+        raise ServiceError(_("同一户在一次计分中只能出现一次"), code="duplicate_line")
+    line_of = {pk: n for n, pk in enumerate(ids, start=1)}
+    if not awards:
+        return []
+    with transaction.atomic():
+        roots = _root_ids([h.grid_id for h, _a in awards])
+        had = set(
+            PointsAccount.objects.filter(household_id__in=ids).values_list(
+                "household_id", flat=True
+            )
+        )
+        PointsAccount.objects.bulk_create(
+            [
+                PointsAccount(
+                    household=h,
+                    grid_path=h.grid_path,
+                    root_id=roots[h.grid_id],
+                    first_month=month,
+                    updated_at=now,
+                )
+                for h, _a in awards
+            ],
+            ignore_conflicts=True,
+        )
+        accounts = {
+            a.household_id: a
+            for a in PointsAccount.objects.select_for_update()
+            .filter(household_id__in=ids)
+            .order_by("pk")
+        }
+        dup = (
+            PointsEntry.objects.filter(
+                rule=rule,
+                source_type=st,
+                source_id=sid,
+                household_id__in=ids,
+                kind=EntryKind.AWARD,
+                resident__isnull=True,
+            )
+            .values_list("household_id", flat=True)
+            .first()
+        )
+        if dup is not None:
+            raise Conflict(
+                _("第 %(n)d 行：该来源已获得过此项积分，不能重复计分") % {"n": line_of[dup]},
+                code="duplicate_award",
+            )
+        if rule.monthly_cap is not None:
+            got = dict(
+                PointsEntry.objects.filter(
+                    rule=rule,
+                    household_id__in=ids,
+                    month=month,
+                    kind__in=[EntryKind.AWARD, EntryKind.CORRECTION],
+                )
+                .values_list("household_id")
+                .annotate(s=Sum("amount"))
+            )
+            for (h, _a), value in zip(awards, values, strict=True):
+                so_far = got.get(h.pk) or Decimal(0)
+                if value > 0 and so_far + value > rule.monthly_cap:
+                    raise Conflict(
+                        _("第 %(n)d 行：“%(r)s”本月已得 %(g)s 分，每月上限 %(c)s 分")
+                        % {
+                            "n": line_of[h.pk],
+                            "r": rule.name,
+                            "g": _fmt(so_far),
+                            "c": _fmt(rule.monthly_cap),
+                        },
+                        code="monthly_cap",
+                    )
+        for (h, _a), value in zip(awards, values, strict=True):
+            acct = accounts[h.pk]
+            if acct.balance + value < 0:
+                raise Conflict(
+                    _("第 %(n)d 行：积分余额不足（现有 %(b)s 分）")
+                    % {"n": line_of[h.pk], "b": _fmt(acct.balance)},
+                    code="insufficient_points",
+                )
+            acct.balance += value
+            acct.earned += value
+            acct.updated_at = now
+        PointsAccount.objects.bulk_update(
+            list(accounts.values()), ["balance", "earned", "updated_at"], batch_size=1000
+        )
+        try:
+            with transaction.atomic():
+                entries = PointsEntry.objects.bulk_create(
+                    [
+                        PointsEntry(
+                            account=accounts[h.pk],
+                            household=h,
+                            kind=EntryKind.AWARD,
+                            rule=rule,
+                            amount=value,
+                            source_type=st,
+                            source_id=sid,
+                            note=note,
+                            granted_by=actor,
+                            grid_path=h.grid_path,
+                            root_id=accounts[h.pk].root_id,
+                            month=month,
+                            created_at=now,
+                        )
+                        for (h, _a), value in zip(awards, values, strict=True)
+                    ],
+                    batch_size=1000,
+                )
+        except IntegrityError:
+            raise Conflict(
+                _("该来源已获得过此项积分，不能重复计分"), code="duplicate_award"
+            ) from None
+        existing = {
+            m.household_id: m
+            for m in HouseholdMonth.objects.filter(household_id__in=ids, month=month)
+        }
+        new_months = []
+        for (h, _a), value in zip(awards, values, strict=True):
+            m = existing.get(h.pk)
+            if m is None:
+                new_months.append(
+                    HouseholdMonth(
+                        household=h,
+                        month=month,
+                        root_id=accounts[h.pk].root_id,
+                        grid_id=h.grid_id,
+                        grid_path=h.grid_path,
+                        earned=value,
+                        entries=1,
+                    )
+                )
+            else:
+                m.earned += value
+                m.entries += 1
+        HouseholdMonth.objects.bulk_update(list(existing.values()), ["earned", "entries"])
+        HouseholdMonth.objects.bulk_create(new_months, batch_size=1000)
+        per_grid: dict[tuple[int, str], dict[str, Any]] = {}
+        for (h, _a), value in zip(awards, values, strict=True):
+            g = per_grid.setdefault(
+                (h.grid_id, h.grid_path), {"earned": Decimal(0), "active": 0, "new": 0}
+            )
+            g["earned"] += value
+            g["active"] += h.pk not in existing
+            g["new"] += h.pk not in had
+        for (grid_id, path), d in sorted(per_grid.items()):
+            _bump_grid(grid_id, path, month, **d)
+    return entries
 
 
 def points_correct(
@@ -413,6 +642,13 @@ def points_redeem(
     cost = goods.price * quantity
     now = now or timezone.now()
     month = month_of(now)
+    if not PointsAccount.objects.filter(household=household).exists():
+        # Never a first entry through a redemption: it would take the grid's month row
+        # before the goods row, the reverse of every other redemption's order.
+        raise Conflict(
+            _("积分余额不足（现有 %(b)s 分，需要 %(n)s 分）") % {"b": "0", "n": _fmt(cost)},
+            code="insufficient_points",
+        )
     with transaction.atomic():
         account = _account_locked(household, now=now)
         taken = Goods.objects.filter(pk=goods.pk, stock__gte=quantity, is_active=True).update(
@@ -598,7 +834,7 @@ def inspection_batch_enter(
     ids = [line.household_id for line in lines]
     if len(set(ids)) != len(ids):
         raise ServiceError(_("同一户在一次评比中只能出现一次"), code="duplicate_line")
-    households = {h.pk: h for h in Household.objects.filter(pk__in=ids).select_related("grid")}
+    households = {h.pk: h for h in Household.objects.filter(pk__in=ids)}
     for n, line in enumerate(lines, start=1):
         h = households.get(line.household_id)
         if h is None or not h.grid_path.startswith(community.path):
@@ -619,26 +855,17 @@ def inspection_batch_enter(
             households=len(lines),
             created_at=now,
         )
-        awarded = 0
-        for n, line in enumerate(lines, start=1):
-            if not line.passed:
-                continue
-            try:
-                points_award(
-                    actor=actor,
-                    household=households[line.household_id],
-                    rule_code=rule.code,
-                    source_type="inspection",
-                    source_id=str(batch.pk),
-                    amount=line.amount,
-                    note=(line.note or title)[:200],
-                    now=now,
-                )
-            except ServiceError as exc:
-                raise type(exc)(
-                    _("第 %(n)d 行：%(m)s") % {"n": n, "m": exc.message}, code=exc.code
-                ) from exc
-            awarded += 1
+        passed = [(households[line.household_id], line.amount) for line in lines if line.passed]
+        points_award_many(
+            actor=actor,
+            rule_code=rule.code,
+            source_type="inspection",
+            source_id=str(batch.pk),
+            awards=passed,
+            note=title,
+            now=now,
+        )
+        awarded = len(passed)
         InspectionBatch.objects.filter(pk=batch.pk).update(awarded=awarded)
         batch.awarded = awarded
     return batch

@@ -1,10 +1,13 @@
+from __future__ import annotations
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from wangge.suggest.models import TextModel
 
 
 @admin.register(TextModel)
-class TextModelAdmin(admin.ModelAdmin):
+class TextModelAdmin(admin.ModelAdmin[TextModel]):
     list_display = [
         "kind",
         "version",
@@ -29,8 +32,9 @@ class TextModelAdmin(admin.ModelAdmin):
         "features",
     ]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    # Versions are written by training runs only.
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: TextModel | None = None) -> bool:
         return False

@@ -7,6 +7,7 @@ from datetime import datetime
 from itertools import chain
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
@@ -61,6 +62,15 @@ def request_training_pairs(*, limit: int) -> list[tuple[str, str]]:
     )
 
 
+def configured_algorithm() -> Algorithm:
+    value = settings.SUGGEST_ALGORITHM
+    if value == "logreg":
+        return "logreg"
+    if value == "svm":
+        return "svm"
+    raise ImproperlyConfigured(f"WANGGE_SUGGEST_ALGORITHM must be logreg or svm, not {value!r}")
+
+
 def text_model_train(
     *, kind: ModelKind, now: datetime, algorithm: Algorithm | None = None
 ) -> TextModel | None:
@@ -80,7 +90,7 @@ def text_model_train(
             pairs,
             min_samples=settings.SUGGEST_MIN_SAMPLES,
             min_per_label=settings.SUGGEST_MIN_PER_LABEL,
-            algorithm=algorithm or settings.SUGGEST_ALGORITHM,
+            algorithm=algorithm or configured_algorithm(),
         )
     except NotEnoughData as exc:
         logger.info("suggest: no %s model trained: %s", kind, exc)

@@ -28,6 +28,7 @@ from wangge.cases.access import link_token
 from wangge.cases.feedback import case_feedback_give
 from wangge.cases.matching import suggest_category
 from wangge.cases.models import (
+    OPEN_STATES,
     Case,
     CaseState,
     Channel,
@@ -520,10 +521,16 @@ def console(request: HttpRequest) -> HttpResponse:
     else:
         cases = base.order_by("-created_at", "-id")
     page = listing.page_of(request, cases)
+    # The cockpit's 超期在办, counted the same way (stats.rollup: not yet closed, the sweep's
+    # overdue flag set), over the whole scope, whatever the filters.
+    overdue_open = case_selectors.case_list_for_user(
+        request.user, overdue=True, state=[*OPEN_STATES, CaseState.RESOLVED]
+    ).count()
     return render(
         request,
         "web/console.html",
         {
+            "overdue_open": overdue_open,
             "tab": tab,
             "tabs": [(k, str(v), counts.get(k)) for k, v in CONSOLE_TABS.items()],
             "cases": page.object_list,

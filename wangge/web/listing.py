@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wangge.cases.models import Case, CaseRating, CaseState, Channel
+from wangge.core.forms import choice_field
 from wangge.grids.models import GridLevel
 from wangge.grids.selectors import grid_list_for_user
 
@@ -63,13 +64,14 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [("", _("全部状态")), *CaseState.choices]
-        self.fields["channel"].choices = [("", _("全部渠道")), *Channel.choices]
-        self.fields["category"].choices = _category_choices()
-        self.fields["grid"].choices = _grid_choices(user) if user is not None else [("", "")]
+        choice_field(self, "state").choices = [("", _("全部状态")), *CaseState.choices]
+        choice_field(self, "channel").choices = [("", _("全部渠道")), *Channel.choices]
+        choice_field(self, "category").choices = _category_choices()
+        choice_field(self, "grid").choices = _grid_choices(user) if user is not None else [("", "")]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             self.add_error("end", _("结束日期不能早于开始日期"))
         return data

@@ -117,7 +117,33 @@ class Entry:
     tab: bool = True
 
 
+def is_server(scope: Scope, user) -> bool:
+    """Registered party members, volunteers and service-team members: they take orders."""
+    from wangge.community.servers import server_profile
+
+    return server_profile(user).is_server
+
+
+def runs_order_desk(scope: Scope, user) -> bool:
+    """Community (or higher) staff: the service-order desk of their subtree."""
+    from wangge.community.workflow import staff_paths
+
+    return bool(staff_paths(user))
+
+
+def is_store_keeper(scope: Scope, user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.points_stores.exists()
+
+
 ENTRIES: tuple[Entry, ...] = (
+    Entry(
+        "serve",
+        _("接单"),
+        "community:serve",
+        "inbox",
+        _("可接的服务单、我的服务和时长"),
+        is_server,
+    ),
     Entry(
         "report",
         _("我要反映"),
@@ -141,6 +167,39 @@ ENTRIES: tuple[Entry, ...] = (
         "list",
         _("我反映过的问题"),
         is_signed_in_resident,
+    ),
+    Entry(
+        "services",
+        _("社区服务"),
+        "community:services",
+        "home",
+        _("代办、理发、维修……点单请党员、志愿者上门"),
+        is_signed_in_resident,
+    ),
+    Entry(
+        "points",
+        _("我的积分"),
+        "points:mine",
+        "check",
+        _("家庭文明积分、明细和积分超市兑换"),
+        is_signed_in_resident,
+    ),
+    Entry(
+        "desk",
+        _("服务台"),
+        "community:desk",
+        "dispatch",
+        _("服务单建单派单、评比录入、积分超市与报表"),
+        runs_order_desk,
+        tab=False,
+    ),
+    Entry(
+        "store",
+        _("积分超市"),
+        "points:store",
+        "layers",
+        _("凭兑换码发放、库存、退货"),
+        is_store_keeper,
     ),
     Entry(
         "queue",

@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.db import transaction
 
+from wangge.core.admin import AuditedAdmin
 from wangge.workcal.models import CalendarEntry, HoursProfile
 from wangge.workcal.services import calendar_changed
 
 
-class _BumpsVersion(admin.ModelAdmin):
+class _BumpsVersion(AuditedAdmin):
     """Every admin change bumps the calendar version in the same transaction, so each process
     rebuilds its cached calendar."""
 

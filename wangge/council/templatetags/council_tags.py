@@ -37,3 +37,16 @@ def council_case_button(context: dict[str, Any], case: Any) -> dict[str, Any]:
         return {"show": False}
     topic = Topic.objects.filter(case=case).only("pk", "step").first()
     return {"show": True, "case": case, "topic": topic}
+
+
+@register.inclusion_tag("council/_cockpit_panel.html", takes_context=True)
+def council_cockpit_panel(context: dict[str, Any]) -> dict[str, Any]:
+    """Council-day statistics for the cockpit's period, in the viewer's scope."""
+    from wangge.council.selectors import council_stats
+
+    query = context.get("query")
+    if query is None:
+        return {"stats": None}
+    stats = council_stats(context["request"].user, start=query.start, end=query.end)
+    by_step = [(label, stats["topics_by_step"][key]) for key, label in TopicStep.choices]
+    return {"stats": stats, "by_step": by_step}

@@ -23,9 +23,7 @@ class Command(BaseCommand):
         except GridImportError as exc:
             raise CommandError(exc.message) from exc
         for r in result.rejects:
-            self.stderr.write(
-                f"第 {r.index + 1} 个 {r.code or '（无编码）'} [{r.field}] {r.reason}"
-            )
+            self.stderr.write(f"第 {r.row + 1} 个 {r.code or '（无编码）'} [{r.column}] {r.reason}")
         if result.rejects:
             raise CommandError(f"{len(result.rejects)} 个网格不合格，未导入任何数据")
         verb = "已导入" if commit else "校验通过（未写入，加 --commit 导入）"
