@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -94,6 +95,24 @@ def fill(n: int) -> None:
             case_transition(case=case, actor=worker, action="claim")
             case_transition(case=case, actor=worker, action="resolve", reason="已处理")
     print(f"filed {n - have:,} cases in {time.perf_counter() - t0:.0f} s")
+
+
+def query_counts(pages: list[tuple[str, str, str]]) -> dict[str, int]:
+    """SQL queries per page, counted in this process through the test client."""
+    from django.db import connection as conn
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    out: dict[str, int] = {}
+    for path, cookie, _label in pages:
+        client = Client()
+        name, _eq, value = cookie.partition("=")
+        client.cookies[name] = value
+        client.get(path)  # warm caches (locator, categories) once
+        with CaptureQueriesContext(conn) as ctx:
+            status = client.get(path).status_code
+        out[path] = len(ctx.captured_queries) if status == 200 else -status
+    return out
 
 
 def free_port() -> int:
@@ -189,6 +208,18 @@ def main() -> int:
 
     worker = session_cookie("worker_a")
     operator = session_cookie("operator")
+    community = session_cookie("community")
+    workspace_pages = [
+        ("/people/residents/", community, "residents, community staff"),
+        ("/people/residents/?tag=" + quote("独居老人"), community, "residents, 独居老人"),
+        ("/people/buildings/", community, "buildings"),
+        ("/people/organisations/", community, "organisations"),
+        ("/people/care/", worker, "care ledger due (worker)"),
+        ("/people/journal/", worker, "民情日志 (worker)"),
+        ("/console/?tab=all&channel=hotline&page=3", operator, "console, filtered, page 3"),
+        ("/grid-work/history/", worker, "worker history"),
+    ]
+    counts = query_counts(workspace_pages)
     print(
         f"database: {connection.vendor}, cases: {Case.objects.count():,}, "
         f"gunicorn workers: {args.workers}, clients: {args.clients}, {args.seconds:g} s each"
@@ -202,6 +233,7 @@ def main() -> int:
             ("/grid-work/", worker, "worker workbench"),
             ("/console/", operator, "centre console, triage tab"),
             ("/console/?tab=supervision", operator, "centre console, supervision tab"),
+            *workspace_pages,
         ]
         hammer(port, "/healthz", "", args.clients, 1.0)  # warm the workers
         results = [(hammer(port, p, c, args.clients, args.seconds), label) for p, c, label in pages]
@@ -212,12 +244,12 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             proc.kill()
     base = results[0][0]["rps"]
-    print("\n| page | requests/s | p50 ms | p95 ms | ratio to /healthz | errors |")
-    print("|---|---|---|---|---|---|")
+    print("\n| page | requests/s | p50 ms | p95 ms | ratio to /healthz | queries | errors |")
+    print("|---|---|---|---|---|---|---|")
     for r, label in results:
         print(
             f"| `{r['path']}` ({label}) | {r['rps']:,.0f} | {r['p50']:.1f} | {r['p95']:.1f} "
-            f"| {r['rps'] / base:.2f} | {r['errors']} |"
+            f"| {r['rps'] / base:.2f} | {counts.get(r['path'], '')} | {r['errors']} |"
         )
     return 0 if all(r["errors"] == 0 for r, _ in results) else 1
 

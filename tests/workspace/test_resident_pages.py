@@ -184,3 +184,34 @@ def test_exports_are_filtered_masked_and_safe(client_for, community_staff, resid
     assert rows[0][0] == "姓名" and rows[1][0] == "张桂英"
     assert id_number(101) not in str(rows)
     assert AuditLog.objects.filter(action=AuditLog.Action.EXPORT).exists()
+
+
+def test_list_pages_query_counts(
+    client_for, community_staff, worker_a, building_a, django_assert_max_num_queries
+):
+    from wangge.people.models import CareLevel
+    from wangge.people.services import care_enrol, resident_create
+
+    red = CareLevel.objects.get(code="red")
+    for i in range(60):
+        r = resident_create(
+            actor=None,
+            name=f"居民{i}",
+            id_number=id_number(600 + i),
+            building=building_a,
+            unit=str(i % 3 + 1),
+            room=str(100 + i),
+            residence_type="户籍",
+            tags=["独居老人"],
+        )
+        care_enrol(actor=None, resident=r, level=red)
+    staff = client_for(community_staff)
+    for url in ("/people/residents/", "/people/residents/?tag=独居老人", "/people/buildings/"):
+        with django_assert_max_num_queries(12):
+            assert staff.get(url).status_code == 200
+    with django_assert_max_num_queries(14):
+        assert staff.get(f"/people/buildings/{building_a.pk}/").status_code == 200
+    worker = client_for(worker_a)
+    for url in ("/people/care/?within=30", "/people/journal/", "/grid-work/history/"):
+        with django_assert_max_num_queries(14):
+            assert worker.get(url).status_code == 200

@@ -72,7 +72,7 @@ def _kpis(s: dict) -> list[dict]:
             "key": "overdue",
             "label": _("超期在办"),
             "value": s["overdue_open"],
-            "sub": _("在办 %(n)d 件") % {"n": s["open"]},
+            "sub": _("在办 %(n)d 件；尚未结案且已过期限，与指挥台同一口径") % {"n": s["open"]},
             "tone": "danger" if s["overdue_open"] else "",
         },
     ]

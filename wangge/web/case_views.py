@@ -26,7 +26,7 @@ from wangge.accounts.requests import AuthedHttpRequest
 from wangge.accounts.selectors import scope_for_user
 from wangge.cases import selectors as case_selectors
 from wangge.cases.matching import suggest_category
-from wangge.cases.models import Case, CaseState, Channel, EventKind
+from wangge.cases.models import OPEN_STATES, Case, CaseState, Channel, EventKind
 from wangge.cases.services import case_report_settled, case_submit, case_transition
 from wangge.cases.targets import target_resolve
 from wangge.cases.workflow import allowed_actions
@@ -597,10 +597,16 @@ def console(request: HttpRequest) -> HttpResponse:
     else:
         cases = base.order_by("-created_at", "-id")
     page = listing.page_of(request, cases)
+    # The cockpit's 超期在办, counted the same way (stats.rollup: not yet closed, the sweep's
+    # overdue flag set), over the whole scope, whatever the filters.
+    overdue_open = case_selectors.case_list_for_user(
+        request.user, overdue=True, state=[*OPEN_STATES, CaseState.RESOLVED]
+    ).count()
     return render(
         request,
         "web/console.html",
         {
+            "overdue_open": overdue_open,
             "tab": tab,
             "tabs": [(k, str(v), counts.get(k)) for k, v in CONSOLE_TABS.items()],
             "cases": page.object_list,
