@@ -70,6 +70,6 @@ def test_no_export_bypasses_the_helper():
             if isinstance(node, ast.Call)
             and ast.unparse(node.func).endswith(("csv.writer", "Workbook", "csv.DictWriter"))
         ]
-        if makes and "wangge.core.spreadsheets import" not in source:
+        if makes and "wangge.core.spreadsheet" not in source:
             offenders.append(f"{path.relative_to(root)}:{makes[0]}")
     assert offenders == []

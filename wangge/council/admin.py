@@ -3,18 +3,8 @@ the API), so the six steps and their events cannot be skipped here."""
 
 from django.contrib import admin
 
+from wangge.core.admin import ReadOnlyAdmin
 from wangge.council.models import Attendance, Decision, Meeting, Topic, TopicEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AttendanceInline(admin.TabularInline):

@@ -3,7 +3,7 @@ service; a row edited here would reach nobody)."""
 
 from django.contrib import admin
 
-from wangge.council.admin import ReadOnlyAdmin
+from wangge.core.admin import ReadOnlyAdmin
 from wangge.notices.models import Notice, NoticeSubscription, NoticeTarget
 
 
