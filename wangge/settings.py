@@ -415,12 +415,33 @@ CASES_DESCRIPTION_MAX = env_int("WANGGE_CASES_DESCRIPTION_MAX", 4000)
 CASES_DUPLICATE_RADIUS_M = float(os.environ.get("WANGGE_CASES_DUPLICATE_RADIUS_M", "80"))
 CASES_DUPLICATE_WINDOW_HOURS = env_int("WANGGE_CASES_DUPLICATE_WINDOW_HOURS", 72)
 CASES_DUPLICATE_MIN_SIMILARITY = float(os.environ.get("WANGGE_CASES_DUPLICATE_SIMILARITY", "60"))
+# The reporter's way back without an account (docs/feedback.md): how long a case's private
+# link is honoured, and the one-time SMS code (validity, wrong tries allowed, then the wait).
+CASES_ACCESS_LINK_DAYS = env_int("WANGGE_CASES_ACCESS_LINK_DAYS", 730)
+# The site's public address (https://wangge.example.gov.cn), for links sent by SMS or posted in
+# chat groups; empty: links are sent as paths.
+SITE_PUBLIC_URL = os.environ.get("WANGGE_PUBLIC_URL", "")
+CASES_SMS_CODE_MINUTES = env_int("WANGGE_CASES_SMS_CODE_MINUTES", 10)
+CASES_SMS_CODE_TRIES = env_int("WANGGE_CASES_SMS_CODE_TRIES", 5)
+CASES_SMS_LOCK_MINUTES = env_int("WANGGE_CASES_SMS_LOCK_MINUTES", 30)
+# 回访: a case closed without the reporter's answer gets a follow-up call due within this many
+# working days (hotline orders: the hotline's own rule, usually the next working day).
+CASES_FOLLOW_UP_WORKING_DAYS = env_int("WANGGE_CASES_FOLLOW_UP_WORKING_DAYS", 3)
+CASES_FOLLOW_UP_HOTLINE_WORKING_DAYS = env_int("WANGGE_CASES_FOLLOW_UP_HOTLINE_WORKING_DAYS", 1)
+# A resolved case the reporter never confirms is closed by the system after this many days.
+CASES_AUTO_CLOSE_DAYS = env_int("WANGGE_CASES_AUTO_CLOSE_DAYS", 7)
+# A report without a category but with a point goes straight to its grid when the keyword
+# suggestion covers at least this many characters of the text (and twice any other's).
+CASES_ROUTE_MIN_KEYWORD_SCORE = env_int("WANGGE_CASES_ROUTE_MIN_KEYWORD_SCORE", 3)
 
 # --- Channels: Open311, 12345 hotline, grid chat (wangge.open311, wangge.hotline, wangge.chat) --
 # Open311: the jurisdiction this endpoint serves; empty = none (a client's empty value is
 # accepted, any other value is a 404).
 OPEN311_JURISDICTION_ID = os.environ.get("WANGGE_OPEN311_JURISDICTION_ID", "")
 OPEN311_CONTACT = os.environ.get("WANGGE_OPEN311_CONTACT", "网格化服务管理中心 12345")
+# 12345 orders whose received time lies further ahead than this are refused (a clock or a
+# typing error: the deadline clock starts at the received time).
+HOTLINE_FUTURE_TOLERANCE_MINUTES = env_int("WANGGE_HOTLINE_FUTURE_TOLERANCE_MINUTES", 10)
 OPEN311_KEY_SERVICE = os.environ.get(
     "WANGGE_OPEN311_KEY_SERVICE", "向网格化服务管理中心申请 api_key（管理后台 › Open311 客户端）"
 )

@@ -229,10 +229,15 @@ def test_rate_refuses_bad_scores(pure, case, score):
         pure("rate", case, actor=None, payload={"score": score})
 
 
-def test_rate_makes_a_rating_row(pure, case, worker):
-    e = pure("rate", case, actor=worker, payload={"score": 2, "comment": "太慢"})
-    assert e.payload == {"satisfied": False, "comment": "太慢"}
-    assert (e.rating.score, e.rating.satisfied, e.rating.rater) == (2, False, worker)
+def test_answer_makes_a_feedback_row_once_per_closure(pure, case, worker):
+    answer = {"solved": "partly", "satisfaction": "basic", "comment": "太慢"}
+    e = pure("follow_up", case, actor=worker, payload=answer)
+    assert {k: e.payload[k] for k in answer} == answer and e.payload["closure"] == 1
+    assert (e.feedback.closure, e.feedback.solved, e.feedback.actor) == (1, "partly", worker)
+    with pytest.raises(ServiceError):
+        pure("rate", case, actor=worker, payload={"score": 2})
+    with pytest.raises(Conflict):
+        pure("rate", case, actor=worker, payload=answer, closure_answered=True)
 
 
 def test_urge_overdue_and_the_quiet_ones(pure, case):
@@ -242,7 +247,7 @@ def test_urge_overdue_and_the_quiet_ones(pure, case):
     case.overdue = True
     with pytest.raises(Conflict):
         pure("overdue", case, actor=None)
-    for action in ("comment", "reply", "follow_up"):
+    for action in ("comment", "reply"):
         assert pure(action, case, actor=None) == Effect()
 
 
@@ -273,7 +278,9 @@ def test_the_model_knows_every_column_an_effect_moves(pure, case, tree, worker, 
         "extend_request": {"payload": {"amount": 1}},
         "extend_approve": {"pending_extension": pending},
         "extend_reject": {"pending_extension": pending},
-        "rate": {"payload": {"score": 5}},
+        "rate": {"payload": {"solved": "solved", "satisfaction": "satisfied"}},
+        "follow_up": {"payload": {"solved": "solved", "satisfaction": "satisfied"}},
+        "recategorize": {"category": Category(pk=99999, code="E0199", name="其他")},
     }
     case.grid = None
     for action in EFFECTS:

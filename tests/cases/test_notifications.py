@@ -26,7 +26,8 @@ def test_dispatch_reaches_the_grid_and_answers_reach_the_reporter(
     assert inbox(resident) == ["case.replied", "case.resolved"]
     item = InboxItem.objects.filter(user=resident).first()
     assert item.payload["tracking_code"] == case.tracking_code
-    assert item.link == f"/cases/{case.tracking_code}/"
+    # Residents' messages open the public case page (a follower has no staff access).
+    assert item.link == f"/track/{case.tracking_code}/"
 
 
 def test_escalation_reaches_the_next_level(submit, resident, worker_a, community_staff, county):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import COMMUNITY_A, DISTRICT, GRID_A, GRID_A2, ZONE_A, grid_centre
-from wangge.cases.models import Case, CaseEvent, CaseRating, ExtensionRequest
+from wangge.cases.models import Case, CaseEvent, CaseFeedback, ExtensionRequest
 
 
 @pytest.fixture
@@ -48,12 +48,15 @@ def test_full_loop(api, report, resident, worker_a, community_staff):
     act(api, worker_a, code, "resolve", reason="已清扫干净，并提醒物业加装防护网")
     mine = api.as_user(resident).get("/api/v1/cases/mine/").data
     assert mine[0]["public_status"] == "answered"
-    act(api, resident, code, "close")
-    out = act(api, resident, code, "rate", payload={"score": 5, "comment": "很快"})
+    # One answer confirms and rates: 问题解决了吗？对处理满意吗？
+    answer = {"solved": "solved", "satisfaction": "satisfied", "comment": "很快"}
+    out = act(api, resident, code, "rate", payload=answer)
     assert out["state"] == "closed" and out["open311_status"] == "closed"
-    assert CaseRating.objects.get().score == 5
+    assert CaseFeedback.objects.get().satisfaction == "satisfied"
     kinds = [e["kind"] for e in out["timeline"]]
-    assert kinds == ["submit", "accept", "claim", "resolve", "close", "rate"]
+    assert kinds == ["submit", "accept", "claim", "resolve", "rate", "close"]
+    # Once per closure.
+    act(api, resident, code, "rate", expect=409, payload=answer)
     public = api.get(f"/api/v1/cases/public/{code}/").data
     assert public["public_status"] == "done"
     assert "已清扫干净" in public["replies"][0]["text"]
@@ -171,8 +174,11 @@ def test_reason_is_required_where_the_table_says(api, report, worker_a):
     assert r.status_code == 400 and "理由" in r.data["detail"]
 
 
-def test_rating_must_be_1_to_5(api, report, resident, worker_a):
+def test_answer_must_say_solved_and_satisfied(api, report, resident, worker_a):
     code = report()
     act(api, worker_a, code, "claim")
     act(api, worker_a, code, "resolve", reason="好了")
     act(api, resident, code, "rate", expect=400, payload={"score": 9})
+    act(api, resident, code, "rate", expect=400, payload={"solved": "solved"})
+    assert not CaseFeedback.objects.exists()
+    assert Case.objects.get().state == "resolved"

@@ -10,25 +10,39 @@ def build_week(
     report, act, *, resident, worker_a, worker_b, community_staff, operator, between=None
 ) -> dict:
     cases = {}
-    # c1: claimed in 30 min, resolved, confirmed and rated 5: closed on time, satisfied.
+    # c1: claimed in 30 min, resolved, confirmed, then answered solved / satisfied: closed on
+    # time, solved, satisfied, followed up.
     c1 = report(at(2, 10))
     act(c1, worker_a, "claim", at(2, 10, 30))
     act(c1, worker_a, "resolve", at(2, 11))
     act(c1, resident, "close", at(2, 12))
-    act(c1, resident, "rate", at(2, 12, 5), payload={"score": 5})
+    act(
+        c1,
+        resident,
+        "rate",
+        at(2, 12, 5),
+        payload={"solved": "solved", "satisfaction": "satisfied"},
+    )
     cases["c1"] = c1
     step = between or (lambda: None)
     step()
-    # c2: resolved, rated 4, reopened (返工), resolved again, closed, rated 1: latest rating counts.
+    # c2: resolved, answered partly / basically, reopened (返工), resolved again, closed, answered
+    # not solved / not satisfied: the latest answer (of the second closure) counts.
     c2 = report(at(2, 14))
     act(c2, worker_a, "claim", at(2, 15))
     act(c2, worker_a, "resolve", at(2, 16))
-    act(c2, resident, "rate", at(2, 16, 5), payload={"score": 4})
+    act(c2, resident, "rate", at(2, 16, 5), payload={"solved": "partly", "satisfaction": "basic"})
     act(c2, resident, "reopen", at(2, 17))
     act(c2, worker_a, "claim", at(3, 9))
     act(c2, worker_a, "resolve", at(3, 10))
     act(c2, resident, "close", at(3, 11))
-    act(c2, resident, "rate", at(3, 11, 5), payload={"score": 1})
+    act(
+        c2,
+        resident,
+        "rate",
+        at(3, 11, 5),
+        payload={"solved": "not_solved", "satisfaction": "not_satisfied"},
+    )
     cases["c2"] = c2
     step()
     # c3: suspended (挂账) by the community.
@@ -75,6 +89,9 @@ EXPECTED_DISTRICT = {
     "responded": 5,
     "rated": 2,
     "satisfied": 1,
+    "solve_answered": 2,
+    "solved": 1,
+    "followed_up": 2,
     "open": 2,
     "overdue_open": 1,
     "completion_rate": 0.75,
@@ -82,7 +99,11 @@ EXPECTED_DISTRICT = {
     "rework_rate": round(1 / 6, 4),
     "extension_rate": round(1 / 6, 4),
     "response_rate": round(5 / 6, 4),
+    "response_on_time_rate": 1.0,
     "satisfaction_rate": 0.5,
+    "solved_rate": 0.5,
+    # c1 and c2 answered among the closed c1, c2, c7.
+    "follow_up_rate": round(2 / 3, 4),
 }
 
 __all__ = ["EXPECTED_DISTRICT", "GRID_A", "build_week"]

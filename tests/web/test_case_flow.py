@@ -81,11 +81,13 @@ def test_report_claim_resolve_confirm(
     page = person.page
     assert page.locator("[data-public-status]").get_attribute("data-public-status") == "answered"
     assert "已清扫干净" in page.locator(".timeline").inner_text()
-    page.click("label[for=score-5]")
-    page.fill("#id_reason", "很快，谢谢")
-    page.click("button[value=fixed]")
+    page.check("input[name=solved][value=solved]")
+    page.check("input[name=satisfaction][value=satisfied]")
+    page.fill("#id_comment", "很快，谢谢")
+    page.click("[data-answer-form] button[type=submit]")
     page.wait_for_selector("[data-public-status=done]")
-    assert "已评价：5 星" in page.locator(".timeline").inner_text()
+    assert "群众评价：已解决，满意" in page.locator(".timeline").inner_text()
+    assert page.locator("[data-answer-form]").count() == 0
 
 
 def test_claim_race_is_answered_kindly(browser_factory, county, categories, worker_a, resident):

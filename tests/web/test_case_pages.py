@@ -152,16 +152,20 @@ def test_only_the_reporter_answers(case_a, worker_a, resident):
     case_transition(case=case_a, actor=worker_a, action="resolve", reason="已清扫")
     stranger = make_user("neighbour")
     url = f"/track/{case_a.tracking_code}/answer/"
-    assert client_for(stranger).post(url, {"answer": "fixed", "score": 5}).status_code == 404
-    # The reporter must pick a score to confirm; the refusal keeps the typed words.
-    response = client_for(resident).post(url, {"answer": "fixed", "reason": "很好"})
+    answer = {"solved": "solved", "satisfaction": "satisfied"}
+    response = client_for(stranger).post(url, answer)
+    assert response.status_code == 403 and "只有反映人" in response.content.decode()
+    # Both questions must be answered; the refusal keeps the typed words.
+    response = client_for(resident).post(url, {"solved": "solved", "comment": "很好"})
     assert response.status_code == 400
-    assert "请选择满意度" in response.content.decode()
+    assert "请回答“对处理满意吗？”" in response.content.decode()
     assert "很好" in response.content.decode()
     case_a.refresh_from_db()
     assert case_a.state == "resolved"
-    # Not fixed: back to work.
-    response = client_for(resident).post(url, {"answer": "not_fixed", "reason": "玻璃还在"})
+    # Not solved: back to work.
+    response = client_for(resident).post(
+        url, {"solved": "not_solved", "satisfaction": "not_satisfied", "comment": "玻璃还在"}
+    )
     assert response.status_code == 302
     case_a.refresh_from_db()
     assert case_a.state == "dispatched" and case_a.rework_count == 1

@@ -18,7 +18,19 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from wangge.accounts.selectors import scope_for_user
-from wangge.cases.models import PUBLIC_STATUS, Case, CaseEvent, CaseState, Category, Channel
+from wangge.cases.access import ReporterPass, link_check, link_path
+from wangge.cases.feedback import case_feedback_give
+from wangge.cases.models import (
+    PUBLIC_STATUS,
+    Case,
+    CaseEvent,
+    CaseState,
+    Category,
+    Channel,
+    EventKind,
+    FeedbackSatisfaction,
+    FeedbackSolved,
+)
 from wangge.cases.selectors import (
     case_get_for_user,
     case_get_public,
@@ -367,7 +379,10 @@ class CaseListView(APIView):
         case = submitted.case
         status = 200 if submitted.replayed else 201
         if actor is None:
-            return Response(PublicCaseOut(case).data, status=status)
+            # The reporter's way back without an account (docs/feedback.md): keep this link.
+            return Response(
+                {**PublicCaseOut(case).data, "private_link": link_path(case)}, status=status
+            )
         case = case_get_for_user(actor, case.tracking_code)
         return Response(_detail(request, case), status=status)
 
@@ -402,7 +417,10 @@ class CaseActionView(APIView):
                 description="accept 立案派遣, claim 认领, resolve 处置, close 结案, reopen 返工, "
                 "escalate 上报, transfer 转派, return 退回, suspend 挂账, resume 恢复, reject, "
                 "merge, settle_on_spot, comment, urge 督办, extend_request/approve/reject, "
-                "reply 答复, follow_up 回访, rate 评价（payload.score 1–5）",
+                "reply 答复, follow_up 回访（工作人员记录回访电话）, rate 评价（反映人）："
+                "payload {solved: solved|partly|not_solved, satisfaction: "
+                "satisfied|basic|not_satisfied, comment}；已处置待确认的事件随之结案，"
+                "not_solved 退回重办（回访可用 reopen: false 不退回）",
             )
         ],
         summary="对事件执行一个操作",
@@ -425,6 +443,18 @@ class CaseActionView(APIView):
             if v["co_departments"] is not None
             else None
         )
+        if action in (EventKind.RATE, EventKind.FOLLOW_UP):
+            # An answer (the reporter's, or a 回访 call's) closes or reopens: one service call.
+            p = v["payload"] or {}
+            case_feedback_give(
+                actor=request.user,
+                case=case,
+                solved=p.get("solved"),
+                satisfaction=p.get("satisfaction"),
+                comment=str(p.get("comment") or v["reason"] or ""),
+                reopen=p.get("reopen") if isinstance(p.get("reopen"), bool) else None,
+            )
+            return Response(_detail(request, case_get_for_user(request.user, code)))
         # Whether the actor may send the case there is the workflow's check (targets).
         target_grid, target_department = target_resolve(
             grid_code=v["target_grid"], department_code=v["target_department"]
@@ -457,6 +487,42 @@ class PublicCaseView(APIView):
     @extend_schema(responses=PublicCaseOut, summary="凭查询码查询办理进度（无需登录）")
     def get(self, request: Request, code: str) -> Response:
         return Response(PublicCaseOut(case_get_public(code)).data)
+
+
+class AnswerIn(serializers.Serializer):
+    token = serializers.CharField(help_text="专属链接中的令牌（/track/<查询码>/k/<令牌>/）")
+    solved = serializers.ChoiceField(choices=FeedbackSolved.choices, help_text="问题解决了吗？")
+    satisfaction = serializers.ChoiceField(
+        choices=FeedbackSatisfaction.choices, help_text="对处理满意吗？"
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class PublicAnswerView(APIView):
+    """The reporter answers with their private link's token, without an account."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [IntakeThrottle]
+
+    @extend_schema(
+        request=AnswerIn,
+        responses=PublicCaseOut,
+        summary="反映人凭专属链接确认并评价（无需登录）",
+    )
+    def post(self, request: Request, code: str) -> Response:
+        data = AnswerIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        case = link_check(v["token"], code=code)
+        case_feedback_give(
+            actor=ReporterPass(case_id=case.pk, source="link"),
+            case=case,
+            solved=v["solved"],
+            satisfaction=v["satisfaction"],
+            comment=v["comment"],
+        )
+        return Response(PublicCaseOut(case_get_public(case.tracking_code)).data)
 
 
 class MyCasesView(APIView):

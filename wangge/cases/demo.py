@@ -533,15 +533,37 @@ def _work(
         return  # waiting for the resident or the verifier
     r.step(EventKind.CLOSE, actor=reporter or operator, at=close_at)
     if reporter is not None and rng.random() < 0.6:
-        score = rng.choices([5, 4, 3, 2, 1], weights=[60, 25, 8, 5, 2])[0]
-        comment = "处理很及时，谢谢网格员" if score >= 4 else ("还可以" if score == 3 else "太慢了")
+        # The reporter's own answer (问题解决了吗？对处理满意吗？) after confirming.
+        solved, satisfaction, comment = _demo_answer(rng)
         r.step(
             EventKind.RATE,
             actor=reporter,
             at=close_at + timedelta(minutes=30),
-            payload={"score": score, "comment": comment},
+            reason=comment,
+            payload={"solved": solved, "satisfaction": satisfaction, "comment": comment},
         )
-    elif rng.random() < 0.2:
-        fu_at = close_at + timedelta(days=1)
+    elif c.contact_phone and c.channel != Channel.PATROL and rng.random() < 0.8:
+        # 回访: the centre calls the others back within a working day or two.
+        fu_at = close_at + timedelta(days=rng.choice([1, 1, 2]))
         if fu_at < now:
-            r.step(EventKind.FOLLOW_UP, actor=operator, at=fu_at, reason="回访：居民表示满意")
+            solved, satisfaction, comment = _demo_answer(rng)
+            r.step(
+                EventKind.FOLLOW_UP,
+                actor=operator,
+                at=fu_at,
+                reason=comment,
+                payload={"solved": solved, "satisfaction": satisfaction, "comment": comment},
+            )
+
+
+def _demo_answer(rng: random.Random) -> tuple[str, str, str]:
+    """A plausible answer to the two questions (most residents are satisfied)."""
+    solved = rng.choices(["solved", "partly", "not_solved"], weights=[84, 11, 5])[0]
+    weights = {"solved": [80, 17, 3], "partly": [15, 60, 25], "not_solved": [0, 20, 80]}[solved]
+    satisfaction = rng.choices(["satisfied", "basic", "not_satisfied"], weights=weights)[0]
+    comment = {
+        "satisfied": "处理很及时，谢谢网格员",
+        "basic": "还可以",
+        "not_satisfied": "太慢了，问题还在",
+    }[satisfaction]
+    return solved, satisfaction, comment

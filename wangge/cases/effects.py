@@ -23,11 +23,13 @@ from django.utils.translation import gettext as _
 
 from wangge.cases.models import (
     Case,
+    CaseFeedback,
     CaseRating,
     CaseState,
     Category,
     EventKind,
     ExtensionRequest,
+    FeedbackSource,
     LimitUnit,
 )
 from wangge.cases.sla import deadline
@@ -59,6 +61,8 @@ class MoveInput:
     deadline_override: datetime | None = None
     attachment_ids: tuple[str, ...] = ()
     pending_extension: ExtensionRequest | None = None
+    # Whether the case's current closure already has an answer (for `rate` / `follow_up`).
+    closure_answered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,7 @@ class Effect:
     payload: dict[str, Any] = field(default_factory=dict)  # added to the event's payload
     co_departments: list[Department] | None = None  # replaces the co-handlers when not None
     rating: CaseRating | None = None  # a new row (unsaved)
+    feedback: CaseFeedback | None = None  # a new row (unsaved; the caller sets event_seq)
     extension_request: ExtensionRequest | None = None  # a new row (unsaved)
     extension_decision: ExtensionDecision | None = None
 
@@ -311,22 +316,54 @@ def extend_reject(case: Case, inp: MoveInput) -> Effect:
     return _extension_decide(case, inp, approved=False)
 
 
-def rate(case: Case, inp: MoveInput) -> Effect:
-    score = inp.payload.get("score")
-    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
-        raise ServiceError(_("评分须为 1 到 5 的整数"), code="score")
-    comment = str(inp.payload.get("comment") or "")[:500]
-    satisfied = score >= 3
+def answer(case: Case, inp: MoveInput) -> Effect:
+    """`rate` (the reporter) and `follow_up` (a 回访 call): the answer to this closure —
+    问题解决了吗？ 对处理满意吗？ — once per closure (`rework_count + 1`). The close or reopen it
+    implies is a move of its own (`wangge.cases.feedback.case_feedback_give`)."""
+    from wangge.cases.feedback import clean_answer, source_of
+
+    solved, satisfaction, comment = clean_answer(inp.payload)
+    if inp.closure_answered:
+        raise Conflict(_("本次办理结果已评价过，不能重复提交"), code="already_answered")
+    source = inp.payload.get("source") or source_of(inp.actor, case)
+    if source not in FeedbackSource.values:
+        raise ServiceError(_("评价来源无效"), code="source")
+    closure = case.rework_count + 1
     return Effect(
-        payload={"satisfied": satisfied, "comment": comment},
-        rating=CaseRating(
+        payload={
+            "solved": solved,
+            "satisfaction": satisfaction,
+            "comment": comment,
+            "closure": closure,
+            "source": source,
+        },
+        feedback=CaseFeedback(
             case=case,
-            rater=inp.actor,
-            score=score,
-            satisfied=satisfied,
+            closure=closure,
+            solved=solved,
+            satisfaction=satisfaction,
             comment=comment,
+            source=source,
+            actor=inp.actor if getattr(inp.actor, "is_authenticated", False) else None,
+            event_seq=0,
             created_at=inp.now,
         ),
+    )
+
+
+def recategorize(case: Case, inp: MoveInput) -> Effect:
+    """更正类别: the unit corrects a suggested (or wrong) category; the deadlines stand."""
+    category = inp.category
+    if category is None or not category.is_minor:
+        raise ServiceError(_("请选择更正后的事件类别"), code="category_required")
+    if category.pk == case.category_id:
+        raise ServiceError(_("类别未改变"), code="category")
+    return Effect(
+        changes={"category": category, "urgent": category.urgent},
+        payload={
+            "category": category.code,
+            "from_category": case.category.code if case.category is not None else None,
+        },
     )
 
 
@@ -371,7 +408,8 @@ EFFECTS: dict[str, Effector] = {
     E.EXTEND_APPROVE: extend_approve,
     E.EXTEND_REJECT: extend_reject,
     E.REPLY: nothing,
-    E.FOLLOW_UP: nothing,
-    E.RATE: rate,
+    E.FOLLOW_UP: answer,
+    E.RATE: answer,
     E.OVERDUE: overdue,
+    E.RECATEGORIZE: recategorize,
 }

@@ -406,6 +406,11 @@ class Case(models.Model):
                 name="case_open_resolve_by",
                 condition=Q(state__in=["dispatched", "claimed"], overdue=False),
             ),
+            # The follow-up sweep: resolved cases awaiting the reporter, recently closed ones.
+            models.Index(
+                fields=["resolved_at"], name="case_unconfirmed", condition=Q(state="resolved")
+            ),
+            models.Index(fields=["closed_at"], name="case_closed_at", condition=Q(state="closed")),
         ]
 
     def __str__(self) -> str:
@@ -485,6 +490,7 @@ class EventKind(models.TextChoices):
     FOLLOW_UP = "follow_up", _("回访")
     RATE = "rate", _("评价")
     OVERDUE = "overdue", _("超期督办")
+    RECATEGORIZE = "recategorize", _("更正类别")
 
 
 class CaseEvent(models.Model):
@@ -641,3 +647,199 @@ class CaseRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.score}"
+
+
+class FeedbackSolved(models.TextChoices):
+    """问题解决了吗？"""
+
+    SOLVED = "solved", _("已解决")
+    PARTLY = "partly", _("部分解决")
+    NOT_SOLVED = "not_solved", _("没有解决")
+
+
+class FeedbackSatisfaction(models.TextChoices):
+    """对处理满意吗？"""
+
+    SATISFIED = "satisfied", _("满意")
+    BASIC = "basic", _("基本满意")
+    NOT_SATISFIED = "not_satisfied", _("不满意")
+
+
+class FeedbackSource(models.TextChoices):
+    """How the answer reached the platform."""
+
+    ACCOUNT = "account", _("本人账号")
+    LINK = "link", _("专属链接")
+    SMS = "sms", _("短信验证")
+    CHAT = "chat", _("网格群")
+    CALL = "call", _("回访电话")
+
+
+class CaseFeedback(models.Model):
+    """The reporter's answer to one closure of a case: solved? satisfied? and a comment.
+
+    `closure` numbers the case's closures (1 for the first; a reopen — 返工 — starts the next),
+    so a case has at most one answer per closure (unique below) and a reopened case can be
+    answered again. Written by the `rate` / `follow_up` transition, never edited.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="feedback")
+    closure = models.PositiveSmallIntegerField(_("第几次办结"))
+    solved = models.CharField(_("问题解决了吗"), max_length=12, choices=FeedbackSolved.choices)
+    satisfaction = models.CharField(
+        _("对处理满意吗"), max_length=14, choices=FeedbackSatisfaction.choices
+    )
+    comment = models.CharField(_("意见"), max_length=500, blank=True)
+    source = models.CharField(_("来源"), max_length=8, choices=FeedbackSource.choices)
+    # The reporter's account when signed in; the operator who made the follow-up call.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    event_seq = models.PositiveIntegerField(_("事件序号"))
+    reopened = models.BooleanField(_("已退回重办"), default=False)
+    created_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("群众评价")
+        verbose_name_plural = _("群众评价")
+        ordering = ["case_id", "closure"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "closure"], name="feedback_once_per_closure"),
+            models.CheckConstraint(
+                name="feedback_solved_valid", condition=Q(solved__in=FeedbackSolved.values)
+            ),
+            models.CheckConstraint(
+                name="feedback_satisfaction_valid",
+                condition=Q(satisfaction__in=FeedbackSatisfaction.values),
+            ),
+            models.CheckConstraint(
+                name="feedback_source_valid", condition=Q(source__in=FeedbackSource.values)
+            ),
+            models.CheckConstraint(name="feedback_closure_positive", condition=Q(closure__gte=1)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.closure} {self.solved}/{self.satisfaction}"
+
+    @property
+    def satisfied_ok(self) -> bool:
+        return self.satisfaction != FeedbackSatisfaction.NOT_SATISFIED
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", _("待回访")
+    DONE = "done", _("已回访")
+    UNREACHABLE = "unreachable", _("无法联系")
+    ANSWERED = "answered", _("群众已自行评价")
+
+
+class FollowUpTask(models.Model):
+    """回访: a call the centre owes the reporter of a case closed without their own answer.
+
+    Created by the follow-up sweep (one per case and closure), due within
+    `CASES_FOLLOW_UP_WORKING_DAYS` working days of the closing (hotline orders:
+    `CASES_FOLLOW_UP_HOTLINE_WORKING_DAYS`). The operator records the call's answers, or marks
+    the reporter unreachable after trying.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
+    closure = models.PositiveSmallIntegerField(_("第几次办结"))
+    status = models.CharField(
+        _("状态"), max_length=12, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN
+    )
+    # Copied from the case so the centre's list is one indexed prefix match.
+    grid_path = models.CharField(max_length=255)
+    due_at = models.DateTimeField(_("回访期限"))
+    attempts = models.PositiveSmallIntegerField(_("拨打次数"), default=0)
+    note = models.CharField(_("备注"), max_length=500, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("生成时间"))
+
+    class Meta:
+        verbose_name = _("回访任务")
+        verbose_name_plural = _("回访任务")
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "closure"], name="follow_up_once_per_closure"),
+            models.CheckConstraint(
+                name="follow_up_status_valid", condition=Q(status__in=FollowUpStatus.values)
+            ),
+            models.CheckConstraint(
+                name="follow_up_done_has_time",
+                condition=Q(status="open") | Q(done_at__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["grid_path", "due_at"],
+                name="follow_up_open",
+                condition=Q(status="open"),
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.closure} {self.status}"
+
+
+class CaseFollower(models.Model):
+    """我也遇到了: a resident who did not report the case follows it (and counts as a +1).
+
+    Either a signed-in user (updates in their inbox) or a phone number (updates by SMS), or
+    neither: an anonymous +1 from a browser, which that browser keeps a link for.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="followed_cases",
+    )
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("关注者")
+        verbose_name_plural = _("关注者")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "user"], condition=Q(user__isnull=False), name="follower_user_once"
+            ),
+            models.UniqueConstraint(
+                fields=["case", "phone"], condition=~Q(phone=""), name="follower_phone_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} +1"
+
+
+class ReporterCode(models.Model):
+    """A one-time SMS code that lets the reporter of a case back in without an account.
+
+    Only a hash of the code is kept. A code expires after `CASES_SMS_CODE_MINUTES`; after
+    `CASES_SMS_CODE_TRIES` wrong tries it is spent, and no new code is sent for the case until
+    `CASES_SMS_LOCK_MINUTES` have passed.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64)
+    tries = models.PositiveSmallIntegerField(default=0)
+    # Set when the last allowed wrong try spends the code: until then, no code and no try.
+    locked_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信验证码")
+        verbose_name_plural = _("短信验证码")
+        indexes = [models.Index(fields=["case", "created_at"], name="reporter_code_case")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -48,7 +48,13 @@ def reporter_ids(case: Case) -> set[int]:
     )
     if case.reporter_id:
         ids.add(case.reporter_id)
-    return ids
+    from wangge.cases.followers import follower_user_ids
+
+    return ids | follower_user_ids(case)  # 我也遇到了: followers hear what the reporter hears
+
+
+# What a resident hears about; these also go out by SMS (wangge.cases.followers).
+RESIDENT_TOPICS = ("case.replied", "case.resolved", "case.closed")
 
 
 def case_notify(*, case: Case, event: CaseEvent, topic: str, user_ids: Iterable[int]) -> None:
@@ -60,7 +66,10 @@ def case_notify(*, case: Case, event: CaseEvent, topic: str, user_ids: Iterable[
         topic=topic,
         title=title[:200],
         body=(body or case.description)[:500],
-        link=f"/cases/{case.tracking_code}/",
+        # What residents hear opens the public case page (followers have no staff access).
+        link=f"/track/{case.tracking_code}/"
+        if topic in RESIDENT_TOPICS
+        else f"/cases/{case.tracking_code}/",
         payload={
             "tracking_code": case.tracking_code,
             "event": event.kind,
@@ -74,3 +83,7 @@ def case_notify(*, case: Case, event: CaseEvent, topic: str, user_ids: Iterable[
         grid_path=case.grid_path,
         dedupe_key=f"case:{case.pk}:{event.seq}:{topic}",
     )
+    if topic in RESIDENT_TOPICS:
+        from wangge.cases.followers import residents_notify
+
+        residents_notify(case=case, event=event)

@@ -145,3 +145,40 @@ def case_event_visible_to(user: Any, event_id: int) -> bool:
     if case_id is None:
         return False
     return Case.objects.filter(case_visible_q(user), pk=case_id).exists()
+
+
+# Open as the resident sees it: someone still owes an answer or the reporter's confirmation.
+NEARBY_STATES = ("submitted", "dispatched", "claimed", "resolved", "suspended")
+
+
+def case_list_nearby_public(
+    *, lat: float, lng: float, now: datetime, radius_m: float = 150, days: int = 30, limit: int = 5
+) -> list[tuple[Case, float]]:
+    """Open cases reported within `radius_m` of a point in the last `days`, nearest first, with
+    their distance — shown on the report form before submitting (FixMyStreet-style), so a
+    resident can say "我也遇到了" instead of reporting the same thing again. The caller shows
+    only public fields (title, status, tracking code)."""
+    import math
+    from datetime import timedelta
+
+    from wangge.cases.matching import distance_m
+    from wangge.core.geo import METRES_PER_DEGREE
+
+    dlat = radius_m / METRES_PER_DEGREE
+    dlng = dlat / max(math.cos(math.radians(lat)), 0.01)
+    rows = (
+        Case.objects.filter(
+            state__in=NEARBY_STATES,
+            created_at__gte=now - timedelta(days=days),
+            lat__range=(lat - dlat, lat + dlat),
+            lng__range=(lng - dlng, lng + dlng),
+        )
+        .select_related(None)
+        .only("tracking_code", "title", "state", "lat", "lng", "created_at")[:200]
+    )
+    found = [
+        (c, distance_m(lat, lng, c.lat, c.lng))
+        for c in rows
+        if c.lat is not None and c.lng is not None
+    ]
+    return sorted((f for f in found if f[1] <= radius_m), key=lambda f: f[1])[:limit]

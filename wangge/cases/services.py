@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from wangge.accounts.models import GRID_ROLES, READ_ONLY_ROLES
 from wangge.accounts.selectors import scope_for_user
 from wangge.attachments.services import attachments_link
-from wangge.cases.matching import find_duplicates, suggest_category
+from wangge.cases.matching import category_suggestions, find_duplicates
 from wangge.cases.models import Case, CaseState, Category, Channel, EventKind
 from wangge.cases.routing import route_case
+from wangge.cases.triage import routable_category
 from wangge.cases.workflow import case_transition, record_submission
 from wangge.core.api import Forbidden, ServiceError, Unprocessable
 from wangge.core.geo import CoordinateError, parse_crs, to_wgs84
@@ -206,7 +207,9 @@ def case_submit(
     location: Location | None = locator.locate(*point) if point else None
     root = Grid.objects.get(pk=location.chain[0].id) if location else _triage_root()
     text = f"{title} {description} {address}"
-    suggested = suggest_category(text) if category is None else None
+    found = category_suggestions(text, limit=1) if category is None else []
+    top = found[0] if found else None
+    suggested = top.category if top is not None and top.confident else None
     duplicates = (
         [
             d.as_dict()
@@ -215,7 +218,11 @@ def case_submit(
         if point
         else []
     )
-    route = route_case(category=category, location=location, text=text)
+    # Nothing waits silently: a report without a category but with a point goes to its grid on
+    # the suggested category when the suggestion is confident (the unit can correct it); only
+    # a report without a point or without a confident suggestion waits in the centre's triage.
+    route_category = category or (routable_category(text, top) if location is not None else None)
+    route = route_case(category=route_category, location=location, text=text)
     reporter = actor if getattr(actor, "is_authenticated", False) else None
     if channel in (Channel.PHONE, Channel.HOTLINE):
         reporter = None  # the operator typed it in; the caller is in the contact fields
@@ -259,13 +266,19 @@ def case_submit(
                 public=True,
                 now=now,
             )
-            if route is not None and category is not None:
+            if route is not None and route_category is not None:
                 case_transition(
                     case=case,
                     actor=None,
                     action=EventKind.ACCEPT,
-                    reason=_("按派遣规则自动立案派遣"),
-                    payload={"rule": route.rule.pk if route.rule else None},
+                    reason=_("按派遣规则自动立案派遣")
+                    if category is not None
+                    else _("按建议类别“%(c)s”自动派遣，办理单位可更正类别")
+                    % {"c": route_category.name},
+                    # "suggested" only when routed on a suggestion (demo and live alike).
+                    payload={"rule": route.rule.pk if route.rule else None}
+                    | ({"suggested": True} if category is None else {}),
+                    category=route_category if category is None else None,
                     target_grid=route.grid,
                     target_department=route.department,
                     co_departments=route.co_departments,

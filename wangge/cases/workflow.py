@@ -26,11 +26,13 @@ from wangge.accounts.models import READ_ONLY_ROLES, Role, RoleAssignment
 from wangge.accounts.selectors import scope_for_user
 from wangge.attachments.services import attachments_link
 from wangge.cases import notifications
+from wangge.cases.access import ReporterPass
 from wangge.cases.chain import hash_of
 from wangge.cases.effects import EFFECTS, Effect, MoveInput
 from wangge.cases.models import (
     Case,
     CaseEvent,
+    CaseFeedback,
     CaseRating,
     CaseState,
     Category,
@@ -123,6 +125,8 @@ ACTIONS: dict[str, Move] = {
     ),
     EventKind.RATE: _m({S.RESOLVED, S.CLOSED}, None, {R.REPORTER}),
     EventKind.OVERDUE: _m(WORKING, None, {R.SYSTEM}),
+    # A report routed on a suggested category: the unit corrects it (deadlines keep running).
+    EventKind.RECATEGORIZE: _m(WORKING | {S.SUSPENDED}, None, {R.UNIT, R.ASSIGNEE, R.SUPERVISOR}),
 }
 
 # Which topic an action is announced on, and to whom.
@@ -150,6 +154,9 @@ def relations(user: Any, case: Case) -> set[Rel]:
     """The relations `user` has to `case` (a resident in no role has at most REPORTER)."""
     if user is None:
         return {Rel.SYSTEM}
+    if isinstance(user, ReporterPass):
+        # A private link, SMS code or chat id opens its own case to its reporter, nothing more.
+        return {Rel.REPORTER} if user.case_id == case.pk else set()
     if not getattr(user, "is_authenticated", False):
         return set()
     rels: set[Rel] = set()
@@ -210,7 +217,8 @@ def append_event(
         case=case,
         seq=case.event_count + 1,
         kind=kind,
-        actor=actor,
+        # A ReporterPass is no user: its events carry only the name (反映人).
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
         actor_name=_display(actor)[:100],
         from_state=from_state,
         to_state=to_state,
@@ -366,6 +374,8 @@ def case_transition(
         _store(locked, changes, event)
         if attachment_ids:
             attachments_link(actor=actor, attachment_ids=list(attachment_ids), owner=event)
+        if effect.feedback is not None:
+            effect.feedback.event_seq = event.seq
         _store_rows(locked, effect)
         _announce(locked, event, action)
     # Hand the caller the fresh row.
@@ -430,6 +440,10 @@ def _gather(case: Case, action: str, inp: MoveInput) -> MoveInput:
         return inp
     if action == EventKind.ESCALATE:
         return replace(inp, target_grid=escalation_target(case), target_department=None)
+    if action in (EventKind.RATE, EventKind.FOLLOW_UP):
+        # One answer per closure: the effect refuses a second one.
+        answered = CaseFeedback.objects.filter(case=case, closure=case.rework_count + 1).exists()
+        return replace(inp, closure_answered=answered)
     if action in (EventKind.EXTEND_REQUEST, EventKind.EXTEND_APPROVE, EventKind.EXTEND_REJECT):
         pending = (
             ExtensionRequest.objects.select_for_update()
@@ -446,6 +460,8 @@ def _store_rows(case: Case, effect: Effect) -> None:
         case.co_departments.set(effect.co_departments)
     if effect.rating is not None:
         effect.rating.save(force_insert=True)
+    if effect.feedback is not None:
+        effect.feedback.save(force_insert=True)
     if effect.extension_request is not None:
         effect.extension_request.save(force_insert=True)
     if effect.extension_decision is not None:
@@ -512,6 +528,7 @@ class Replay:
     extension_ids: Iterator[int] | None = None
     events: list[HistoryEvent] = field(default_factory=list)
     ratings: list[CaseRating] = field(default_factory=list)
+    feedback: list[CaseFeedback] = field(default_factory=list)
     extension_requests: list[ExtensionRequest] = field(default_factory=list)
     co_departments: list[Department] = field(default_factory=list)
     pending_extension: ExtensionRequest | None = None
@@ -581,9 +598,13 @@ class Replay:
         event_payload = {**inp.payload, **effect.payload}
         if inp.attachment_ids:
             event_payload["attachments"] = list(inp.attachment_ids)
-        return self._event(
+        event = self._event(
             action, actor, at, reason, event_payload, from_state, to_state, move.public
         )
+        if effect.feedback is not None:
+            effect.feedback.event_seq = event.seq
+            self.feedback.append(effect.feedback)
+        return event
 
     def _event(
         self,
@@ -638,6 +659,9 @@ def history_store(replays: list[Replay], insert: Callable[[type, list[Any]], Non
     ratings = [x for r in replays for x in r.ratings]
     if ratings:
         CaseRating.objects.bulk_create(ratings, batch_size=5000)
+    answers = [x for r in replays for x in r.feedback]
+    if answers:
+        CaseFeedback.objects.bulk_create(answers, batch_size=5000)
     requests = [x for r in replays for x in r.extension_requests]
     if requests:
         ExtensionRequest.objects.bulk_create(requests, batch_size=5000)

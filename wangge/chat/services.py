@@ -18,11 +18,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.cases.models import PUBLIC_STATUS, Case, CaseEvent, Channel, EventKind
+from wangge.cases.access import ReporterPass, link_url
+from wangge.cases.feedback import case_feedback_give, feedback_current
+from wangge.cases.models import PUBLIC_STATUS, Case, CaseEvent, CaseState, Channel, EventKind
 from wangge.cases.selectors import case_get_for_user
 from wangge.cases.services import case_submit
 from wangge.cases.workflow import case_transition
-from wangge.chat.commands import Command, parse_command
+from wangge.chat.commands import Command, RateCommand, parse_command, parse_rate
 from wangge.chat.detector import detect
 from wangge.chat.models import ChatGroup, ChatMessage, ChatStaff, MessageKind
 from wangge.core.api import ServiceError
@@ -53,8 +55,19 @@ class Received:
     case: Case | None = None
 
 
-def reply(*, group: ChatGroup, key: str, text: str, reply_to: str, case: Case | None) -> None:
-    """Queue a message into the group (inside the caller's transaction)."""
+def reply(
+    *,
+    group: ChatGroup,
+    key: str,
+    text: str,
+    reply_to: str,
+    case: Case | None,
+    private_link: str = "",
+) -> None:
+    """Queue a message into the group (inside the caller's transaction).
+
+    `private_link` (the reporter's own link to the case) is for relays that can message the
+    sender privately; it must never be posted into the group."""
     if group.endpoint_id is None:
         return
     outbox_enqueue(
@@ -66,6 +79,7 @@ def reply(*, group: ChatGroup, key: str, text: str, reply_to: str, case: Case | 
             "reply_to": reply_to,
             "text": text,
             "tracking_code": case.tracking_code if case else None,
+            "private_link": private_link or None,
         },
         endpoint_ids=[group.endpoint_id],
         dedupe_key=f"chat:{group.pk}:{key}"[:200],
@@ -104,6 +118,10 @@ def message_receive(*, group: ChatGroup, inbound: Inbound) -> Received:
         sent_at=inbound.sent_at,
         received_at=now,
     )
+    rate = parse_rate(inbound.text)
+    if rate is not None:
+        message.kind = MessageKind.COMMAND
+        return _run_rate(group, message, rate)
     if command is not None and inbound.sender_id in staff:
         message.kind = MessageKind.COMMAND
         return _run_command(group, message, command, staff[inbound.sender_id].user)
@@ -220,6 +238,67 @@ def _run_command(group: ChatGroup, message: ChatMessage, command: Command, user:
     return _save_once(message, work)
 
 
+def _run_rate(group: ChatGroup, message: ChatMessage, rate: RateCommand) -> Received:
+    """A resident's 评价 / 没解决 from the chat: only for a case they reported in this group,
+    through the one feedback service. Refusals are answered in the group; nothing changes."""
+    key = f"{message.message_id}:rate"
+    name = message.sender_name or _("群友")
+
+    def work() -> Case | None:
+        own = (
+            ChatMessage.objects.filter(
+                group=group,
+                sender_id=message.sender_id,
+                kind=MessageKind.REQUEST,
+                case__tracking_code=rate.code,
+            )
+            .select_related("case")
+            .first()
+        )
+        if own is None:
+            text = _("@%(n)s 查询码 %(c)s 不是您在本群反映的问题，不能评价。") % {
+                "n": name,
+                "c": rate.code,
+            }
+            reply(group=group, key=key, text=text, reply_to=message.message_id, case=None)
+            return None
+        case = own.case
+        if case is None:  # pragma: no cover - the filter above matched on the case
+            return None
+        message.case = case
+        if rate.error:
+            text = _("@%(n)s 请这样回复：%(h)s") % {"n": name, "h": rate.error}
+            reply(group=group, key=key, text=text, reply_to=message.message_id, case=case)
+            return case
+        try:
+            with transaction.atomic():
+                result = case_feedback_give(
+                    actor=ReporterPass(case_id=case.pk, source="chat"),
+                    case=case,
+                    solved=rate.solved,
+                    satisfaction=rate.satisfaction,
+                    comment=rate.comment,
+                )
+        except ServiceError as exc:
+            text = f"@{name} {exc.message}"
+        else:
+            fb = result.feedback
+            text = (
+                _("@%(n)s 已退回重新办理（%(c)s），我们会尽快处理。")
+                if result.reopened
+                else _("@%(n)s 感谢评价（%(c)s）：问题%(a)s，%(b)s。")
+            ) % {
+                "n": name,
+                "c": case.tracking_code,
+                "a": fb.get_solved_display(),
+                "b": fb.get_satisfaction_display(),
+            }
+        reply(group=group, key=key, text=text, reply_to=message.message_id, case=case)
+        return case
+
+    return _save_once(message, work)
+
+
 RESULT_KINDS = (EventKind.RESOLVE, EventKind.CLOSE, EventKind.SETTLE_ON_SPOT, EventKind.REJECT)
 
 
@@ -254,12 +333,19 @@ def results_send(*, limit: int = 500) -> int:
                     "s": PUBLIC_STATUS[case.state].label,
                     "r": last.reason or _("已处理"),
                 }
+                answerable = case.state in (CaseState.RESOLVED, CaseState.CLOSED)
+                if answerable and feedback_current(case) is None:
+                    text += _(
+                        "。解决了请回复“评价 %(c)s 解决 满意”（满意/基本满意/不满意），"
+                        "没解决请回复“没解决 %(c)s 原因”。"
+                    ) % {"c": case.tracking_code}
                 reply(
                     group=message.group,
                     key=f"{message.message_id}:result:{last.seq}",
                     text=text,
                     reply_to=message.message_id,
                     case=case,
+                    private_link=link_url(case) if answerable else "",
                 )
                 sent += 1
             ChatMessage.objects.filter(pk=message.pk).update(result_sent_seq=case.event_count)

@@ -32,6 +32,8 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     ("wangge.core.periodic.prune_task_results", 3600),
     # SLA sweep: escalate cases unclaimed past their response limit, flag handling-overdue ones.
     ("wangge.cases.tasks.sweep_cases", 60),
+    # After resolution: auto-close what the reporter never confirmed, queue 回访 calls.
+    ("wangge.cases.tasks.sweep_follow_ups", 300),
     # Council decisions past their due date: flagged on the owner's list, the owner told once.
     ("wangge.council.tasks.sweep_decisions", 600),
     # Results back to the channels: 12345 回单 webhooks and replies into grid chat groups.

@@ -10,10 +10,20 @@ from datetime import datetime
 from django.utils import timezone
 from openpyxl import Workbook
 
+from wangge.core.spreadsheet import safe_cell
 from wangge.hotline.models import HotlineOrder
 from wangge.hotline.services import order_result
 
-COLUMNS = ("工单编号", "查询码", "办理状态", "办理结果", "处置人/单位", "办结时间", "满意度")
+COLUMNS = (
+    "工单编号",
+    "查询码",
+    "办理状态",
+    "办理结果",
+    "处置人",
+    "办理单位",
+    "办结时间",
+    "群众评价",
+)
 
 
 def _rows(orders: Iterable[HotlineOrder]) -> Iterable[list[str]]:
@@ -21,13 +31,17 @@ def _rows(orders: Iterable[HotlineOrder]) -> Iterable[list[str]]:
         r = order_result(order)
         moment: datetime | None = r["time"]
         yield [
-            r["order_no"],
-            r["tracking_code"],
-            r["status_label"],
-            r["result"],
-            r["handler"],
-            timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else "",
-            r["satisfaction"],
+            safe_cell(v)
+            for v in (
+                r["order_no"],
+                r["tracking_code"],
+                r["status_label"],
+                r["result"],
+                r["handler"],
+                r["unit"],
+                timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else "",
+                r["satisfaction"],
+            )
         ]
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.core.imports import Reject
+from wangge.workcal.calendar import deadline_add
 
 # Our field → the column header most 12345 platform exports use. A source may map differently.
 FIELDS = (
@@ -98,6 +99,29 @@ class ParseResult:
     total: int = 0
 
 
+# A time limit instead of a moment in 办理时限: "15个工作日", "3 工作日", "24小时", "2天".
+LIMIT_RE = re.compile(
+    r"^(?P<n>\d+(?:\.\d+)?)\s*个?\s*(?P<unit>工作日|个工作日|工作小时|自然日|天|日|小时)$"
+)
+LIMIT_UNITS = {
+    "工作日": "working_days",
+    "个工作日": "working_days",
+    "工作小时": "working_hours",
+    "自然日": "natural_days",
+    "天": "natural_days",
+    "日": "natural_days",
+    "小时": "natural_hours",
+}
+
+
+def parse_limit(text: str) -> tuple[float, str] | None:
+    """(amount, TimeUnit value) of a time limit such as "15个工作日", or None."""
+    match = LIMIT_RE.match((text or "").strip())
+    if not match or float(match.group("n")) <= 0:
+        return None
+    return float(match.group("n")), LIMIT_UNITS[match.group("unit")]
+
+
 def parse_moment(value: Any) -> datetime | None:
     """A cell or string as an aware datetime (naive values are local time); None if blank.
     Raises ValueError when it is not a time."""
@@ -155,7 +179,12 @@ def normalise_order(
     try:
         deadline = parse_moment(values.get("deadline"))
     except ValueError:
-        refuse("deadline", _("无法识别的时间：%(v)s") % {"v": text["deadline"][:40]})
+        limit = parse_limit(text["deadline"])
+        if limit is None:
+            refuse("deadline", _("无法识别的时间或时限：%(v)s") % {"v": text["deadline"][:40]})
+        elif received is not None:
+            # "15个工作日": the clock starts when the hotline received the call.
+            deadline = deadline_add(received, limit[0], limit[1])
     if received and deadline and deadline <= received:
         refuse("deadline", _("办理时限早于受理时间"))
     if len(text["content"]) > CONTENT_MAX:

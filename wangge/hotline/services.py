@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -19,8 +21,17 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.cases.models import Case, CaseEvent, CaseRating, Category, Channel, EventKind
+from wangge.cases.models import (
+    Case,
+    CaseEvent,
+    CaseFeedback,
+    CaseRating,
+    Category,
+    Channel,
+    EventKind,
+)
 from wangge.cases.services import case_submit
+from wangge.cases.sla import deadline
 from wangge.core.api import Forbidden, ServiceError
 from wangge.core.imports import Reject
 from wangge.core.services import audit_record
@@ -95,6 +106,13 @@ def order_upsert(
     the hotline says now); the case keeps its history.
     """
     now = now or timezone.now()
+    tolerance = timedelta(minutes=settings.HOTLINE_FUTURE_TOLERANCE_MINUTES)
+    if row.received_at > now + tolerance:
+        raise ServiceError(
+            _("受理时间 %(t)s 晚于当前时间，请核对工单")
+            % {"t": timezone.localtime(row.received_at).strftime("%Y-%m-%d %H:%M")},
+            code="received_in_future",
+        )
     with transaction.atomic():
         existing = (
             HotlineOrder.objects.select_for_update()
@@ -113,7 +131,7 @@ def order_upsert(
             contact_name=row.caller_name,
             contact_phone=row.caller_phone,
             external_id=f"{source.code}:{row.order_no}",
-            deadline_override=row.deadline,
+            deadline_override=row.deadline or _category_deadline(row),
         ).case
         order = HotlineOrder.objects.create(
             source=source,
@@ -130,6 +148,17 @@ def order_upsert(
             updated_at=now,
         )
         return UpsertResult(order, "created")
+
+
+def _category_deadline(row: OrderRow) -> datetime | None:
+    """Without the hotline's own deadline, the category's handling limit counted from when the
+    hotline received the call (not from when the order reached us)."""
+    if not row.category_code:
+        return None
+    category = Category.objects.filter(code=row.category_code).first()
+    if category is None:
+        return None
+    return deadline(row.received_at, category.handling_limit, category.handling_unit)
 
 
 def _row_values(row: OrderRow) -> tuple:
@@ -280,33 +309,35 @@ def import_run(*, import_id: int) -> HotlineImport:
 
 # --- results back to the hotline (回单) ----------------------------------------------------
 
-RESULT_KINDS = (
-    EventKind.RESOLVE,
-    EventKind.CLOSE,
-    EventKind.SETTLE_ON_SPOT,
-    EventKind.REJECT,
-    EventKind.REPLY,
-    EventKind.MERGE,
-)
+# What the handler did (处置结果); the centre's own closing note is not a result.
+HANDLER_RESULT_KINDS = (EventKind.RESOLVE, EventKind.SETTLE_ON_SPOT)
+# Outcomes without a handling: not accepted, merged into another order, a reply.
+OTHER_RESULT_KINDS = (EventKind.REJECT, EventKind.MERGE, EventKind.REPLY)
+RESULT_KINDS = HANDLER_RESULT_KINDS + OTHER_RESULT_KINDS
 
 
 def order_result(order: HotlineOrder) -> dict[str, Any]:
-    """The 回单 of one order: result text, handler, time and satisfaction, as far as known."""
+    """The 回单 of one order: the handler's result, who handled it and in which unit, the time
+    and the caller's answer (问题解决了吗？/对处理满意吗？), as far as known."""
     case: Case = order.case
-    last = (
-        CaseEvent.objects.filter(case=case, kind__in=RESULT_KINDS)
-        .exclude(reason="")
-        .order_by("-seq")
-        .first()
-    )
-    rating = CaseRating.objects.filter(case=case).order_by("-created_at").first()
-    handler = ""
-    if last is not None:
-        handler = last.actor_name
-    if not handler and case.handling_department is not None:
-        handler = case.handling_department.name
-    elif not handler and case.handling_grid is not None:
-        handler = case.handling_grid.name
+    events = CaseEvent.objects.filter(case=case).exclude(reason="").order_by("-seq")
+    last = events.filter(kind__in=HANDLER_RESULT_KINDS).first()
+    if last is None:
+        last = events.filter(kind__in=OTHER_RESULT_KINDS).first()
+    unit = ""
+    if case.handling_department is not None:
+        unit = case.handling_department.name
+    elif case.handling_grid is not None:
+        unit = case.handling_grid.name
+    handler = last.actor_name if last is not None and last.kind in HANDLER_RESULT_KINDS else ""
+    feedback = CaseFeedback.objects.filter(case=case).order_by("-closure").first()
+    if feedback is not None:
+        satisfaction = f"{feedback.get_solved_display()}，{feedback.get_satisfaction_display()}"
+    else:
+        rating = CaseRating.objects.filter(case=case).order_by("-created_at").first()
+        satisfaction = (
+            ("满意" if rating.satisfied else "不满意") + f"（{rating.score}分）" if rating else ""
+        )
     return {
         "order_no": order.order_no,
         "tracking_code": case.tracking_code,
@@ -314,10 +345,9 @@ def order_result(order: HotlineOrder) -> dict[str, Any]:
         "status_label": case.get_state_display(),
         "result": last.reason if last else "",
         "handler": handler,
+        "unit": unit,
         "time": (case.closed_at or case.resolved_at or (last.created_at if last else None)),
-        "satisfaction": (
-            ("满意" if rating.satisfied else "不满意") + f"（{rating.score}分）" if rating else ""
-        ),
+        "satisfaction": satisfaction,
     }
 
 

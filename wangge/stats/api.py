@@ -7,6 +7,7 @@ the caller's scope, and reads only the summary tables.
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -18,6 +19,9 @@ from rest_framework.views import APIView
 from wangge.core.api import ServiceError
 from wangge.stats import selectors
 from wangge.stats.assessment import assessment
+from wangge.stats.exporting import stats_xlsx
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 FILTERS = [
     OpenApiParameter("start", OpenApiTypes.DATE, description="开始日期（含），默认结束前 29 天"),
@@ -38,9 +42,13 @@ class IndicatorsOut(serializers.Serializer):
     suspended = serializers.IntegerField(help_text="缓办（挂账）数")
     reworked = serializers.IntegerField(help_text="返工件数")
     extended = serializers.IntegerField(help_text="延期件数")
-    responded = serializers.IntegerField(help_text="已认领（响应）件数")
-    rated = serializers.IntegerField()
-    satisfied = serializers.IntegerField()
+    responded = serializers.IntegerField(help_text="已认领件数")
+    responded_on_time = serializers.IntegerField(help_text="响应时限内认领件数")
+    rated = serializers.IntegerField(help_text="有群众评价（最近一次）的件数")
+    satisfied = serializers.IntegerField(help_text="满意及基本满意件数")
+    solve_answered = serializers.IntegerField(help_text="回答了“问题解决了吗”的件数")
+    solved = serializers.IntegerField(help_text="答“已解决”的件数")
+    followed_up = serializers.IntegerField(help_text="结案且本次办结已有评价（本人或回访）的件数")
     open = serializers.IntegerField(help_text="在办件数")
     overdue_open = serializers.IntegerField(help_text="超期在办件数")
     completion_rate = serializers.FloatField(
@@ -49,9 +57,17 @@ class IndicatorsOut(serializers.Serializer):
     on_time_rate = serializers.FloatField(allow_null=True, help_text="按期结案率")
     rework_rate = serializers.FloatField(allow_null=True, help_text="返工率 = 返工/立案")
     extension_rate = serializers.FloatField(allow_null=True, help_text="延期率 = 延期/立案")
-    response_rate = serializers.FloatField(allow_null=True, help_text="响应率 = 认领/立案")
-    response_on_time_rate = serializers.FloatField(allow_null=True)
-    satisfaction_rate = serializers.FloatField(allow_null=True, help_text="满意率")
+    response_rate = serializers.FloatField(
+        allow_null=True, help_text="响应率 = 响应时限内认领/立案"
+    )
+    response_on_time_rate = serializers.FloatField(
+        allow_null=True, help_text="按时响应率 = 响应时限内认领/已认领"
+    )
+    solved_rate = serializers.FloatField(allow_null=True, help_text="解决率 = 已解决/答复解决情况")
+    satisfaction_rate = serializers.FloatField(
+        allow_null=True, help_text="满意率 = (满意+基本满意)/评价"
+    )
+    follow_up_rate = serializers.FloatField(allow_null=True, help_text="回访率 = 已回访/结案")
     mean_claim_hours = serializers.FloatField(allow_null=True)
     mean_resolve_hours = serializers.FloatField(allow_null=True)
 
@@ -220,3 +236,20 @@ class CockpitView(StatsView):
     def get(self, request: Request) -> Response:
         sq = _query(request)
         return Response(selectors.cockpit(sq, interval=request.query_params.get("interval", "day")))
+
+
+class ExportView(StatsView):
+    @extend_schema(
+        parameters=FILTERS,
+        responses={(200, XLSX): OpenApiTypes.BINARY},
+        summary="导出 Excel：汇总及按网格、类别、渠道、部门的全部指标",
+        tags=["stats"],
+    )
+    def get(self, request: Request) -> HttpResponse:
+        sq = _query(request)
+        response = HttpResponse(stats_xlsx(sq), content_type=XLSX)
+        params = sq.as_params()
+        response["Content-Disposition"] = (
+            f'attachment; filename="stats-{params["start"]}-{params["end"]}.xlsx"'
+        )
+        return response

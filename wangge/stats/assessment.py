@@ -38,23 +38,21 @@ def wilson_lower(successes: int, n: int, z: float = Z95) -> float | None:
     return max(0.0, (centre - margin) / (1 + z2 / n))
 
 
-# Numerator counter of each rate indicator (the denominator comes from selectors.rate_denominator).
+# Numerator of each rate indicator (the denominator: selectors.rate_denominator).
 _NUMERATOR = {
     "completion_rate": "closed",
     "on_time_rate": "closed_on_time",
-    "response_rate": "responded",
+    "response_rate": "responded_on_time",
     "response_on_time_rate": "responded_on_time",
     "satisfaction_rate": "satisfied",
+    "solved_rate": "solved",
+    "follow_up_rate": "followed_up",
 }
 
 
 def _rate_for_scoring(row: dict[str, Any], indicator: str, wilson: bool) -> float | None:
-    if indicator == "response_on_time_rate":
-        den = row["responded"]
-        num = row["responded_on_time"]
-    else:
-        den = rate_denominator(row, indicator)
-        num = row[_NUMERATOR[indicator]]
+    den = rate_denominator(row, indicator)
+    num = row[_NUMERATOR[indicator]]
     if den <= 0:
         return None
     return wilson_lower(num, den) if wilson else num / den

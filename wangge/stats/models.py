@@ -28,6 +28,9 @@ COUNT_FIELDS: tuple[str, ...] = (
     "responded_on_time",
     "rated",
     "satisfied",
+    "solve_answered",
+    "solved",
+    "followed_up",
     "open_cases",
     "overdue_open",
     "claim_seconds",
@@ -80,7 +83,13 @@ class CaseDailyStat(StatKey):
     responded = models.PositiveIntegerField(_("响应数"), default=0)
     responded_on_time = models.PositiveIntegerField(_("按时响应数"), default=0)
     rated = models.PositiveIntegerField(_("评价数"), default=0)
+    # Satisfied or basically satisfied, in the case's latest answer (or old 1–5 rating ≥ 3).
     satisfied = models.PositiveIntegerField(_("满意数"), default=0)
+    # Answers to 问题解决了吗？ (old 1–5 ratings did not ask) and those that said solved.
+    solve_answered = models.PositiveIntegerField(_("解决情况答复数"), default=0)
+    solved = models.PositiveIntegerField(_("已解决数"), default=0)
+    # Closed cases whose current closure has an answer (the reporter's own or a 回访 call).
+    followed_up = models.PositiveIntegerField(_("已回访数"), default=0)
     open_cases = models.PositiveIntegerField(_("在办数"), default=0)
     overdue_open = models.PositiveIntegerField(_("超期在办数"), default=0)
     claim_seconds = models.BigIntegerField(_("认领用时合计(秒)"), default=0)
@@ -106,6 +115,9 @@ class CaseDailyStat(StatKey):
                 & Q(closed__lte=models.F("due"))
                 & Q(closed_on_time__lte=models.F("closed"))
                 & Q(satisfied__lte=models.F("rated"))
+                & Q(solved__lte=models.F("solve_answered"))
+                & Q(solve_answered__lte=models.F("rated"))
+                & Q(followed_up__lte=models.F("closed"))
                 & Q(overdue_open__lte=models.F("open_cases")),
             ),
         ]
@@ -205,6 +217,8 @@ class AssessmentIndicator(models.TextChoices):
     RESPONSE_RATE = "response_rate", _("响应率")
     RESPONSE_ON_TIME_RATE = "response_on_time_rate", _("按时响应率")
     SATISFACTION_RATE = "satisfaction_rate", _("满意率")
+    SOLVED_RATE = "solved_rate", _("解决率")
+    FOLLOW_UP_RATE = "follow_up_rate", _("回访率")
     REWORK_COUNT = "reworked", _("返工件数")
     EXTENSION_COUNT = "extended", _("延期件数")
     OVERDUE_OPEN_COUNT = "overdue_open", _("超期在办件数")
@@ -217,6 +231,8 @@ RATE_INDICATORS = frozenset(
         AssessmentIndicator.RESPONSE_RATE,
         AssessmentIndicator.RESPONSE_ON_TIME_RATE,
         AssessmentIndicator.SATISFACTION_RATE,
+        AssessmentIndicator.SOLVED_RATE,
+        AssessmentIndicator.FOLLOW_UP_RATE,
     }
 )
 

@@ -22,7 +22,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from wangge.cases.models import Case, CaseRating, CaseState
+from wangge.cases.models import (
+    Case,
+    CaseFeedback,
+    CaseRating,
+    CaseState,
+    FeedbackSatisfaction,
+    FeedbackSolved,
+)
 from wangge.stats.models import (
     COUNT_FIELDS,
     CaseDailyStat,
@@ -78,8 +85,18 @@ def local_day(dt: datetime) -> date:
     return timezone.localtime(dt).date()
 
 
-def classify(row: dict[str, Any], satisfied: bool | None) -> dict[str, int]:
-    """The counters one case adds to its row. `satisfied` is its latest rating (None: unrated).
+@dataclass(frozen=True)
+class Answer:
+    """A case's latest answer: 问题解决了吗？ (None for an old 1–5 rating, which did not ask),
+    satisfied or basically satisfied, and whether it answers the current closure."""
+
+    solved: bool | None
+    satisfied: bool
+    current: bool = True
+
+
+def classify(row: dict[str, Any], answer: Answer | None) -> dict[str, int]:
+    """The counters one case adds to its row. `answer` is its latest answer (None: none).
 
     Definitions (docs/stats.md): accepted (立案) = routed to a unit at least once and neither
     rejected nor merged; due (应结案) = accepted and closed, suspended, or past its handling
@@ -111,9 +128,13 @@ def classify(row: dict[str, Any], satisfied: bool | None) -> dict[str, int]:
         c["responded_on_time"] = int(
             row["respond_by"] is None or row["claimed_at"] <= row["respond_by"]
         )
-    if satisfied is not None:
+    if answer is not None:
         c["rated"] = 1
-        c["satisfied"] = int(satisfied)
+        c["satisfied"] = int(answer.satisfied)
+        if answer.solved is not None:
+            c["solve_answered"] = 1
+            c["solved"] = int(answer.solved)
+        c["followed_up"] = int(closed and answer.current)
     c["open_cases"] = int(is_open)
     c["overdue_open"] = int(is_open and row["overdue"])
     return c
@@ -162,16 +183,32 @@ def _cases_of_days(days: Iterable[date]) -> list[dict[str, Any]]:
     return list(Case.objects.filter(q).order_by().values(*_FIELDS))
 
 
-def _latest_ratings(case_ids: list[int]) -> dict[int, bool]:
-    latest: dict[int, bool] = {}
+def _latest_answers(cases: list[dict[str, Any]]) -> dict[int, Answer]:
+    """Each case's latest answer: its last `CaseFeedback`, else its last old-style rating."""
+    closure = {c["id"]: c["rework_count"] + 1 for c in cases}
+    case_ids = list(closure)
+    latest: dict[int, Answer] = {}
     for i in range(0, len(case_ids), 5000):
-        rows = (
-            CaseRating.objects.filter(case_id__in=case_ids[i : i + 5000])
+        chunk = case_ids[i : i + 5000]
+        ratings = (
+            CaseRating.objects.filter(case_id__in=chunk)
             .order_by("case_id", "created_at", "id")
             .values_list("case_id", "satisfied")
         )
-        for case_id, satisfied in rows:
-            latest[case_id] = satisfied  # later ratings overwrite earlier ones
+        for case_id, satisfied in ratings:
+            # Later ratings overwrite earlier ones; an old rating says nothing of the closure.
+            latest[case_id] = Answer(solved=None, satisfied=satisfied, current=False)
+        answers = (
+            CaseFeedback.objects.filter(case_id__in=chunk)
+            .order_by("case_id", "closure")
+            .values_list("case_id", "closure", "solved", "satisfaction")
+        )
+        for case_id, n, solved, satisfaction in answers:
+            latest[case_id] = Answer(
+                solved=solved == FeedbackSolved.SOLVED,
+                satisfied=satisfaction != FeedbackSatisfaction.NOT_SATISFIED,
+                current=n == closure[case_id],
+            )
     return latest
 
 
@@ -180,7 +217,7 @@ def _recompute(days: list[date]) -> tuple[int, int]:
     n_cases = n_rows = 0
     for batch in _batches(days):
         cases = _cases_of_days(batch)
-        ratings = _latest_ratings([c["id"] for c in cases])
+        answers = _latest_answers(cases)
         counts: dict[tuple, dict[str, int]] = {}
         hist: dict[tuple, int] = defaultdict(int)
         for row in cases:
@@ -193,7 +230,7 @@ def _recompute(days: list[date]) -> tuple[int, int]:
                 row["handling_department_id"],
                 row["assignee_id"],
             )
-            c = classify(row, ratings.get(row["id"]))
+            c = classify(row, answers.get(row["id"]))
             if c["accepted"]:
                 for metric, seconds in durations(row).items():
                     c[f"{metric}_seconds"] = round(seconds)

@@ -201,17 +201,26 @@ def indicators(sums: Mapping[str, Any]) -> dict[str, Any]:
         "reworked": c["reworked"],
         "extended": c["extended"],
         "responded": c["responded"],
+        "responded_on_time": c["responded_on_time"],
         "rated": c["rated"],
         "satisfied": c["satisfied"],
+        "solve_answered": c["solve_answered"],
+        "solved": c["solved"],
+        "followed_up": c["followed_up"],
         "open": c["open_cases"],
         "overdue_open": c["overdue_open"],
         "completion_rate": _ratio(c["closed"], base),
         "on_time_rate": _ratio(c["closed_on_time"], base),
         "rework_rate": _ratio(c["reworked"], c["accepted"]),
         "extension_rate": _ratio(c["extended"], c["accepted"]),
-        "response_rate": _ratio(c["responded"], c["accepted"]),
+        # 响应率: claimed within the response limit, among the cases routed to a unit.
+        "response_rate": _ratio(c["responded_on_time"], c["accepted"]),
         "response_on_time_rate": _ratio(c["responded_on_time"], c["responded"]),
+        # 解决率 / 满意率: among the answered cases (the latest answer of each).
+        "solved_rate": _ratio(c["solved"], c["solve_answered"]),
         "satisfaction_rate": _ratio(c["satisfied"], c["rated"]),
+        # 回访率: closed cases whose current closure was answered (by the reporter or a call).
+        "follow_up_rate": _ratio(c["followed_up"], c["closed"]),
         "mean_claim_hours": _hours(c["claim_seconds"] / c["claim_timed"])
         if c["claim_timed"]
         else None,
@@ -434,6 +443,8 @@ RANK_INDICATORS = (
     "completion_rate",
     "on_time_rate",
     "satisfaction_rate",
+    "solved_rate",
+    "follow_up_rate",
     "response_rate",
     "rework_rate",
     "extension_rate",
@@ -489,6 +500,12 @@ def rate_denominator(r: dict[str, Any], indicator: str) -> int:
         return r["due"] - r["suspended"]
     if indicator == "satisfaction_rate":
         return r["rated"]
+    if indicator == "solved_rate":
+        return r["solve_answered"]
+    if indicator == "follow_up_rate":
+        return r["closed"]
+    if indicator == "response_on_time_rate":
+        return r["responded"]
     return r["accepted"]
 
 

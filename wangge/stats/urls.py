@@ -10,4 +10,5 @@ urlpatterns = [
     path("stats/ranking/", api.RankingView.as_view(), name="api-stats-ranking"),
     path("stats/assessment/", api.AssessmentView.as_view(), name="api-stats-assessment"),
     path("stats/cockpit/", api.CockpitView.as_view(), name="api-stats-cockpit"),
+    path("stats/export/", api.ExportView.as_view(), name="api-stats-export"),
 ]

@@ -3,6 +3,8 @@ API's /api/v1/stats/cockpit/ returns, so the page and the API can never disagree
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -63,10 +65,28 @@ def _kpis(s: dict) -> list[dict]:
             "tone": "ok",
         },
         {
+            "key": "response",
+            "label": _("响应率"),
+            "value": pct(s["response_rate"]),
+            "sub": _("时限内认领 %(n)d 件") % {"n": s["responded_on_time"]},
+        },
+        {
+            "key": "solved",
+            "label": _("解决率"),
+            "value": pct(s["solved_rate"]),
+            "sub": _("已解决 %(n)d / %(d)d") % {"n": s["solved"], "d": s["solve_answered"]},
+        },
+        {
             "key": "satisfaction",
             "label": _("满意率"),
             "value": pct(s["satisfaction_rate"]),
-            "sub": _("评价 %(n)d 件") % {"n": s["rated"]},
+            "sub": _("满意及基本满意 · 评价 %(n)d 件") % {"n": s["rated"]},
+        },
+        {
+            "key": "follow-up",
+            "label": _("回访率"),
+            "value": pct(s["follow_up_rate"]),
+            "sub": _("已回访 %(n)d / 结案 %(d)d") % {"n": s["followed_up"], "d": s["closed"]},
         },
         {
             "key": "overdue",
@@ -146,6 +166,7 @@ def cockpit(request: HttpRequest) -> HttpResponse:
             "density": [{**d, "geometry": shapes.get(d["key"])} for d in data["density"]],
             "api_url": reverse("api-stats-cockpit"),
         },
+        export_url=reverse("api-stats-export") + "?" + urlencode(sq.as_params()),
     )
     context["form"].update(start=sq.start.isoformat(), end=sq.end.isoformat(), interval=interval)
     return render(request, "stats/cockpit.html", context)

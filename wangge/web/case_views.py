@@ -13,7 +13,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,8 +24,18 @@ from django.views.decorators.http import require_POST
 from wangge.accounts.requests import AuthedHttpRequest
 from wangge.accounts.selectors import scope_for_user
 from wangge.cases import selectors as case_selectors
+from wangge.cases.access import link_token
+from wangge.cases.feedback import case_feedback_give
 from wangge.cases.matching import suggest_category
-from wangge.cases.models import OPEN_STATES, Case, CaseState, Channel, EventKind
+from wangge.cases.models import (
+    OPEN_STATES,
+    Case,
+    CaseState,
+    Channel,
+    EventKind,
+    FeedbackSatisfaction,
+    FeedbackSolved,
+)
 from wangge.cases.services import case_report_settled, case_submit, case_transition
 from wangge.cases.targets import target_resolve
 from wangge.cases.workflow import allowed_actions
@@ -38,20 +47,17 @@ from wangge.web.forms import (
     PatrolForm,
     PhoneEntryForm,
     ReportForm,
-    TrackForm,
     attach_service_error,
     category_choices,
 )
+from wangge.web.resident_views import keep_token
 from wangge.web.selectors import (
     case_map_data,
     case_photos,
     place_near,
-    plain_timeline,
     public_buildings,
     public_grid_outlines,
 )
-
-SESSION_REPORTS = "web.reported"  # tracking codes filed from this browser, newest last
 
 
 def _store_photos(request: HttpRequest, files: list, purpose: str = "photo") -> list:
@@ -100,9 +106,10 @@ def report(request: HttpRequest) -> HttpResponse:
             except ServiceError as exc:
                 attach_service_error(form, exc)
             else:
-                codes = request.session.get(SESSION_REPORTS, [])
-                request.session[SESSION_REPORTS] = [*codes, case.tracking_code][-20:]
-                return redirect("web:report-done", code=case.tracking_code)
+                # The browser keeps the case's private link: it is the reporter's way back.
+                response = redirect("web:report-done", code=case.tracking_code)
+                keep_token(request, response, link_token(case))
+                return response
         status = 400
     else:
         form = ReportForm(initial={"idempotency_key": _fresh_key()})
@@ -113,14 +120,6 @@ def report(request: HttpRequest) -> HttpResponse:
         {"form": form, "outlines_url": reverse("web:grid-outlines")},
         status=status,
     )
-
-
-def report_done(request: HttpRequest, code: str) -> HttpResponse:
-    # Only the browser that filed it is shown the confirmation; others use the lookup.
-    if code not in request.session.get(SESSION_REPORTS, []):
-        return redirect("web:track-case", code=code)
-    case = case_selectors.case_get_public(code)
-    return render(request, "web/report_done.html", {"case": case})
 
 
 def suggest(request: HttpRequest) -> HttpResponse:
@@ -217,96 +216,6 @@ def map_locate(request: HttpRequest) -> HttpResponse:
     return JsonResponse(
         {"lat": match.lat, "lng": match.lng, **place_near(match.lat, match.lng).as_dict()}
     )
-
-
-def track(request: HttpRequest) -> HttpResponse:
-    form = TrackForm(request.GET or None)
-    if form.is_valid():
-        return redirect("web:track-case", code=form.cleaned_data["code"])
-    recent = list(reversed(request.session.get(SESSION_REPORTS, [])))[:5]
-    return render(request, "web/track.html", {"form": form, "recent": recent})
-
-
-def track_case(request: HttpRequest, code: str) -> HttpResponse:
-    """The public page of one case: status and a plain-words timeline; the reporter, signed
-    in, confirms and rates it or says it is not fixed."""
-    try:
-        case = case_selectors.case_get_public(code)
-    except ServiceError:
-        form = TrackForm(initial={"code": code})
-        form.is_bound = False
-        return render(
-            request,
-            "web/track.html",
-            {"form": form, "not_found": code.upper()},
-            status=404,
-        )
-    actions = set(allowed_actions(request.user, case)) if request.user.is_authenticated else set()
-    reporter_actions = actions & {EventKind.CLOSE, EventKind.REOPEN, EventKind.RATE}
-    is_reporter = request.user.is_authenticated and case.reporter_id == request.user.pk
-    return render(
-        request,
-        "web/track_case.html",
-        {
-            "case": case,
-            "timeline": plain_timeline(case),
-            "actions": reporter_actions,
-            "is_reporter": is_reporter,
-            "photos": case_photos(case, public_only=True) if is_reporter else [],
-            "form": ActionForm(),
-        },
-    )
-
-
-@login_required
-@require_POST
-def resident_act(request: HttpRequest, code: str) -> HttpResponse:
-    """Confirm (close) with a rating, or "not fixed" (reopen) — the reporter's two answers."""
-    case = case_selectors.case_get_for_user(request.user, code)
-    form = ActionForm(request.POST)
-    answer = request.POST.get("answer")
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            if answer == "fixed":
-                if d["score"] is None:
-                    raise ServiceError(_("请选择满意度"), code="score")
-                # Confirming and rating are one answer: both are written or neither.
-                with transaction.atomic():
-                    if case.state == CaseState.RESOLVED:
-                        case_transition(case=case, actor=request.user, action=EventKind.CLOSE)
-                    case_transition(
-                        case=case,
-                        actor=request.user,
-                        action=EventKind.RATE,
-                        payload={"score": d["score"], "comment": d["reason"]},
-                    )
-                messages.success(request, _("感谢您的评价，此事已办结。"))
-            elif answer == "not_fixed":
-                case_transition(
-                    case=case, actor=request.user, action=EventKind.REOPEN, reason=d["reason"]
-                )
-                messages.success(request, _("已退回重新办理，我们会尽快处理。"))
-            else:
-                raise ServiceError(_("请选择“已解决”或“没有解决”"))
-        except ServiceError as exc:
-            attach_service_error(form, exc)
-    if form.errors:
-        return render(
-            request,
-            "web/track_case.html",
-            {
-                "case": case,
-                "timeline": plain_timeline(case),
-                "actions": set(allowed_actions(request.user, case)),
-                "is_reporter": True,
-                "photos": case_photos(case, public_only=True),
-                "form": form,
-                "answer": answer,
-            },
-            status=400,
-        )
-    return redirect("web:track-case", code=case.tracking_code)
 
 
 @login_required
@@ -473,6 +382,7 @@ ACTION_LABELS: dict[str, Any] = {
     EventKind.CLOSE: _lazy("核查结案"),
     EventKind.REOPEN: _lazy("返工"),
     EventKind.FOLLOW_UP: _lazy("回访"),
+    EventKind.RECATEGORIZE: _lazy("更正类别"),
 }
 # Actions a staff page offers (rating belongs to the reporter; the sweep marks overdue).
 STAFF_ACTIONS = tuple(ACTION_LABELS)
@@ -491,6 +401,8 @@ def _case_context(request: HttpRequest, case: Case, **extra) -> dict[str, Any]:
         else [],
         "category_groups": category_choices()[1:] if EventKind.ACCEPT in actions else [],
         "form": ActionForm(),
+        "solved_choices": FeedbackSolved.choices,
+        "satisfaction_choices": FeedbackSatisfaction.choices,
         **extra,
     }
 
@@ -518,7 +430,7 @@ def case_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
             kwargs["target_grid"], kwargs["target_department"] = target_resolve(
                 grid_code=d["grid"], department_code=d["department"]
             )
-            if d["category"] and action == EventKind.ACCEPT:
+            if d["category"] and action in (EventKind.ACCEPT, EventKind.RECATEGORIZE):
                 from wangge.cases.models import Category
 
                 category = Category.objects.filter(code=d["category"], is_active=True).first()
@@ -534,6 +446,18 @@ def case_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
                     raise ServiceError(exc.message, code="merge_target_invalid") from exc
             if action == EventKind.EXTEND_REQUEST:
                 kwargs["payload"].update(amount=d["amount"], unit="working_days")
+            if action == EventKind.FOLLOW_UP:
+                # A 回访 call's answers: the one feedback service (closes or reopens too).
+                case_feedback_give(
+                    actor=request.user,
+                    case=case,
+                    solved=request.POST.get("solved", ""),
+                    satisfaction=request.POST.get("satisfaction", ""),
+                    comment=d["reason"],
+                    reopen=request.POST.get("reopen") == "1",
+                )
+                messages.success(request, _("已记录回访结果。"))
+                return redirect("web:case", code=case.tracking_code)
             photos = _store_photos(
                 request, d["photos"], "after" if action == EventKind.RESOLVE else "photo"
             )
@@ -552,7 +476,7 @@ def case_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
 # ---- centre console ---------------------------------------------------------------------------
 
 
-def _console_or_403(request: HttpRequest) -> None:
+def console_or_403(request: HttpRequest) -> None:
     scope = scope_for_user(request.user)
     if not (nav.is_console(scope, request.user) or scope.everything):
         raise PermissionDenied(_("指挥台只对中心、街道、社区工作人员开放"))
@@ -572,7 +496,7 @@ def console(request: HttpRequest) -> HttpResponse:
     `web.listing`, 50 a page with the total."""
     from wangge.web import listing
 
-    _console_or_403(request)
+    console_or_403(request)
     tab = request.GET.get("tab") or "triage"
     if tab not in CONSOLE_TABS:
         tab = "triage"
@@ -623,7 +547,7 @@ def console(request: HttpRequest) -> HttpResponse:
 @login_required
 def phone_entry(request: HttpRequest) -> HttpResponse:
     """电话受理: the operator types in a call."""
-    _console_or_403(request)
+    console_or_403(request)
     if request.method == "POST":
         form = PhoneEntryForm(request.POST)
         if form.is_valid():

@@ -80,8 +80,17 @@ def plain_timeline(case) -> list[TimelineEntry]:
         K.REJECT: lambda e: _("不予受理"),
         K.MERGE: lambda e: _("与同一问题的其他反映合并办理"),
         K.REOPEN: lambda e: _("反映问题未解决，已退回重新办理"),
-        K.CLOSE: lambda e: _("已办结"),
-        K.RATE: lambda e: _("已评价：%(n)s 星") % {"n": e.payload.get("score", "")},
+        K.CLOSE: lambda e: (
+            _("办结后 %(d)s 天未确认，系统自动办结") % {"d": e.payload["after_days"]}
+            if e.payload.get("auto_close")
+            else _("已办结")
+        ),
+        K.RATE: _answer_words,
+        K.FOLLOW_UP: lambda e: (
+            _("回访电话：%(a)s") % {"a": _answer_words(e)}
+            if e.payload.get("solved")
+            else _("已回访")
+        ),
     }
     out = []
     for e in case_timeline(case):
@@ -96,6 +105,23 @@ def plain_timeline(case) -> list[TimelineEntry]:
             )
         )
     return list(reversed(out))
+
+
+def _answer_words(e) -> str:
+    """ "问题已解决，满意" from a rate / follow-up event (old ratings: their stars)."""
+    from django.utils.translation import gettext as _
+
+    from wangge.cases.models import FeedbackSatisfaction, FeedbackSolved
+
+    p = e.payload
+    if p.get("solved") in FeedbackSolved.values and p.get("satisfaction") in (
+        FeedbackSatisfaction.values
+    ):
+        return _("群众评价：%(a)s，%(b)s") % {
+            "a": FeedbackSolved(p["solved"]).label,
+            "b": FeedbackSatisfaction(p["satisfaction"]).label,
+        }
+    return _("已评价：%(n)s 星") % {"n": p.get("score", "")}
 
 
 @dataclass(frozen=True)

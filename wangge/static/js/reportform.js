@@ -41,6 +41,7 @@
       status.textContent = message;
       el.dataset.pinned = "1";
       describe(latlng, known);
+      el.dispatchEvent(new CustomEvent("wangge:pinned", { detail: { lat: lat.value, lng: lng.value } }));
     };
     fetch(el.dataset.outlines, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
