@@ -45,7 +45,7 @@ def test_worker_queue_and_its_poll_are_flat(flat, make_cases, resident, worker_a
         make_cases(n, actor=resident, claim_by=worker_a, codes=MICRO, grids=(GRID_A,))
 
     grow(2)
-    flat(lambda: client.get(path), lambda: grow(4), budget=12, rows=rows)
+    flat(lambda: client.get(path), lambda: grow(4), budget=15, rows=rows)
 
 
 def test_worker_queue_does_not_load_grid_boundaries(make_cases, resident, worker_a):
@@ -75,7 +75,7 @@ def test_console_tabs_are_flat(flat, make_cases, resident, operator, worker_a, t
             case_submit(actor=resident, channel="h5", description=f"路灯不亮了，第{i}盏")
 
     grow(2)
-    flat(lambda: client.get(f"/console/?tab={tab}"), lambda: grow(4), budget=14, rows=rows)
+    flat(lambda: client.get(f"/console/?tab={tab}"), lambda: grow(4), budget=17, rows=rows)
 
 
 def test_my_reports_page_is_flat(flat, make_cases, resident):

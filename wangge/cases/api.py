@@ -480,8 +480,8 @@ class CaseActionView(APIView):
             case_feedback_give(
                 actor=request.user,
                 case=case,
-                solved=p.get("solved"),
-                satisfaction=p.get("satisfaction"),
+                solved=str(p.get("solved") or ""),
+                satisfaction=str(p.get("satisfaction") or ""),
                 comment=str(p.get("comment") or v["reason"] or ""),
                 reopen=p.get("reopen") if isinstance(p.get("reopen"), bool) else None,
             )

@@ -16,6 +16,7 @@ One answer per closure: `CaseFeedback` is unique on (case, closure), the closure
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -70,7 +71,7 @@ def source_of(actor: Any, case: Case) -> str:
     return FeedbackSource.CALL
 
 
-def clean_answer(payload: dict[str, Any]) -> tuple[str, str, str]:
+def clean_answer(payload: Mapping[str, Any]) -> tuple[str, str, str]:
     """The two answers and the comment from an event payload; ServiceError in Chinese."""
     solved = payload.get("solved")
     satisfaction = payload.get("satisfaction")
