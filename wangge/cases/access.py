@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.cases.contact import case_contact_phone
 from wangge.cases.models import Case, ReporterCode
 from wangge.core.api import Forbidden, ServiceError
 
@@ -122,7 +123,7 @@ def _hash(case: Case, code: str) -> str:
 
 
 def _phone(case: Case) -> str:
-    return (case.contact_phone or "").strip()
+    return case_contact_phone(case).strip() if case.contact_phone_cipher else ""
 
 
 def masked_phone(case: Case) -> str:

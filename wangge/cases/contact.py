@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -66,7 +67,7 @@ def case_contact_phone_masked(case) -> str:
 
 
 def case_contact_reveal(
-    *, actor: User, case, reason: str, request: HttpRequest | None = None
+    *, actor: User | AnonymousUser, case, reason: str, request: HttpRequest | None = None
 ) -> str:
     """The full number for a role that works cases, with a reason; always audited.
 

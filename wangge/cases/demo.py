@@ -543,7 +543,7 @@ def _work(
             reason=comment,
             payload={"solved": solved, "satisfaction": satisfaction, "comment": comment},
         )
-    elif c.contact_phone and c.channel != Channel.PATROL and rng.random() < 0.8:
+    elif c.contact_phone_cipher and c.channel != Channel.PATROL and rng.random() < 0.8:
         # 回访: the centre calls the others back within a working day or two.
         fu_at = close_at + timedelta(days=rng.choice([1, 1, 2]))
         if fu_at < now:

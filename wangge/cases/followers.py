@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.cases.contact import case_contact_phone
 from wangge.cases.models import Case, CaseEvent, CaseFollower, CaseState, Channel, PublicStatus
 from wangge.core.api import Conflict
 
@@ -74,7 +75,7 @@ def residents_notify(*, case: Case, event: CaseEvent) -> None:
     if detail:
         head += f"：{detail}"
     phones: dict[str, str] = {}
-    reporter_phone = (case.contact_phone or "").strip()
+    reporter_phone = case_contact_phone(case).strip() if case.contact_phone_cipher else ""
     if reporter_phone and not case.anonymous and case.channel in SMS_CHANNELS:
         link_note = _("查看进展、确认并评价：%(u)s") % {"u": link_url(case)}
         phones[reporter_phone] = f"{head}。{link_note}"

@@ -87,7 +87,7 @@ def followup_sweep(*, now: datetime | None = None, batch: int = 1000) -> FollowU
             state=CaseState.CLOSED, closed_at__gte=now - timedelta(days=LOOKBACK_DAYS)
         )
         .exclude(channel=Channel.PATROL)
-        .exclude(contact_phone="")
+        .exclude(contact_phone_cipher="")
         .annotate(answered=_answered(OuterRef("rework_count") + 1))
         .annotate(
             tasked=Exists(

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
+from wangge.cases.contact import case_contact_phone_masked
 from wangge.cases.followup import (
     followup_get_for_user,
     followup_list_for_user,
@@ -62,6 +63,10 @@ def _list_page(
     if request.GET.get("format") == "xlsx":
         return _export(tasks)
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    for task in page:
+        # The list shows the mask; the full number is revealed on the case page, with a reason
+        # and an audit row, like every reporter's phone.
+        task.case.phone_masked = case_contact_phone_masked(task.case)
     return render(
         request,
         "web/follow_ups.html",
@@ -93,7 +98,7 @@ def _export(tasks) -> HttpResponse:
                     c.title,
                     c.get_channel_display(),
                     c.contact_name,
-                    c.contact_phone,
+                    case_contact_phone_masked(c),
                     timezone.localtime(c.closed_at).strftime("%Y-%m-%d %H:%M")
                     if c.closed_at
                     else "",
