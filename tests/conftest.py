@@ -124,6 +124,25 @@ def _fresh_locator():
 
 
 @pytest.fixture
+def local_cache(settings, request):
+    """A per-test in-process cache instead of the shared database cache.
+
+    Query-count tests count the view's own queries: the throttles' counters live in whatever
+    cache is configured (no database queries at all with Redis), and tests/hardening tests them
+    in the shared database cache.
+    """
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{request.node.nodeid}",
+        }
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
 def county(db):
     result = grid_tree_import(actor=None, collection=generate_county(shape=TEST_SHAPE))
     assert result.ok, result.rejects

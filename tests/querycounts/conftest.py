@@ -130,5 +130,10 @@ def make_cases(county, categories):
 
 
 @pytest.fixture(autouse=True)
+def _local_cache(local_cache):
+    """Counts here are the views' own queries (see `local_cache`)."""
+
+
+@pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -143,13 +143,13 @@ def test_unreachable_counts_tries_then_gives_up(submit, worker_a, operator):
     assert (task.attempts, task.status) == (2, "unreachable")
 
 
+@pytest.mark.usefixtures("local_cache")
 def test_follow_up_list_query_count(submit, worker_a, operator, django_assert_max_num_queries):
     for _ in range(5):
         case = handle(submit(None, contact_phone="13800001111"), worker_a)
         case_transition(case=case, actor=operator, action="close")
     followup_sweep()
     client = login(operator)
-    # 13 with five rows: the page, its total, the session, the user, roles and the shared
-    # throttle cache; nothing per row.
+    # 13: the page, its total, session, user, roles and the navigation's serving roles.
     with django_assert_max_num_queries(13):
         assert client.get("/console/follow-ups/").status_code == 200

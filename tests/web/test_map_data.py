@@ -31,6 +31,7 @@ def buildings(county):
     return {"16": b16, "9": b9}
 
 
+@pytest.mark.usefixtures("local_cache")
 def test_buildings_are_points_with_numbers_and_nothing_personal(
     client, buildings, django_assert_max_num_queries
 ):

@@ -23,7 +23,11 @@ def test_care_visit_with_photo_raises_a_case(
     care_enrol(
         actor=None,
         resident=resident_a,
-        level=CareLevel.objects.get(code="red"),
+        # A browser test's database is flushed between tests: the seeded levels may be gone.
+        level=CareLevel.objects.get_or_create(
+            code="red",
+            defaults={"name": "红色（重点关爱）", "colour": "#D9363E", "visit_interval_days": 7},
+        )[0],
         since=timezone.localdate() - dt.timedelta(days=12),
     )
     s = browser_factory(
