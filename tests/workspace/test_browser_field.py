@@ -26,7 +26,12 @@ def test_care_visit_with_photo_raises_a_case(
         # A browser test's database is flushed between tests: the seeded levels may be gone.
         level=CareLevel.objects.get_or_create(
             code="red",
-            defaults={"name": "红色（重点关爱）", "colour": "#D9363E", "visit_interval_days": 7},
+            defaults={
+                "scheme": "elderly",
+                "name": "红色（重点关爱）",
+                "colour": "#D9363E",
+                "visit_interval_days": 7,
+            },
         )[0],
         since=timezone.localdate() - dt.timedelta(days=12),
     )
