@@ -6,6 +6,7 @@ DATABASE_URL (PostgreSQL), WANGGE_SECRET_KEY, WANGGE_DEBUG=0 and WANGGE_ALLOWED_
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -35,6 +36,23 @@ if not SECRET_KEY:
     if not DEBUG:
         raise RuntimeError("WANGGE_SECRET_KEY must be set when WANGGE_DEBUG is off")
     SECRET_KEY = "dev-only-not-secret-wangge"
+# The key of the case-event and audit-log hash chains (wangge/core/hashchain.py): it must not be
+# stored in the database it protects. Production: at least 32 random characters, kept like the
+# secret key (`python -c "import secrets; print(secrets.token_urlsafe(48))"`), never changed
+# without re-keying. Development: derived from the secret key.
+WANGGE_CHAIN_KEY = os.environ.get("WANGGE_CHAIN_KEY", "").strip()
+if not WANGGE_CHAIN_KEY:
+    if not DEBUG:
+        raise RuntimeError("WANGGE_CHAIN_KEY must be set when WANGGE_DEBUG is off")
+    WANGGE_CHAIN_KEY = hashlib.sha256(f"wangge:chain:{SECRET_KEY}".encode()).hexdigest()
+elif len(WANGGE_CHAIN_KEY) < 32:
+    raise RuntimeError("WANGGE_CHAIN_KEY must be at least 32 characters")
+# Each anchor of the chain heads is also appended here, one signed JSON line (make the file
+# append-only, e.g. `chattr +a`, or ship the `wangge.chain` log to a remote syslog).
+WANGGE_CHAIN_ANCHOR_LOG = os.environ.get("WANGGE_CHAIN_ANCHOR_LOG", "")
+# How often the worker anchors the chain heads: a truncation of events newer than the last
+# anchor is not detectable, so this is the window an attacker has.
+WANGGE_CHAIN_ANCHOR_SECONDS = env_int("WANGGE_CHAIN_ANCHOR_SECONDS", 600)
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("WANGGE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")

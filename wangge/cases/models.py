@@ -504,8 +504,9 @@ class EventKind(models.TextChoices):
 class CaseEvent(models.Model):
     """One append-only entry of a case's history. Nothing updates or deletes an event.
 
-    `hash` = SHA-256 over the previous event's hash and this event's content (see
-    `wangge.cases.chain`), so altering or removing any event breaks every later hash.
+    `hash` = HMAC-SHA256, under a key the database does not hold, over the previous event's
+    hash and this event's content (see `wangge.cases.chain`), so altering or removing any
+    event breaks every later hash, and nobody without the key can recompute them.
     """
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
@@ -540,6 +541,30 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.kind}"
+
+
+class CaseCheckpoint(models.Model):
+    """A case's chain head and length as one signed anchor run saw them (`anchor_cases`).
+
+    Kept apart from the case and its events: a chain cut back below its last checkpoint, or
+    whose event at the checkpoint no longer carries the checkpointed hash, fails verify."""
+
+    anchor = models.ForeignKey(
+        "core.ChainAnchor", on_delete=models.PROTECT, related_name="case_checkpoints"
+    )
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    event_count = models.PositiveIntegerField()
+    head = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("哈希链检查点")
+        verbose_name_plural = _("哈希链检查点")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "anchor"], name="case_checkpoint_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}@{self.event_count}"
 
 
 class RoutingRule(models.Model):

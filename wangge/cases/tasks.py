@@ -21,3 +21,18 @@ def sweep_follow_ups() -> dict[str, int]:
     from wangge.cases.followup import followup_sweep
 
     return asdict(followup_sweep())
+
+
+@task()
+def anchor_chains() -> dict[str, int]:
+    """Checkpoint the case-event chains and the audit log's head outside the chained tables
+    (wangge.cases.chain, wangge.core.auditchain); run every WANGGE_CHAIN_ANCHOR_SECONDS."""
+    from django.utils import timezone
+
+    from wangge.cases.chain import anchor_cases
+    from wangge.core.auditchain import anchor_audit
+
+    now = timezone.now()
+    cases = anchor_cases(now=now)
+    audit = anchor_audit(now=now)
+    return {"cases": cases.entries if cases else 0, "audit": audit.entries if audit else 0}

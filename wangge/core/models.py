@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from wangge.core.hashchain import AnchorLine
 
 
 class AuditLog(models.Model):
@@ -11,6 +14,10 @@ class AuditLog(models.Model):
 
     Rows are only ever inserted through `wangge.core.services.audit_record`; the admin shows them
     read-only to auditors. 等保 asks that they be kept at least six months.
+
+    The rows form one keyed hash chain (`seq`, `prev_hash`, `hash`; see `wangge.core.audit`),
+    its head kept in `ChainHead` and pinned by the periodic anchors (`ChainAnchor`), so an
+    edited, inserted or deleted record is found by `manage.py audit_verify_chain`.
     """
 
     class Action(models.TextChoices):
@@ -34,7 +41,8 @@ class AuditLog(models.Model):
         DATA_DELETE = "data_delete", _("删除业务数据")
         OTHER = "other", _("其他")
 
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # Set by `audit_record` before the insert: the time is part of the record's hash.
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("操作人"),
@@ -52,6 +60,10 @@ class AuditLog(models.Model):
     ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
     user_agent = models.CharField(_("客户端"), max_length=300, blank=True)
     detail = models.JSONField(_("详情"), default=dict, blank=True)
+    # Position in the chain (1, 2, …) and the keyed links; see `wangge.core.audit`.
+    seq = models.PositiveBigIntegerField(_("序号"), unique=True, null=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("审计日志")
@@ -83,3 +95,63 @@ class PeriodicTaskState(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ChainHead(models.Model):
+    """The head of a database-wide hash chain (the audit log): its length and last hash.
+
+    Appending locks this row (`select_for_update`), so records join the chain one at a time in
+    commit order; nothing else writes it."""
+
+    name = models.CharField(max_length=32, unique=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("哈希链头")
+        verbose_name_plural = _("哈希链头")
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.seq}"
+
+
+class ChainAnchor(models.Model):
+    """One run of the periodic checkpoint of a chain kind (`wangge.core.hashchain`).
+
+    For the audit log `entries` is the chain length and `digest` its head hash; for case events
+    `entries` counts the run's `cases.CaseCheckpoint` rows and `digest` is their keyed digest.
+    `mac` signs the run with the chain key and `prev_mac` links it to the run before, so a run
+    cannot be altered, and one removed leaves a gap (and is still in the exported anchor file).
+    """
+
+    class Kind(models.TextChoices):
+        CASES = "cases", _("事件处理记录")
+        AUDIT = "audit", _("审计日志")
+
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    seq = models.PositiveBigIntegerField(_("序号"))
+    created_at = models.DateTimeField(_("时间"))
+    entries = models.PositiveBigIntegerField(_("条数"))
+    digest = models.CharField(max_length=64)
+    prev_mac = models.CharField(max_length=64, blank=True)
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("哈希链锚点")
+        verbose_name_plural = _("哈希链锚点")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "seq"], name="chain_anchor_kind_seq_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.seq}"
+
+    def line(self) -> AnchorLine:
+        return AnchorLine(
+            kind=self.kind,
+            seq=self.seq,
+            created_at=self.created_at,
+            entries=self.entries,
+            digest=self.digest,
+            prev_mac=self.prev_mac,
+        )

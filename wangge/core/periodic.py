@@ -45,6 +45,8 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     ("wangge.suggest.tasks.train_models", 6 * 3600),
     # Service orders past their due time: one overdue reminder each.
     ("wangge.community.tasks.remind_overdue_orders", 300),
+    # Signed checkpoints of every moved case-event chain head and of the audit log's head.
+    ("wangge.cases.tasks.anchor_chains", settings.WANGGE_CHAIN_ANCHOR_SECONDS),
 ]
 
 

@@ -4,7 +4,9 @@ import ipaddress
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 
+from wangge.core.auditchain import audit_chain_append
 from wangge.core.models import AuditLog
 
 
@@ -47,7 +49,8 @@ def audit_record(
         username = username or actor.get_username()
     else:
         actor = None
-    return AuditLog.objects.create(
+    row = AuditLog(
+        created_at=timezone.now(),
         action=action,
         actor=actor,
         username=username[:150],
@@ -58,3 +61,5 @@ def audit_record(
         user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request else ""),
         detail=detail or {},
     )
+    # Linked into the keyed hash chain under the head's lock (wangge/core/auditchain.py).
+    return audit_chain_append(row)

@@ -1,4 +1,5 @@
-"""Recompute every case's event hash chain and report each break (exit status 1 if any)."""
+"""Recompute every case's event hash chain, check it against the signed checkpoints, and report
+each break (exit status 1 if any)."""
 
 from __future__ import annotations
 
@@ -30,5 +31,6 @@ class Command(BaseCommand):
         )
         for b in breaks:
             where = f"第 {b.seq} 条" if b.seq else "整体"
-            self.stdout.write(f"{codes_by_id.get(b.case_id, b.case_id)} {where}：{b.problem}")
+            who = codes_by_id.get(b.case_id, b.case_id) if b.case_id else "锚点"
+            self.stdout.write(f"{who} {where}：{b.problem}")
         raise CommandError(f"发现 {len(breaks)} 处哈希链断裂")
