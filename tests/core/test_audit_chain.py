@@ -5,6 +5,7 @@ without the key, or deleting the newest records and stepping the head back, is r
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import threading
 
@@ -44,7 +45,7 @@ def problems() -> str:
 
 def test_records_form_a_verified_chain(records, capsys):
     assert [r.seq for r in records] == list(range(1, len(records) + 1))
-    assert all(b.prev_hash == a.hash for a, b in zip(records, records[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(records))
     head = ChainHead.objects.get(name="audit")
     assert (head.seq, head.hash) == (len(records), records[-1].hash)
     call_command("audit_verify_chain")

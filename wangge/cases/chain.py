@@ -286,8 +286,8 @@ def chain_rekey(
     the key (a database migrated from, or restored from a backup of, that time).
 
     Only a chain that is whole under the old links and was never checkpointed is re-keyed; any
-    other is left untouched, so verify goes on reporting it: a broken chain is never laundered into a
-    valid one. Safe to run again. The migration that introduced the key passes its historical
+    other is left untouched, so verify goes on reporting it: a broken chain is never laundered
+    into a valid one. Safe to run again. The migration that introduced the key passes its historical
     models; the command passes none (the live models)."""
     from wangge.cases.models import workflow_writes
 

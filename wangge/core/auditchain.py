@@ -36,7 +36,7 @@ AUDIT_CHAIN = "audit"
 def _ip(value: str | None) -> str:
     # The form the database keeps (IPv6 compressed), so the hash is the same after reading back.
     field = AuditLog._meta.get_field("ip_address")
-    return field.get_prep_value(value) or ""  # type: ignore[no-any-return]
+    return field.get_prep_value(value) or ""
 
 
 def audit_hash(row: Any, prev_hash: str) -> str:
