@@ -220,7 +220,12 @@ def row_templates() -> dict:
 
 
 def server(workers: int, threads: int) -> subprocess.Popen:
-    env = dict(os.environ, WANGGE_DEBUG="0", WANGGE_SECRET_KEY="bench-" + "x" * 50)
+    env = dict(
+        os.environ,
+        WANGGE_DEBUG="0",
+        WANGGE_SECRET_KEY="bench-" + "x" * 50,
+        WANGGE_CHAIN_KEY="bench-chain-" + "x" * 40,
+    )
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -124,6 +124,7 @@ def free_port() -> int:
 def start_server(workers: int) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = {**os.environ, "WANGGE_DEBUG": "0"}
+    env.setdefault("WANGGE_CHAIN_KEY", "bench-chain-" + "x" * 40)
     env["WANGGE_SECURE_COOKIES"] = "0"
     proc = subprocess.Popen(
         [

@@ -22,6 +22,7 @@ from wangge.accounts.models import User
 from wangge.accounts.requests import request_user
 from wangge.accounts.selectors import scope_for_user
 from wangge.community import selectors as sel
+from wangge.community.contact import order_contact_phone_shown, order_contact_reveal
 from wangge.community.models import (
     OrderChannel,
     OrderState,
@@ -211,12 +212,9 @@ class OrderDetailOut(OrderOut):
         ]
 
     def get_contact_phone(self, o: ServiceOrder) -> str:
-        # The taker and staff need it to reach the resident; others see it masked.
-        user = self.context["request"].user
-        if o.assignee_id == user.pk or o.orderer_id == user.pk or scope_for_user(user).roles:
-            return o.contact_phone
-        p = o.contact_phone
-        return f"{p[:3]}****{p[-4:]}" if len(p) >= 7 else ""
+        # The orderer's own number in full; anyone else (the taker and staff too) sees the mask
+        # and asks POST …/contact/ with a reason (audited) for the full number.
+        return order_contact_phone_shown(o, self.context["request"].user)
 
     def get_timeline(self, o: ServiceOrder) -> list[dict]:
         return list(OrderEventOut(sel.order_timeline(o), many=True).data)
@@ -357,6 +355,30 @@ class OrderDetailView(APIView):
     def get(self, request: Request, code: str) -> Response:
         order = sel.order_get_for_user(request.user, code)
         return Response(OrderDetailOut(order, context={"request": request}).data)
+
+
+class ContactReasonIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
+class OrderContactView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=ContactReasonIn,
+        responses=inline_serializer("OrderContactOut", {"contact_phone": serializers.CharField()}),
+        summary="查看服务订单的完整联系电话（接单人或社区工作人员，须填事由，留痕）",
+    )
+    def post(self, request: Request, code: str) -> Response:
+        order = sel.order_get_for_user(request.user, code)
+        data = ContactReasonIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        phone = order_contact_reveal(
+            actor=request.user, order=order, reason=data.validated_data["reason"], request=request
+        )
+        resp = Response({"contact_phone": phone})
+        resp["Cache-Control"] = "no-store"
+        return resp
 
 
 class OrderActionView(APIView):

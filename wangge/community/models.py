@@ -369,7 +369,9 @@ class ServiceOrder(models.Model):
         related_name="+",
     )
     contact_name = models.CharField(_("联系人"), max_length=50)
-    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # Encrypted and hashed like residents' phones: wangge/community/contact.py.
+    contact_phone_cipher = models.TextField(blank=True, default="", editable=False)
+    contact_phone_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     address = models.CharField(_("服务地址"), max_length=200)
     description = models.CharField(_("需求说明"), max_length=1000)
     wanted_at = models.DateTimeField(_("期望时间"), null=True, blank=True)

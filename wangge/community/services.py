@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from wangge.accounts.models import GRID_ROLES, READ_ONLY_ROLES
 from wangge.accounts.selectors import scope_for_user
 from wangge.cases.contact import case_contact_phone
+from wangge.community.contact import order_contact_phone_fields
 from wangge.community.credits import VOLUNTEER_HOUR_RULE, household_of, record_hours
 from wangge.community.models import (
     OrderChannel,
@@ -396,7 +397,7 @@ def order_place(
         household=target.household,
         entered_by=None if channel == OrderChannel.SELF else actor,
         contact_name=contact_name,
-        contact_phone=contact_phone,
+        **order_contact_phone_fields(contact_phone),
         address=address[:200],
         description=description,
         wanted_at=wanted_at,

@@ -7,6 +7,11 @@ urlpatterns = [
     path("community/orders/", api.OrderListView.as_view(), name="api-community-orders"),
     path("community/orders/<str:code>/", api.OrderDetailView.as_view(), name="api-order-detail"),
     path(
+        "community/orders/<str:code>/contact/",
+        api.OrderContactView.as_view(),
+        name="api-order-contact",
+    ),
+    path(
         "community/orders/<str:code>/actions/<str:action>/",
         api.OrderActionView.as_view(),
         name="api-order-action",

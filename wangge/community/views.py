@@ -27,12 +27,17 @@ from django.views.decorators.http import require_POST
 from wangge.accounts.models import User
 from wangge.accounts.requests import AuthedHttpRequest
 from wangge.community import selectors as sel
+from wangge.community.contact import (
+    may_reveal_order_contact,
+    order_contact_phone_shown,
+    order_contact_reveal,
+)
 from wangge.community.exporting import xlsx_response
 from wangge.community.models import OrderChannel, OrderEventKind, OrderState, ServiceItem
 from wangge.community.servers import server_profile
 from wangge.community.services import order_place
 from wangge.community.workflow import allowed_actions, order_transition, staff_paths
-from wangge.core.api import ServiceError
+from wangge.core.api import Forbidden, ServiceError
 
 PER_PAGE = 30
 K = OrderEventKind
@@ -177,6 +182,8 @@ def _order_context(request: AuthedHttpRequest, order, **extra: Any) -> dict[str,
         else [],
         "is_staff": _is_staff(request.user),
         "now": timezone.now(),
+        "contact_phone": order_contact_phone_shown(order, request.user),
+        "may_reveal_contact": may_reveal_order_contact(request.user, order),
         **extra,
     }
 
@@ -185,6 +192,28 @@ def _order_context(request: AuthedHttpRequest, order, **extra: Any) -> dict[str,
 def order_detail(request: AuthedHttpRequest, code: str) -> HttpResponse:
     order = sel.order_get_for_user(request.user, code)
     return render(request, "community/order_detail.html", _order_context(request, order))
+
+
+@login_required
+@require_POST
+def order_contact(request: AuthedHttpRequest, code: str) -> HttpResponse:
+    """The resident's full phone for the taker or community staff, with a reason (audited)."""
+    order = sel.order_get_for_user(request.user, code)
+    reason = request.POST.get("reason", "")
+    try:
+        phone = order_contact_reveal(
+            actor=request.user, order=order, reason=reason, request=request
+        )
+    except Forbidden:
+        raise
+    except ServiceError as exc:
+        ctx = _order_context(request, order, reveal_error=exc.message, reveal_reason=reason)
+        return render(request, "community/order_detail.html", ctx, status=400)
+    ctx = _order_context(request, order, contact_revealed=True)
+    ctx["contact_phone"] = phone
+    response = render(request, "community/order_detail.html", ctx)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

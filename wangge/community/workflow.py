@@ -33,6 +33,7 @@ from wangge.accounts.models import Role, RoleAssignment
 from wangge.accounts.selectors import scope_for_user
 from wangge.attachments.services import attachments_link
 from wangge.community import notifications
+from wangge.community.contact import order_contact_phone
 from wangge.community.models import (
     OrderEventKind,
     OrderState,
@@ -432,7 +433,7 @@ def _raise_case(order: ServiceOrder, *, actor: Any, reason: str, category_code: 
         address=order.address,
         category_code=category_code or None,
         contact_name=order.contact_name,
-        contact_phone=order.contact_phone,
+        contact_phone=order_contact_phone(order),
         idempotency_key=f"service-order-{order.pk}",
     )
 

@@ -726,6 +726,10 @@ class AssetOwnerView(APIView):
 class OrganisationOut(serializers.ModelSerializer):
     grid_code = serializers.CharField(source="grid.code")
     kind_display = serializers.CharField(source="get_kind_display")
+    contact_phone = serializers.SerializerMethodField(help_text="3+4 掩码；完整号码须查看并留痕")
+
+    def get_contact_phone(self, o: Organisation) -> str:
+        return services.organisation_contact_phone_masked(o)
 
     class Meta:
         model = Organisation
@@ -851,6 +855,33 @@ class OrganisationDetailView(APIView):
             **_org_args(request, data),
         )
         return Response(OrganisationOut(org).data)
+
+
+class ContactReasonIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
+class ContactPhoneOut(serializers.Serializer):
+    contact_phone = serializers.CharField()
+
+
+class OrganisationContactView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=ContactReasonIn,
+        responses=ContactPhoneOut,
+        summary="查看组织的完整联系电话（须填事由，留痕）",
+    )
+    def post(self, request: AuthedRequest, pk: int) -> Response:
+        org = selectors.organisation_get_for_user(request.user, pk)
+        data = _valid(ContactReasonIn, request.data)
+        phone = services.organisation_contact_reveal(
+            actor=request.user, organisation=org, reason=data["reason"], request=request
+        )
+        resp = Response({"contact_phone": phone})
+        resp["Cache-Control"] = "no-store"
+        return resp
 
 
 def _department(request: AuthedRequest, code: str) -> Department:

@@ -336,8 +336,10 @@ class Organisation(models.Model):
     grid = _grid_fk("organisations")
     grid_path = models.CharField(max_length=255, editable=False)
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
-    # An office number of the organisation, not a person's private phone.
-    contact_phone = models.CharField(_("联系电话"), max_length=40, blank=True)
+    # Often the contact person's own mobile: encrypted and hashed like residents' phones
+    # (`organisation_contact_*` in wangge/people/services.py).
+    contact_phone_cipher = models.TextField(blank=True, default="", editable=False)
+    contact_phone_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     members = models.PositiveIntegerField(_("成员数"), null=True, blank=True)
 

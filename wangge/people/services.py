@@ -29,7 +29,7 @@ from wangge.grids.locator import locator
 from wangge.grids.models import Department, Grid, GridLevel
 from wangge.people import address
 from wangge.people.crypto import cipher
-from wangge.people.idcard import IdNumber, IdNumberError, parse_id_number
+from wangge.people.idcard import IdNumber, IdNumberError, mask_phone, parse_id_number
 from wangge.people.models import (
     CARE_TAG_SET,
     RESIDENCE_TYPE_SET,
@@ -590,6 +590,56 @@ def _check_organisation(kind: str, name: str, credit_code: str) -> None:
         )
 
 
+ORG_PHONE_COLUMN = "people_organisation.contact_phone"
+
+
+def _org_phone_fields(phone: str) -> dict[str, str]:
+    if phone and not re.fullmatch(r"[0-9+\-() ]{3,40}", phone):
+        raise ServiceError(_("联系电话格式不正确"), code="contact_phone")
+    c = cipher()
+    return {
+        "contact_phone_cipher": c.encrypt(phone, column=ORG_PHONE_COLUMN) if phone else "",
+        "contact_phone_hash": (
+            c.lookup_hash(re.sub(r"\D", "", phone), kind="phone") if phone else ""
+        ),
+    }
+
+
+def organisation_contact_phone(organisation: Organisation) -> str:
+    """The plain number, for code that must reach the organisation. Never put it on a page."""
+    if not organisation.contact_phone_cipher:
+        return ""
+    return cipher().decrypt(organisation.contact_phone_cipher, column=ORG_PHONE_COLUMN)
+
+
+def organisation_contact_phone_masked(organisation: Organisation) -> str:
+    return mask_phone(organisation_contact_phone(organisation))
+
+
+def organisation_contact_reveal(
+    *,
+    actor: User,
+    organisation: Organisation,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> str:
+    """The full number for staff who may edit the organisation, with a reason; audited."""
+    check_writable(actor, organisation.grid_path)
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ServiceError(_("查看完整电话必须填写事由"), code="reason_required")
+    phone = organisation_contact_phone(organisation)
+    audit_record(
+        action=AuditLog.Action.REVEAL,
+        actor=actor,
+        request=request,
+        target=organisation,
+        reason=reason[:200],
+        detail={"fields": ["contact_phone"]},
+    )
+    return phone
+
+
 def organisation_create(
     *, actor: User | None, kind: str, name: str, grid: Grid, **extra: Any
 ) -> Organisation:
@@ -600,8 +650,9 @@ def organisation_create(
         raise Conflict(
             _("%(grid)s已有组织“%(name)s”") % {"grid": grid.name, "name": name}, code="name"
         )
+    phone = _org_phone_fields((extra.pop("contact_phone", "") or "").strip())
     return Organisation.objects.create(
-        kind=kind, name=name, grid=grid, grid_path=grid.path, **extra
+        kind=kind, name=name, grid=grid, grid_path=grid.path, **phone, **extra
     )
 
 
@@ -630,7 +681,12 @@ def organisation_update(
     organisation.kind, organisation.name = kind, name
     organisation.grid, organisation.grid_path = grid, grid.path
     organisation.credit_code = credit_code.upper()
-    organisation.contact_name, organisation.contact_phone = contact_name, contact_phone
+    organisation.contact_name = contact_name
+    contact_phone = contact_phone.strip()
+    # The edit form shows the mask: sent back unchanged, it keeps the stored number.
+    if contact_phone != organisation_contact_phone_masked(organisation):
+        for field, value in _org_phone_fields(contact_phone).items():
+            setattr(organisation, field, value)
     organisation.address, organisation.members = address_text, members
     organisation.save()
     return organisation

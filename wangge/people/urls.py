@@ -39,6 +39,11 @@ urlpatterns = [
         api.OrganisationDetailView.as_view(),
         name="api-org-detail",
     ),
+    path(
+        "people/organisations/<int:pk>/contact/",
+        api.OrganisationContactView.as_view(),
+        name="api-org-contact",
+    ),
     path("people/assets/", api.AssetListView.as_view(), name="api-asset-list"),
     path("people/assets/<int:pk>/", api.AssetDetailView.as_view(), name="api-asset-detail"),
     path("people/places/", api.PlaceListView.as_view(), name="api-place-list"),

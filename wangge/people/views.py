@@ -467,7 +467,7 @@ def organisation_list(request: AuthedHttpRequest) -> HttpResponse:
                 ("所属网格", lambda o: o.grid.code),
                 ("统一社会信用代码", lambda o: o.credit_code),
                 ("联系人", lambda o: o.contact_name),
-                ("联系电话", lambda o: o.contact_phone),
+                ("联系电话", services.organisation_contact_phone_masked),
                 ("地址", lambda o: o.address),
                 ("成员数", lambda o: "" if o.members is None else o.members),
             ],
@@ -499,7 +499,8 @@ def organisation_form(request: AuthedHttpRequest, pk: int | None = None) -> Http
             "grid": org.grid.code,
             "credit_code": org.credit_code,
             "contact_name": org.contact_name,
-            "contact_phone": org.contact_phone,
+            # The mask: sent back unchanged it keeps the number (organisation_update).
+            "contact_phone": services.organisation_contact_phone_masked(org),
             "address": org.address,
             "members": org.members,
         }
