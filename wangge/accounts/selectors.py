@@ -43,8 +43,8 @@ def scope_for_user(user: User | AnonymousUser | None) -> Scope:
     role_grid_ids: dict[str, set[int]] = {}
     role_grid_paths: dict[str, set[str]] = {}
     for a in assignments:
-        if a.grid_id:
-            role_grid_ids.setdefault(a.role, set()).add(a.grid_id)
+        if a.grid is not None:
+            role_grid_ids.setdefault(a.role, set()).add(a.grid.pk)
             role_grid_paths.setdefault(a.role, set()).add(a.grid.path)
     departments = [a.department for a in assignments if a.role in DEPARTMENT_ROLES]
     scope = Scope(
