@@ -308,6 +308,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several apps name a field "state", "channel" or "kind": one component per choice set.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "wangge.cases.models.CaseState",
+        "CaseChannelEnum": "wangge.cases.models.Channel",
+        "LimitUnitEnum": "wangge.cases.models.LimitUnit",
+        "GridLevelEnum": "wangge.grids.models.GridLevel",
+        "OrderStateEnum": "wangge.community.models.OrderState",
+        "OrderChannelEnum": "wangge.community.models.OrderChannel",
+        "MeetingStateEnum": "wangge.council.models.MeetingState",
+        "FundRequestStateEnum": "wangge.funds.models.RequestState",
+        "NoticeStateEnum": "wangge.notices.models.NoticeState",
+        "ImportKindEnum": "wangge.people.models.ImportKind",
+        "AttachmentPurposeEnum": "wangge.attachments.models.Attachment.Purpose",
+    },
 }
 
 # --- Shared cache and rate limits --------------------------------------------------------------

@@ -46,7 +46,7 @@ from wangge.cases.services import case_report_settled, case_submit
 from wangge.cases.targets import target_resolve
 from wangge.cases.workflow import ACTIONS, allowed_actions, case_transition
 from wangge.core.api import NotFound, ServiceError
-from wangge.core.pagination import MAX_OFFSET, query_int
+from wangge.core.pagination import MAX_OFFSET, OffsetPage, query_int
 
 # --- serializers ------------------------------------------------------------------------------
 
@@ -287,6 +287,10 @@ class IntakeThrottle(AnonRateThrottle):
 
 
 class CaseListView(APIView):
+    # The schema declares the list as this paginator's page (drf-spectacular wraps
+    # `responses=CaseOut(many=True)` in its get_paginated_response_schema).
+    pagination_class = OffsetPage
+
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
 

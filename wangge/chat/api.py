@@ -6,7 +6,7 @@ import json
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from wangge.chat.models import ChatGroup
 from wangge.chat.services import MAX_IMAGES, Inbound, message_receive
-from wangge.core.api import ServiceError
+from wangge.core.api import ERROR_RESPONSE, ServiceError
 from wangge.notify.signing import verify
 
 
@@ -73,7 +73,21 @@ class ChatWebhookView(APIView):
     permission_classes = [AllowAny]
     parser_classes = [RawParser]
 
-    @extend_schema(request=MessageIn, summary="网格群消息接收（HMAC-SHA256 签名）")
+    @extend_schema(
+        request={"application/json": MessageIn},
+        responses={
+            200: inline_serializer(
+                "ChatWebhookOut",
+                {
+                    "result": serializers.CharField(),
+                    "tracking_code": serializers.CharField(allow_null=True),
+                },
+            ),
+            (400, "application/json"): ERROR_RESPONSE,
+            (401, "application/json"): ERROR_RESPONSE,
+        },
+        summary="网格群消息接收（HMAC-SHA256 签名）",
+    )
     def post(self, request: Request) -> Response:
         parsed = request.data.get("body") if isinstance(request.data, dict) else None
         raw: bytes = parsed if isinstance(parsed, bytes) else b""

@@ -238,7 +238,7 @@ class OrderIn(serializers.Serializer):
     wanted_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class ActionIn(serializers.Serializer):
+class OrderActionIn(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
     assignee_id = serializers.IntegerField(required=False, allow_null=True, default=None)
     due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -357,7 +357,7 @@ class OrderDetailView(APIView):
         return Response(OrderDetailOut(order, context={"request": request}).data)
 
 
-class ContactReasonIn(serializers.Serializer):
+class OrderContactIn(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
@@ -365,13 +365,13 @@ class OrderContactView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=ContactReasonIn,
+        request=OrderContactIn,
         responses=inline_serializer("OrderContactOut", {"contact_phone": serializers.CharField()}),
         summary="查看服务订单的完整联系电话（接单人或社区工作人员，须填事由，留痕）",
     )
     def post(self, request: Request, code: str) -> Response:
         order = sel.order_get_for_user(request.user, code)
-        data = ContactReasonIn(data=request.data)
+        data = OrderContactIn(data=request.data)
         data.is_valid(raise_exception=True)
         phone = order_contact_reveal(
             actor=request.user, order=order, reason=data.validated_data["reason"], request=request
@@ -385,7 +385,7 @@ class OrderActionView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=ActionIn,
+        request=OrderActionIn,
         responses=OrderDetailOut,
         summary="服务订单操作：confirm 建单, decline 不予受理, take 接单, assign 派单, "
         "reassign 改派, release 退单, complete 完成, rate 评价, close 代为确认, cancel 取消, "
@@ -395,7 +395,7 @@ class OrderActionView(APIView):
         if action not in ACTIONS or action == "remind":
             raise ServiceError(_("未知操作“%(a)s”") % {"a": action[:20]}, code="unknown_action")
         order = sel.order_get_for_user(request.user, code)
-        d = _valid(ActionIn, request.data)
+        d = _valid(OrderActionIn, request.data)
         assignee = None
         if action in ("assign", "reassign"):
             assignee = _user_in_scope(request, d["assignee_id"])

@@ -43,3 +43,19 @@ class Pagination(LimitOffsetPagination):
             lo=0,
             hi=MAX_OFFSET,
         )
+
+
+class OffsetPage(Pagination):
+    """The page {results, limit, offset} without a total (one COUNT less), as the case list
+    answers it; its schema is what the OpenAPI document declares for such a list."""
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["results", "limit", "offset"],
+            "properties": {
+                "results": schema,
+                "limit": {"type": "integer", "example": 50},
+                "offset": {"type": "integer", "example": 0},
+            },
+        }

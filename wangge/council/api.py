@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -565,6 +565,21 @@ class StatsView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("start", date), OpenApiParameter("end", date)],
+        responses=inline_serializer(
+            "CouncilStatsOut",
+            {
+                "start": serializers.DateField(),
+                "end": serializers.DateField(),
+                "meetings_held": serializers.IntegerField(),
+                "meetings_scheduled": serializers.IntegerField(),
+                "topics": serializers.IntegerField(),
+                "topics_by_step": serializers.DictField(child=serializers.IntegerField()),
+                "followed_up": serializers.IntegerField(),
+                "settled_rate": serializers.FloatField(allow_null=True),
+                "satisfaction": serializers.FloatField(allow_null=True),
+                "satisfied_rate": serializers.FloatField(allow_null=True),
+            },
+        ),
         summary="议事统计：召开次数、议题数、解决率、满意度",
     )
     def get(self, request: Request) -> Response:

@@ -129,7 +129,7 @@ class RequestIn(serializers.Serializer):
     )
 
 
-class NoteIn(serializers.Serializer):
+class FundNoteIn(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -262,10 +262,12 @@ class RequestDetailView(APIView):
 class ApproveView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=NoteIn, responses=RequestDetailOut, summary="批准（本级额度内 / 上级）")
+    @extend_schema(
+        request=FundNoteIn, responses=RequestDetailOut, summary="批准（本级额度内 / 上级）"
+    )
     def post(self, request: Request, pk: int) -> Response:
         req = request_get_for_user(request.user, pk)
-        v = _valid(NoteIn, request.data)
+        v = _valid(FundNoteIn, request.data)
         services.fund_request_approve(actor=request.user, request=req, note=v["note"])
         return Response(_request_detail(request, pk))
 
@@ -273,10 +275,10 @@ class ApproveView(APIView):
 class RejectView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=NoteIn, responses=RequestDetailOut, summary="不予批准（须填理由）")
+    @extend_schema(request=FundNoteIn, responses=RequestDetailOut, summary="不予批准（须填理由）")
     def post(self, request: Request, pk: int) -> Response:
         req = request_get_for_user(request.user, pk)
-        v = _valid(NoteIn, request.data)
+        v = _valid(FundNoteIn, request.data)
         services.fund_request_reject(actor=request.user, request=req, reason=v["note"])
         return Response(_request_detail(request, pk))
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -111,11 +111,38 @@ class GridDetailView(APIView):
         return Response(GridDetailOut(grid).data)
 
 
+GRID_IMPORT_OUT = inline_serializer(
+    "GridImportOut",
+    {
+        "created": serializers.IntegerField(required=False),
+        "updated": serializers.IntegerField(required=False),
+        "unchanged": serializers.IntegerField(required=False),
+        "rejects": serializers.ListField(child=serializers.DictField()),
+        "dry_run": serializers.BooleanField(required=False),
+        "detail": serializers.CharField(required=False),
+        "code": serializers.CharField(required=False),
+    },
+)
+
+
 class GridImportView(APIView):
     permission_classes = [IsAuthenticated, IsAdministrator]
 
     @extend_schema(
-        request=OpenApiTypes.OBJECT,
+        request={
+            "application/json": inline_serializer(
+                "GridImportIn",
+                {
+                    "type": serializers.ChoiceField(choices=["FeatureCollection"]),
+                    "features": serializers.ListField(child=serializers.DictField()),
+                },
+            )
+        },
+        responses={
+            (200, "application/json"): GRID_IMPORT_OUT,
+            (201, "application/json"): GRID_IMPORT_OUT,
+            (400, "application/json"): GRID_IMPORT_OUT,
+        },
         parameters=[OpenApiParameter("dry_run", bool, description="只校验，不写入")],
         summary="导入网格树（GeoJSON FeatureCollection）",
         description="全部通过才写入；任何一个网格不合格时返回 400 和拒绝清单，已有网格不变。",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -15,7 +16,7 @@ from rest_framework.views import APIView
 
 from wangge.cases.models import Channel
 from wangge.cases.services import case_submit
-from wangge.core.api import ServiceError
+from wangge.core.api import ERROR_RESPONSE, ServiceError
 from wangge.hotline.exporting import replies_csv, replies_xlsx
 from wangge.hotline.models import HotlineImport
 from wangge.hotline.selectors import (
@@ -25,8 +26,10 @@ from wangge.hotline.selectors import (
 )
 from wangge.hotline.services import import_start, order_push, source_authenticate
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-class OrderIn(serializers.Serializer):
+
+class HotlineOrderIn(serializers.Serializer):
     order_no = serializers.CharField(max_length=64)
     received_at = serializers.CharField()
     caller_name = serializers.CharField(required=False, allow_blank=True, default="")
@@ -37,18 +40,35 @@ class OrderIn(serializers.Serializer):
     deadline = serializers.CharField(required=False, allow_blank=True, allow_null=True)
 
 
+class HotlinePushOut(serializers.Serializer):
+    order_no = serializers.CharField()
+    tracking_code = serializers.CharField()
+    outcome = serializers.CharField()
+
+
 class PushView(APIView):
     """POST /api/v1/hotline/sources/<code>/orders/ with `Authorization: Hotline <key>`."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=OrderIn, summary="热线平台推送工单（按工单编号幂等）")
+    @extend_schema(
+        request=HotlineOrderIn,
+        responses={
+            200: HotlinePushOut,
+            201: HotlinePushOut,
+            (400, "application/json"): ERROR_RESPONSE,
+            (401, "application/json"): ERROR_RESPONSE,
+            (403, "application/json"): ERROR_RESPONSE,
+            (404, "application/json"): ERROR_RESPONSE,
+        },
+        summary="热线平台推送工单（按工单编号幂等）",
+    )
     def post(self, request: Request, code: str) -> Response:
         header = request.headers.get("Authorization", "")
         key = header[len("Hotline ") :] if header.startswith("Hotline ") else ""
         source = source_authenticate(code, key)
-        data = OrderIn(data=request.data)
+        data = HotlineOrderIn(data=request.data)
         data.is_valid(raise_exception=True)
         result = order_push(source=source, data=dict(data.validated_data))
         body = {
@@ -88,7 +108,15 @@ class ImportView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser]
 
-    @extend_schema(summary="上传热线工单文件（Excel/CSV），后台导入", responses=ImportOut)
+    @extend_schema(
+        request={
+            "multipart/form-data": inline_serializer(
+                "HotlineImportIn", {"file": serializers.FileField()}
+            )
+        },
+        responses={202: ImportOut},
+        summary="上传热线工单文件（Excel/CSV），后台导入",
+    )
     def post(self, request: Request, code: str) -> Response:
         source = source_get_for_user(request.user, code)
         upload = request.FILES.get("file")
@@ -111,7 +139,18 @@ class ImportDetailView(APIView):
 class RepliesView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="导出回单（format=xlsx|csv，可按受理时间 since/until 筛选）")
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.DATETIME, description="受理时间起"),
+            OpenApiParameter("until", OpenApiTypes.DATETIME, description="受理时间止"),
+            OpenApiParameter("filetype", str, enum=["xlsx", "csv"], default="xlsx"),
+        ],
+        responses={
+            (200, XLSX): OpenApiTypes.BINARY,
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
+        summary="导出回单（filetype=xlsx|csv，可按受理时间 since/until 筛选）",
+    )
     def get(self, request: Request, code: str) -> HttpResponse:
         source = source_get_for_user(request.user, code)
         bounds = {}
@@ -128,7 +167,7 @@ class RepliesView(APIView):
             body, ctype = replies_csv(orders), "text/csv; charset=utf-8"
         elif fmt == "xlsx":
             body = replies_xlsx(orders)
-            ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            ctype = XLSX
         else:
             raise ServiceError(_("filetype 只能是 xlsx 或 csv"), code="filetype")
         response = HttpResponse(body, content_type=ctype)
@@ -148,12 +187,26 @@ class PhoneCaseIn(serializers.Serializer):
     category = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class PhoneCaseOut(serializers.Serializer):
+    tracking_code = serializers.CharField()
+    state = serializers.CharField()
+
+
 class PhoneCaseView(APIView):
     """POST /api/v1/phone/cases/ — an operator types in a call (channel "phone")."""
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=PhoneCaseIn, summary="电话受理录入")
+    @extend_schema(
+        request=PhoneCaseIn,
+        responses={200: PhoneCaseOut, 201: PhoneCaseOut},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key", str, OpenApiParameter.HEADER, description="重试时原样带上"
+            )
+        ],
+        summary="电话受理录入",
+    )
     def post(self, request: Request) -> Response:
         data = PhoneCaseIn(data=request.data)
         data.is_valid(raise_exception=True)

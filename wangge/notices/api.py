@@ -195,23 +195,31 @@ class NoticeWithdrawView(APIView):
         return Response(_detail(request, pk))
 
 
+class SubscriptionOut(serializers.Serializer):
+    grid = serializers.CharField()
+    name = serializers.CharField()
+    id = serializers.IntegerField(required=False)
+
+
 class SubscriptionView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="我订阅的网格")
+    @extend_schema(responses=SubscriptionOut(many=True), summary="我订阅的网格")
     def get(self, request: Request) -> Response:
         return Response(
             [{"grid": s.grid.code, "name": s.grid.name} for s in subscriptions_for(request.user)]
         )
 
-    @extend_schema(request=SubscribeIn, summary="订阅所住网格的通知")
+    @extend_schema(
+        request=SubscribeIn, responses={201: SubscriptionOut}, summary="订阅所住网格的通知"
+    )
     def post(self, request: Request) -> Response:
         v = _valid(SubscribeIn, request.data)
         grid = grid_by_code(v["grid"])
         sub = services.notice_subscribe(actor=request.user, grid=grid)
         return Response({"grid": grid.code, "name": grid.name, "id": sub.pk}, status=201)
 
-    @extend_schema(request=SubscribeIn, summary="取消订阅")
+    @extend_schema(request=SubscribeIn, responses={204: None}, summary="取消订阅")
     def delete(self, request: Request) -> Response:
         v = _valid(SubscribeIn, request.data)
         if not services.notice_unsubscribe(actor=request.user, grid=grid_by_code(v["grid"])):

@@ -42,6 +42,7 @@ from wangge.people.models import (
     JournalEntry,
     Organisation,
     Place,
+    Resident,
     Visit,
 )
 
@@ -338,6 +339,8 @@ def _valid(serializer_cls, data) -> dict:
 class BuildingListView(ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = BuildingOut
+    # For the schema generator only: get_queryset scopes every real request.
+    queryset = Building.objects.none()
 
     @extend_schema(parameters=[OpenApiParameter("q", str), OpenApiParameter("grid", str)])
     def get(self, request, *args, **kwargs):
@@ -407,6 +410,8 @@ class AddressResolveView(APIView):
 class ResidentListView(ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = ResidentOut
+    # For the schema generator only: get_queryset scopes every real request.
+    queryset = Resident.objects.none()
 
     @extend_schema(
         parameters=[
@@ -532,6 +537,8 @@ class CareEnrolView(APIView):
 class CareDueListView(ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = CareOut
+    # For the schema generator only: get_queryset scopes every real request.
+    queryset = CareRecord.objects.none()
 
     @extend_schema(parameters=[OpenApiParameter("within_days", int, description="默认 7")])
     def get(self, request, *args, **kwargs):
@@ -547,6 +554,8 @@ class CareDueListView(ListAPIView):
 class VisitListView(ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = VisitOut
+    # For the schema generator only: get_queryset scopes every real request.
+    queryset = Visit.objects.none()
 
     def get_queryset(self):
         rid = self.request.query_params.get("resident", "")
@@ -573,6 +582,8 @@ class VisitListView(ListAPIView):
 class JournalListView(ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = JournalOut
+    # For the schema generator only: get_queryset scopes every real request.
+    queryset = JournalEntry.objects.none()
 
     def get_queryset(self):
         return selectors.journal_list_for_user(request_user(self.request))
@@ -813,6 +824,8 @@ def _org_args(request: AuthedRequest, data: dict) -> dict:
 class OrganisationListView(ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = OrganisationOut
+    # For the schema generator only: get_queryset scopes every real request.
+    queryset = Organisation.objects.none()
 
     @extend_schema(parameters=[OpenApiParameter("q", str), OpenApiParameter("kind", str)])
     def get(self, request, *args, **kwargs):
@@ -857,7 +870,7 @@ class OrganisationDetailView(APIView):
         return Response(OrganisationOut(org).data)
 
 
-class ContactReasonIn(serializers.Serializer):
+class OrganisationContactIn(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
@@ -869,13 +882,13 @@ class OrganisationContactView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=ContactReasonIn,
+        request=OrganisationContactIn,
         responses=ContactPhoneOut,
         summary="查看组织的完整联系电话（须填事由，留痕）",
     )
     def post(self, request: AuthedRequest, pk: int) -> Response:
         org = selectors.organisation_get_for_user(request.user, pk)
-        data = _valid(ContactReasonIn, request.data)
+        data = _valid(OrganisationContactIn, request.data)
         phone = services.organisation_contact_reveal(
             actor=request.user, organisation=org, reason=data["reason"], request=request
         )
@@ -894,6 +907,8 @@ def _department(request: AuthedRequest, code: str) -> Department:
 class AssetListView(ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = AssetOut
+    # For the schema generator only: get_queryset scopes every real request.
+    queryset = Asset.objects.none()
 
     def get_queryset(self):
         p = self.request.query_params
@@ -946,6 +961,8 @@ class AssetDetailView(APIView):
 class PlaceListView(ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = PlaceOut
+    # For the schema generator only: get_queryset scopes every real request.
+    queryset = Place.objects.none()
 
     def get_queryset(self):
         p = self.request.query_params
