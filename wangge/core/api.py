@@ -98,7 +98,8 @@ class ErrorOut(serializers.Serializer):
 
     detail = serializers.CharField()
     code = serializers.CharField()
-    errors = serializers.DictField(required=False)
+    # The serializer metaclass moves declared fields off the class: no clash with `.errors`.
+    errors = serializers.DictField(required=False)  # type: ignore[assignment]
 
 
 ERROR_RESPONSE = ErrorOut
