@@ -15,9 +15,10 @@ grid locator and the working calendar decide theirs:
   changes a few times a month; a stale window of two seconds for a new routing rule costs
   nothing anyone could notice, and credentials revoked in the admin stop working within it.
 
-Writes that bypass model signals (`QuerySet.update`, `bulk_create`) call `config_changed()`
-themselves. Only invalidation lives in the signal receivers, never business logic (as
-`django.contrib.sites` clears its cache).
+Writes that send no model signal (`QuerySet.update`, `delete`, `bulk_create`, `bulk_update`)
+go through `ConfigQuerySet`, the watched models' manager, which moves the stamp itself. Only
+invalidation lives in the signal receivers, never business logic (as `django.contrib.sites`
+clears its cache).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Model
+from django.db.models import F, Model, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 T = TypeVar("T")
@@ -150,3 +151,34 @@ def watch(*models: type[Model]) -> None:
             m2m_changed.connect(
                 _on_change, sender=through, dispatch_uid=f"{uid}:{m2m.name}", weak=False
             )
+
+
+class ConfigQuerySet(QuerySet):
+    """The manager of a watched model: bulk writes move the stamp too (they send no signal).
+    `volatile` names columns nobody caches (a last-used time): updating only those does not."""
+
+    volatile: frozenset[str] = frozenset()
+
+    def update(self, **kwargs: Any) -> int:
+        count = super().update(**kwargs)
+        if count and set(kwargs) - self.volatile:
+            config_changed()
+        return count
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        result = super().delete()
+        if result[0]:
+            config_changed()
+        return result
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            config_changed()
+        return created
+
+    def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> int:
+        count = super().bulk_update(objs, fields, *args, **kwargs)
+        if count and set(fields) - self.volatile:
+            config_changed()
+        return count

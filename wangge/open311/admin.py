@@ -1,7 +1,6 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from wangge.core.config import config_changed
 from wangge.open311.models import ApiClient, ServiceAttribute
 from wangge.open311.services import api_client_create, api_client_rotate
 
@@ -23,7 +22,6 @@ class ApiClientAdmin(admin.ModelAdmin):
         client, raw = api_client_create(actor=request.user, name=obj.name, contact=obj.contact)
         if not obj.active:
             ApiClient.objects.filter(pk=client.pk).update(active=False)
-            config_changed()  # an update sends no signal: drop the cached clients
         obj.pk, obj.key_prefix, obj.key_hash = client.pk, client.key_prefix, client.key_hash
         obj.created_at = client.created_at
         self.message_user(
