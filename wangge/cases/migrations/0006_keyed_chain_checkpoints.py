@@ -20,7 +20,7 @@ def rekey(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("cases", "0005_merge_20261202_1656"),
-        ("core", "0006_audit_chain"),
+        ("core", "0007_audit_chain"),
     ]
 
     operations = [

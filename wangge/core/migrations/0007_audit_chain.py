@@ -26,7 +26,7 @@ def link_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0005_audit_data_changes"),
+        ("core", "0006_config_version"),
     ]
 
     operations = [
