@@ -17,8 +17,10 @@ def production_env(data_dir: Path) -> dict[str, str]:
     def key() -> str:
         return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
+    # The test process may allow unsafe async calls (the browser tests do); a deployment must not.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return {
-        **os.environ,
+        **inherited,
         "WANGGE_DEBUG": "0",
         "WANGGE_SECRET_KEY": secrets.token_urlsafe(50),
         "WANGGE_CHAIN_KEY": secrets.token_urlsafe(48),
