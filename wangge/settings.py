@@ -413,6 +413,9 @@ TASK_RESULTS_KEEP_HOURS = float(os.environ.get("WANGGE_TASK_RESULTS_KEEP_HOURS",
 WANGGE_UPLOAD_MAX_BYTES = env_int("WANGGE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 # Pictures with more pixels are refused from their header (decompression bombs).
 WANGGE_UPLOAD_MAX_PIXELS = env_int("WANGGE_UPLOAD_MAX_PIXELS", 50_000_000)
+# The lower cap for pictures from the public (anonymous reports, residents' accounts, channels
+# without a user): a 49-megapixel PNG costs seconds and hundreds of MB to decode.
+WANGGE_UPLOAD_MAX_PIXELS_PUBLIC = env_int("WANGGE_UPLOAD_MAX_PIXELS_PUBLIC", 16_000_000)
 # Stored pictures are scaled down to this longest side, thumbnails to the next.
 WANGGE_UPLOAD_MAX_SIDE = env_int("WANGGE_UPLOAD_MAX_SIDE", 2560)
 WANGGE_UPLOAD_THUMB_SIDE = env_int("WANGGE_UPLOAD_THUMB_SIDE", 320)

@@ -66,6 +66,25 @@ def _already_waiting(path: str, t: Task) -> bool:
     return DBTaskResult.objects.filter(task_path=path, status="READY").exists()
 
 
+def enqueue_unless_waiting(path: str) -> bool:
+    """Enqueue the argument-less task `path` now, unless a run of it is already queued and not
+    started; True when this call enqueued one.
+
+    The task's `PeriodicTaskState` row is the pending marker: it is locked while the queue is
+    looked at, so of several processes kicking at once one enqueues and the others see its
+    run (on SQLite the immediate transaction serialises them the same way). A run that has
+    started does not count as pending: it may already have passed the work just committed.
+    """
+    t = _load(path)
+    state = _state(path, timezone.now())
+    with transaction.atomic():
+        PeriodicTaskState.objects.select_for_update().filter(pk=state.pk).first()
+        if _already_waiting(path, t):
+            return False
+        t.enqueue()
+    return True
+
+
 def _state(path: str, now: datetime) -> PeriodicTaskState:
     state = PeriodicTaskState.objects.filter(name=path).first()
     if state is not None:
