@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "wangge.funds",
     "wangge.community",
     "wangge.points",
+    "wangge.exports",
     "wangge.web",
     "wangge.demo",
 ]
@@ -405,6 +406,21 @@ NOTIFY_BATCH_SIZE = env_int("WANGGE_NOTIFY_BATCH_SIZE", 100)
 NOTIFY_KEEP_DELIVERED_DAYS = env_int("WANGGE_NOTIFY_KEEP_DELIVERED_DAYS", 30)
 # A commit that queued webhooks kicks a delivery run at most this often per process.
 NOTIFY_KICK_MIN_SECONDS = float(os.environ.get("WANGGE_NOTIFY_KICK_MIN_SECONDS", "1"))
+# Background jobs (imports, exports) hold a lease renewed every third of it while they run; a
+# job whose lease ran out (its worker was killed) is failed or queued again by `reap_jobs`.
+JOB_LEASE_SECONDS = float(os.environ.get("WANGGE_JOB_LEASE_SECONDS", "60"))
+# Exports of filtered lists: up to EXPORT_INLINE_ROWS rows the file is written in the request;
+# larger ones are background jobs. Files are kept EXPORT_KEEP_HOURS for their requester, then
+# deleted; an export whose worker died is started again up to EXPORT_MAX_ATTEMPTS runs.
+EXPORT_INLINE_ROWS = env_int("WANGGE_EXPORT_INLINE_ROWS", 2000)
+EXPORT_MAX_ROWS = env_int("WANGGE_EXPORT_MAX_ROWS", 200_000)
+EXPORT_KEEP_HOURS = float(os.environ.get("WANGGE_EXPORT_KEEP_HOURS", "24"))
+EXPORT_MAX_ATTEMPTS = env_int("WANGGE_EXPORT_MAX_ATTEMPTS", 2)
+# Import uploads waiting for their column mapping are deleted after this many minutes.
+IMPORT_PENDING_KEEP_MINUTES = env_int("WANGGE_IMPORT_PENDING_KEEP_MINUTES", 60)
+# Uploaded and generated files are readable by the service's own user only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Finished background-task results are pruned after this many hours (failed ones 7× later).
 TASK_RESULTS_KEEP_HOURS = float(os.environ.get("WANGGE_TASK_RESULTS_KEEP_HOURS", "24"))
 

@@ -45,6 +45,11 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     ("wangge.suggest.tasks.train_models", 6 * 3600),
     # Service orders past their due time: one overdue reminder each.
     ("wangge.community.tasks.remind_overdue_orders", 300),
+    # Imports and exports whose worker died (lease run out): failed or queued again.
+    ("wangge.core.periodic.reap_jobs", 60),
+    # Export files past their download time; import uploads abandoned before the mapping step.
+    ("wangge.exports.tasks.prune_exports", 600),
+    ("wangge.people.tasks.prune_pending_uploads", 600),
 ]
 
 
@@ -145,3 +150,11 @@ def prune_task_results() -> int:
         status="FAILED", finished_at__lt=now - 7 * keep
     ).delete()
     return ok + failed
+
+
+@task()
+def reap_jobs() -> dict[str, int]:
+    """Fail (or queue again) the background jobs whose lease ran out (wangge.core.leases)."""
+    from wangge.core.leases import reap_expired
+
+    return reap_expired()

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.leases import LeasedJob
 from wangge.hotline.parsing import DEFAULT_MAPPING
 
 
@@ -88,7 +89,7 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("失败")
 
 
-class HotlineImport(models.Model):
+class HotlineImport(LeasedJob):
     """One uploaded file and what became of it; its reject report lists (row, column, reason)."""
 
     source = models.ForeignKey(

@@ -8,6 +8,7 @@ again — by file or by push — never makes a second case.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,10 +36,13 @@ from wangge.cases.services import case_submit
 from wangge.cases.sla import deadline
 from wangge.core.api import Forbidden, ServiceError
 from wangge.core.imports import Reject
+from wangge.core.leases import Heartbeat, expired, lease_fields
 from wangge.core.services import audit_record
 from wangge.hotline.models import HotlineImport, HotlineOrder, HotlineSource, ImportStatus
 from wangge.hotline.parsing import FileError, OrderRow, normalise_order, parse_file
 from wangge.notify.services import outbox_enqueue
+
+logger = logging.getLogger(__name__)
 
 IMPORT_MAX_BYTES = 50 * 1024 * 1024
 # Order fields compared to tell an update from a repeat.
@@ -292,28 +296,72 @@ def import_rows(*, actor: Any, source: HotlineSource, data: bytes, filename: str
 
 
 def import_run(*, import_id: int) -> HotlineImport:
-    """Run a queued import (called by the background task)."""
+    """Run a queued import (called by the background task).
+
+    Taken with a guarded update and a lease (`wangge.core.leases`); the file is read into
+    memory and deleted before the rows are parsed, so it never outlives the run, whatever
+    becomes of it. Each order commits on its own: a worker killed mid-way keeps the orders
+    written so far, and `imports_reap` marks the run failed (importing the file again adds
+    nothing twice).
+    """
+    now = timezone.now()
+    taken = HotlineImport.objects.filter(pk=import_id, status=ImportStatus.PENDING).update(
+        status=ImportStatus.RUNNING, **lease_fields(now)
+    )
     run = HotlineImport.objects.select_related("source", "uploaded_by").get(pk=import_id)
-    if run.status not in (ImportStatus.PENDING, ImportStatus.RUNNING):
+    if not taken:
         return run
-    HotlineImport.objects.filter(pk=run.pk).update(status=ImportStatus.RUNNING)
     try:
-        with default_storage.open(run.storage_name, "rb") as fh:
-            data = fh.read()
-        report = import_rows(
-            actor=run.uploaded_by, source=run.source, data=data, filename=run.filename
-        )
+        with Heartbeat(HotlineImport, run.pk, running=ImportStatus.RUNNING):
+            try:
+                with default_storage.open(run.storage_name, "rb") as fh:
+                    data = fh.read()
+            finally:
+                _forget_file(run)
+            report = import_rows(
+                actor=run.uploaded_by, source=run.source, data=data, filename=run.filename
+            )
     except FileError as exc:
         run.status, run.error = ImportStatus.FAILED, str(exc)
+    except Exception:
+        logger.exception("hotline import %s failed", run.pk)
+        run.status = ImportStatus.FAILED
+        run.error = _("导入过程中发生内部错误，已导入的工单保留，请联系管理员")
     else:
         run.status = ImportStatus.DONE
         run.total, run.created, run.updated = report.total, report.created, report.updated
         run.unchanged, run.rejected = report.unchanged, len(report.rejects)
         run.rejects = [r.as_dict() for r in report.rejects]
     run.finished_at = timezone.now()
+    run.lease_expires_at = None
     run.save()
-    default_storage.delete(run.storage_name)
     return run
+
+
+def _forget_file(run: HotlineImport) -> None:
+    if run.storage_name:
+        default_storage.delete(run.storage_name)
+        HotlineImport.objects.filter(pk=run.pk).update(storage_name="")
+        run.storage_name = ""
+
+
+def imports_reap(*, now: datetime) -> int:
+    """Runs whose worker is gone (lease run out): failed, their file deleted."""
+    handled = 0
+    for run in HotlineImport.objects.filter(expired(now), status=ImportStatus.RUNNING):
+        n = HotlineImport.objects.filter(
+            pk=run.pk, status=ImportStatus.RUNNING, lease_expires_at=run.lease_expires_at
+        ).update(
+            status=ImportStatus.FAILED,
+            error=_("导入中断（处理进程已退出）：已写入的工单保留，请重新导入该文件补齐"),
+            finished_at=now,
+            lease_expires_at=None,
+            storage_name="",
+        )
+        if n and run.storage_name:
+            default_storage.delete(run.storage_name)
+        handled += n
+    return handled
 
 
 # --- results back to the hotline (回单) ----------------------------------------------------
