@@ -279,15 +279,16 @@ def export_download(
         ExportJob.objects.filter(pk=job.pk, status=Status.DONE).update(
             status=Status.EXPIRED, stored_file="", expires_at=now
         )
-    audit_record(
-        action=AuditLog.Action.EXPORT,
-        actor=actor,
-        request=request,
-        target=job,
-        target_type="exports.exportjob",
-        target_id=f"download:{job.pk}",
-        detail={"kind": job.kind, "rows": job.total_rows, "download": True, "job": job.pk},
-    )
+    if not once:  # handed over in the request that asked: its audit record says it all
+        audit_record(
+            action=AuditLog.Action.EXPORT,
+            actor=actor,
+            request=request,
+            target=job,
+            target_type="exports.exportjob",
+            target_id=f"download:{job.pk}",
+            detail={"kind": job.kind, "rows": job.total_rows, "download": True, "job": job.pk},
+        )
     ctype = CSV_TYPE if job.fmt == ExportJob.Format.CSV else XLSX_TYPE
     return content, job.filename, ctype
 
