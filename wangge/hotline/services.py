@@ -38,6 +38,7 @@ from wangge.core.api import Forbidden, ServiceError
 from wangge.core.config import config_loader
 from wangge.core.imports import Reject
 from wangge.core.leases import Heartbeat, expired, lease_fields
+from wangge.core.maintenance import BULK_ANALYZE_ROWS, analyze
 from wangge.core.services import audit_record
 from wangge.hotline.models import HotlineImport, HotlineOrder, HotlineSource, ImportStatus
 from wangge.hotline.parsing import FileError, OrderRow, normalise_order, parse_file
@@ -376,6 +377,8 @@ def import_run(*, import_id: int) -> HotlineImport:
     run.finished_at = timezone.now()
     run.lease_expires_at = None
     run.save()
+    if run.created + run.updated >= BULK_ANALYZE_ROWS:
+        analyze(Case, CaseEvent, HotlineOrder)
     return run
 
 
