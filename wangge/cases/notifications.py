@@ -13,6 +13,8 @@ from wangge.notify.services import outbox_enqueue
 TOPICS = (
     "case.created",
     "case.dispatched",
+    "case.assigned",
+    "case.prioritized",
     "case.escalated",
     "case.replied",
     "case.overdue",

@@ -50,6 +50,7 @@ def case_list_for_user(
     channel: str | None = None,
     grid: str | None = None,
     overdue: bool | None = None,
+    priority: int | None = None,
     assigned_to_me: bool = False,
     claimable: bool = False,
     q: str | None = None,
@@ -67,6 +68,8 @@ def case_list_for_user(
         qs = qs.filter(Q(grid_path__contains=f"/{grid}/") | Q(grid_path__startswith=f"{grid}/"))
     if overdue is not None:
         qs = qs.filter(overdue=overdue)
+    if priority is not None:
+        qs = qs.filter(priority=priority)
     if assigned_to_me:
         qs = qs.filter(assignee_id=user.pk)
     if claimable:

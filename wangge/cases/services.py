@@ -24,7 +24,7 @@ from wangge.accounts.selectors import scope_for_user
 from wangge.attachments.services import attachments_link
 from wangge.cases.contact import contact_phone_fields
 from wangge.cases.matching import category_suggestions, find_duplicates
-from wangge.cases.models import Case, CaseState, Category, Channel, EventKind
+from wangge.cases.models import Case, CaseState, Category, Channel, EventKind, default_priority
 from wangge.cases.routing import route_case
 from wangge.cases.triage import routable_category
 from wangge.cases.workflow import case_transition, record_submission
@@ -244,6 +244,7 @@ def case_submit(
         grid_path=location.path if location else root.path,
         root=root,
         urgent=bool(category and category.urgent),
+        priority=default_priority(category),
         duplicate_candidates=duplicates,
         idempotency_key=idempotency_key,
         request_hash=body_hash,

@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wangge.cases.models import Case, CaseRating, CaseState, Channel
+from wangge.cases.models import Case, CaseRating, CaseState, Channel, Priority
 from wangge.core.forms import choice_field
 from wangge.grids.models import GridLevel
 from wangge.grids.selectors import grid_list_for_user
@@ -58,6 +58,18 @@ class CaseFilterForm(forms.Form):
     )
     end = forms.DateField(
         label=_("到"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    priority = forms.TypedChoiceField(
+        label=_("优先级"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("全部优先级")), *Priority.choices],
+    )
+    sort = forms.ChoiceField(
+        label=_("排序"),
+        required=False,
+        choices=[("", _("默认")), ("priority", _("优先级高的在前"))],
     )
     overdue = forms.BooleanField(label=_("仅超期"), required=False)
     awaiting_rating = forms.BooleanField(label=_("待评价"), required=False)
@@ -99,6 +111,7 @@ def case_filter_kwargs(form: CaseFilterForm) -> dict[str, Any]:
         "grid": d["grid"] or None,
         "channel": d["channel"] or None,
         "overdue": True if d["overdue"] else None,
+        "priority": d["priority"],
     }
     if d["start"]:
         out["created_after"] = _day_start(d["start"])
@@ -119,6 +132,13 @@ def awaiting_rating(qs: QuerySet[Case]) -> QuerySet[Case]:
 def apply_extra(qs: QuerySet[Case], form: CaseFilterForm) -> QuerySet[Case]:
     if form.is_valid() and form.cleaned_data.get("awaiting_rating"):
         qs = awaiting_rating(qs)
+    return qs
+
+
+def apply_sort(qs: QuerySet[Case], form: CaseFilterForm) -> QuerySet[Case]:
+    """排序 = 优先级: the most pressing first, the list's own order within each priority."""
+    if form.is_valid() and form.cleaned_data.get("sort") == "priority":
+        return qs.order_by("-priority", *qs.query.order_by)
     return qs
 
 
