@@ -56,9 +56,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
-    "axes",
+    "wangge.core.thirdparty.AxesConfig",  # django-axes, its admin section named in Chinese
     "django_tasks",
-    "django_tasks_db",
+    "wangge.core.thirdparty.TasksDatabaseConfig",  # django-tasks-db, likewise
     "wangge.core",
     "wangge.accounts",
     "wangge.grids",

@@ -531,8 +531,10 @@ class CaseEvent(models.Model):
     `wangge.cases.chain`), so altering or removing any event breaks every later hash.
     """
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
-    seq = models.PositiveIntegerField()
+    case = models.ForeignKey(
+        Case, verbose_name=_("事件诉求"), on_delete=models.PROTECT, related_name="events"
+    )
+    seq = models.PositiveIntegerField(_("序号"))
     kind = models.CharField(_("类型"), max_length=16, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -543,8 +545,8 @@ class CaseEvent(models.Model):
         related_name="+",
     )
     actor_name = models.CharField(_("操作人姓名"), max_length=100, blank=True)
-    from_state = models.CharField(max_length=12, blank=True)
-    to_state = models.CharField(max_length=12, blank=True)
+    from_state = models.CharField(_("原状态"), max_length=12, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=12, blank=True)
     reason = models.TextField(_("说明"), blank=True)
     payload = models.JSONField(default=dict, blank=True)
     # Shown to the resident on the public page (replies, suspension explanations …).

@@ -157,13 +157,13 @@ class CaseDurationStat(StatKey):
 class RollupState(models.Model):
     """Where the roll-up got to. Its row is locked for the whole run, so runs never overlap."""
 
-    name = models.CharField(max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=40, unique=True)
     # The largest Case.updated_at already counted; the next run re-reads from a little before.
-    watermark = models.DateTimeField(null=True, blank=True)
-    last_run_at = models.DateTimeField(null=True, blank=True)
-    last_full_at = models.DateTimeField(null=True, blank=True)
-    last_days = models.PositiveIntegerField(default=0)
-    runs = models.PositiveIntegerField(default=0)
+    watermark = models.DateTimeField(_("已汇总至"), null=True, blank=True)
+    last_run_at = models.DateTimeField(_("上次运行"), null=True, blank=True)
+    last_full_at = models.DateTimeField(_("上次全量汇总"), null=True, blank=True)
+    last_days = models.PositiveIntegerField(_("上次汇总天数"), default=0)
+    runs = models.PositiveIntegerField(_("运行次数"), default=0)
 
     class Meta:
         verbose_name = _("统计汇总进度")
