@@ -119,3 +119,20 @@ def test_category_list_is_flat(api, flat, categories):
         budget=2,
         rows=lambda r: len(r.json()),
     )
+
+
+def test_case_list_next_page_is_flat(api, flat, make_cases, resident, operator):
+    """A page reached by cursor: the same queries however many cases there are."""
+    api.as_user(operator)
+    make_cases(4, actor=resident, photo=False)
+
+    def second_page():
+        first = api.get("/api/v1/cases/?limit=2")
+        return api.get(first.json()["next"])
+
+    flat(
+        second_page,
+        lambda: make_cases(6, actor=resident, photo=False),
+        budget=8,
+        rows=_results,
+    )
