@@ -127,3 +127,31 @@ def test_tracking_page_is_flat_in_its_replies(flat, make_cases, resident, worker
         budget=16,
         rows=lambda r: len(re.findall(r"进展\d+号", r.content.decode())),
     )
+
+
+def test_worker_history_is_flat(flat, make_cases, resident, worker_a):
+    """The worker's history pages by cursor: the same queries for 3N cases as for N."""
+    client = client_for(worker_a)
+
+    def grow(n):
+        make_cases(2 * n, actor=resident, claim_by=worker_a, codes=MICRO, grids=(GRID_A,))
+
+    grow(2)
+    flat(lambda: client.get("/grid-work/history/"), lambda: grow(4), budget=15, rows=rows)
+
+
+def test_console_all_tab_by_cursor_is_flat(flat, make_cases, resident, operator):
+    """Page two of 全部, reached by its cursor link, costs what page one does."""
+    client = client_for(operator)
+
+    def second_page():
+        first = client.get("/console/?tab=all")
+        nxt = re.search(r'rel="next" href="\?([^"]+)"', first.content.decode())
+        assert nxt is not None, "page one offers no next page"
+        return client.get("/console/?" + nxt.group(1).replace("&amp;", "&"))
+
+    def grow(n):
+        make_cases(n, actor=resident, codes=MICRO, grids=(GRID_A,), photo=False)
+
+    grow(52)
+    flat(second_page, lambda: grow(4), budget=19, rows=rows)
