@@ -1,17 +1,23 @@
 """Case intake behind a real WSGI server, beside PostgreSQL alone; and the SLA sweep's cost.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wangge_bench_intake \\
-        .venv/bin/python bench/intake.py --seconds 10 --closed 1000000 --open 10000
+        .venv/bin/python bench/intake.py --seconds 8 --closed 0
 
 1. Starts gunicorn (one worker per CPU × 8 threads) on loopback against the database, and drives
    `POST /api/v1/cases/` from 1, 8 and 32 client threads (keep-alive HTTP/1.1, a token user)
    for `--seconds` each: sustained rate and p50/p95/p99 latency. Every request runs the whole
-   intake (validate, locate, suggest, duplicates, route, deadlines, two chained events, an inbox
-   row for the grid's worker) in one transaction.
+   intake (validate, locate, suggest, duplicates, route, deadlines, two chained events, inbox
+   rows for the grid's worker and the district's operator) in one transaction.
 2. Beside it, the same client counts commit the same rows straight through psycopg (a case, its
    two events, one inbox row per transaction): what PostgreSQL alone does with this schema.
-3. Adds `--closed` closed cases and `--open` open ones (INSERT … SELECT), then times the sweep:
-   idle (nothing due) before and after the closed history, and with 1% of the open ones due.
+3. Beside it again, `POST /open311/v2/requests.json` (url-encoded, an API key) from the same
+   client counts: the Open311 face of the same intake.
+4. CPU: the gunicorn workers' user+system CPU (from /proc) over each round divided by the
+   requests answered; and in this process, `time.process_time()` around `case_submit` alone
+   over `--cpu-intakes` reports (the service without HTTP, DRF and authentication).
+5. Unless `--closed 0`: adds `--closed` closed cases and `--open` open ones (INSERT … SELECT),
+   then times the sweep: idle before and after the closed history, and with 1% of the open
+   ones due.
 """
 
 from __future__ import annotations
@@ -22,12 +28,12 @@ import itertools
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -44,16 +50,19 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
-def prepare() -> tuple[str, list[tuple[float, float]]]:
+def prepare() -> tuple[str, str, list[tuple[float, float]]]:
+    """The demo-shaped county, a worker per micro-grid, an operator for the district, a resident
+    with an API token, an Open311 client; and report points inside the micro-grids."""
     from django.contrib.auth.hashers import make_password
-    from rest_framework.authtoken.models import Token
     from shapely.geometry import shape
 
     from wangge.accounts.models import Role, RoleAssignment, User
+    from wangge.accounts.tokens import token_issue
     from wangge.cases.categories import category_seed
     from wangge.grids.models import Grid, GridLevel
     from wangge.grids.services import grid_tree_import
     from wangge.grids.synth import generate_county
+    from wangge.open311.services import api_client_create
 
     if not Grid.objects.filter(code="350427").exists():
         result = grid_tree_import(actor=None, collection=generate_county(code="350427"))
@@ -63,14 +72,23 @@ def prepare() -> tuple[str, list[tuple[float, float]]]:
     users = []
     for g in micro:
         users.append(User(username=f"bw{g.code}", password=make_password(None)))
+    users.append(User(username="bench_operator", password=make_password(None)))
     User.objects.bulk_create(users, ignore_conflicts=True)
-    by_name = {u.username: u for u in User.objects.filter(username__startswith="bw")}
+    by_name = {u.username: u for u in User.objects.filter(username__startswith="b")}
     RoleAssignment.objects.bulk_create(
-        [RoleAssignment(user=by_name[f"bw{g.code}"], role=Role.GRID_WORKER, grid=g) for g in micro],
+        [RoleAssignment(user=by_name[f"bw{g.code}"], role=Role.GRID_WORKER, grid=g) for g in micro]
+        + [
+            RoleAssignment(
+                user=by_name["bench_operator"],
+                role=Role.OPERATOR,
+                grid=Grid.objects.get(code="350427"),
+            )
+        ],
         ignore_conflicts=True,
     )
     reporter, _ = User.objects.get_or_create(username="bench_resident")
-    token, _ = Token.objects.get_or_create(user=reporter)
+    token = token_issue(user=reporter).key
+    key = api_client_create(actor=None, name=f"bench {time.time_ns()}")[1]
     points = []
     rng = random.Random(7)
     for g in micro:
@@ -80,17 +98,39 @@ def prepare() -> tuple[str, list[tuple[float, float]]]:
             x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
             if geom.contains(shape({"type": "Point", "coordinates": [x, y]})):
                 points.append((y, x))
-    return token.key, points
+    return token, key, points
 
 
 TEXTS = ["楼下掉了一地的碎玻璃渣", "路面有大片油污", "门口路面很脏", "人行道上碎玻璃"]
 
 
-def http_clients(n: int, seconds: float, token: str, points) -> tuple[int, list[float], int]:
+def http_clients(
+    n: int, seconds: float, token: str, points, *, open311_key: str | None = None
+) -> tuple[int, list[float], int]:
+    """`n` keep-alive clients posting reports for `seconds`: the REST intake with the token, or
+    with `open311_key` Open311 POSTs. Returns (answered, latencies, errors)."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
     stop = time.perf_counter() + seconds
+
+    def request(k: int, i: int, rng: random.Random) -> tuple[str, str, dict[str, str], int]:
+        lat, lng = rng.choice(points)
+        text = f"{rng.choice(TEXTS)}（{n}-{k}-{i}-{time.time_ns()}）"
+        if open311_key is not None:
+            form = urlencode(
+                {"api_key": open311_key, "service_code": "E0104", "lat": lat, "long": lng,
+                 "description": text, "first_name": "明", "last_name": "王"}
+            )  # fmt: skip
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            return "/open311/v2/requests.json", form, headers, 200
+        body = json.dumps({"description": text, "lat": lat, "lng": lng, "category_code": "E0104"})
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Token {token}",
+            "Idempotency-Key": f"bench-{n}-{k}-{i}-{time.time_ns()}",
+        }
+        return "/api/v1/cases/", body, headers, 201
 
     def run(k: int) -> None:
         rng = random.Random(k)
@@ -98,29 +138,12 @@ def http_clients(n: int, seconds: float, token: str, points) -> tuple[int, list[
         mine, bad = [], 0
         i = 0
         while time.perf_counter() < stop:
-            lat, lng = rng.choice(points)
-            body = json.dumps(
-                {
-                    "description": f"{rng.choice(TEXTS)}（{k}-{i}）",
-                    "lat": lat,
-                    "lng": lng,
-                    "category_code": "E0104",
-                }
-            )
+            path, body, headers, expected = request(k, i, rng)
             t0 = time.perf_counter()
-            conn.request(
-                "POST",
-                "/api/v1/cases/",
-                body=body,
-                headers={
-                    "Content-Type": "application/json",
-                    "Authorization": f"Token {token}",
-                    "Idempotency-Key": f"bench-{n}-{k}-{i}-{time.time_ns()}",
-                },
-            )
+            conn.request("POST", path, body=body, headers=headers)
             resp = conn.getresponse()
             resp.read()
-            if resp.status == 201:
+            if resp.status == expected:
                 mine.append(time.perf_counter() - t0)
             else:
                 bad += 1
@@ -136,6 +159,50 @@ def http_clients(n: int, seconds: float, token: str, points) -> tuple[int, list[
     for t in threads:
         t.join()
     return len(latencies), latencies, errors[0]
+
+
+def server_cpu(proc: subprocess.Popen) -> float:
+    """User + system CPU seconds of the gunicorn master and its workers so far (/proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [proc.pid]
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def service_cpu(n: int, points) -> tuple[float, float]:
+    """CPU and wall milliseconds per `case_submit` in this process, over `n` reports after a
+    warm-up (caches loaded): the service alone, without HTTP, DRF or authentication."""
+    from wangge.accounts.models import User
+    from wangge.cases.services import case_submit
+
+    resident = User.objects.get(username="bench_resident")
+    rng = random.Random(11)
+
+    def one(i: int) -> None:
+        lat, lng = rng.choice(points)
+        case_submit(
+            actor=resident, channel="h5", description=f"{rng.choice(TEXTS)}（cpu-{i}）",
+            lat=lat, lng=lng, category_code="E0104",
+        )  # fmt: skip
+
+    for i in range(20):
+        one(-i - 1)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for i in range(n):
+        one(i)
+    return (
+        (time.process_time() - cpu0) / n * 1000,
+        (time.perf_counter() - wall0) / n * 1000,
+    )
 
 
 def pg_clients(n: int, seconds: float, templates: dict) -> tuple[int, list[float]]:
@@ -220,7 +287,13 @@ def row_templates() -> dict:
 
 
 def server(workers: int, threads: int) -> subprocess.Popen:
-    env = dict(os.environ, WANGGE_DEBUG="0", WANGGE_SECRET_KEY="bench-" + "x" * 50)
+    env = dict(
+        os.environ,
+        WANGGE_DEBUG="0",
+        WANGGE_SECRET_KEY="bench-" + "x" * 50,
+        # One client address posts everything here: lift the per-address Open311 limit.
+        WANGGE_OPEN311_POST_RATE="100000000/hour",
+    )
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -301,35 +374,56 @@ def time_sweep(label: str, rounds: int = 3) -> float:
     return best
 
 
+def row(n: int, seconds: float, count: int, lat: list[float], errors: int, cpu: float) -> str:
+    return (
+        f"{n:>7} {count / seconds:>8.1f} {pct(lat, 50) * 1000:>8.1f} {pct(lat, 95) * 1000:>8.1f} "
+        f"{pct(lat, 99) * 1000:>8.1f} {errors:>6} {cpu / max(count, 1) * 1000:>8.1f}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--seconds", type=float, default=8)
     ap.add_argument("--clients", default="1,8,32")
-    ap.add_argument("--closed", type=int, default=1_000_000)
+    ap.add_argument("--closed", type=int, default=0, help="closed cases to add for the sweep")
     ap.add_argument("--open", type=int, default=10_000)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--cpu-intakes", type=int, default=300)
     args = ap.parse_args()
     vendor = setup()
     if vendor != "postgresql":
         sys.exit("bench/intake.py needs DATABASE_URL=postgres://…")
-    token, points = prepare()
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    token, key, points = prepare()
     proc = server(args.workers, args.threads)
+    results = []
     try:
         print(f"intake over HTTP (gunicorn {args.workers}×{args.threads}) vs psycopg alone")
-        print(f"{'clients':>7} {'http/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-              f"{'errors':>6} {'pg/s':>8} {'pg p50':>7} {'ratio':>6}")  # fmt: skip
-        http_clients(32, 5, token, points)  # warm up every worker (jieba, locator index)
+        http_clients(32, 5, token, points)  # warm up every worker (jieba, locator, caches)
+        http_clients(8, 3, token, points, open311_key=key)
         templates = row_templates()
+        head = (
+            f"{'clients':>7} {'posts/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+            f"{'errors':>6} {'cpu ms':>8}"
+        )
         for n in [int(x) for x in args.clients.split(",")]:
+            cpu0 = server_cpu(proc)
             count, lat, errors = http_clients(n, args.seconds, token, points)
+            rest_cpu = server_cpu(proc) - cpu0
             pg_count, pg_lat = pg_clients(n, args.seconds, templates)
-            rate, pg_rate = count / args.seconds, pg_count / args.seconds
-            print(
-                f"{n:>7} {rate:>8.1f} {pct(lat, 50) * 1000:>8.1f} {pct(lat, 95) * 1000:>8.1f} "
-                f"{pct(lat, 99) * 1000:>8.1f} {errors:>6} {pg_rate:>8.1f} "
-                f"{statistics.median(pg_lat) * 1000:>7.1f} {rate / pg_rate:>6.2f}"
+            cpu0 = server_cpu(proc)
+            o_count, o_lat, o_errors = http_clients(n, args.seconds, token, points, open311_key=key)
+            o_cpu = server_cpu(proc) - cpu0
+            results.append(
+                (
+                    n,
+                    (count, lat, errors, rest_cpu),
+                    (pg_count, pg_lat),
+                    (o_count, o_lat, o_errors, o_cpu),
+                )
             )
+            print(f"  {n} clients done (load {os.getloadavg()[0]:.2f})")
     finally:
         proc.terminate()
         try:
@@ -337,7 +431,30 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+    s = args.seconds
+    print("\nREST POST /api/v1/cases/ (cpu ms: gunicorn CPU per answered request)")
+    print(head + f" {'pg/s':>8} {'pg p50':>7} {'pg p99':>7} {'ratio':>6}")
+    for n, (count, lat, errors, cpu), (pg_count, pg_lat), _o in results:
+        print(
+            row(n, s, count, lat, errors, cpu)
+            + f" {pg_count / s:>8.1f} {pct(pg_lat, 50) * 1000:>7.1f} "
+            f"{pct(pg_lat, 99) * 1000:>7.1f} {count / max(pg_count, 1):>6.2f}"
+        )
+    print("\nOpen311 POST /open311/v2/requests.json beside the REST intake")
+    print(head + f" {'/REST':>6}")
+    for n, (count, *_r), _pg, (o_count, o_lat, o_errors, o_cpu) in results:
+        print(row(n, s, o_count, o_lat, o_errors, o_cpu) + f" {o_count / max(count, 1):>6.2f}")
+    cpu_ms, wall_ms = service_cpu(args.cpu_intakes, points)
+    print(
+        f"\ncase_submit in-process over {args.cpu_intakes} reports: {cpu_ms:.2f} ms CPU, "
+        f"{wall_ms:.2f} ms wall per intake"
+    )
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.closed:
+        sweep(args.closed, args.open)
 
+
+def sweep(closed: int, open_: int) -> None:
     from django.db import connection
 
     from wangge.cases.models import Case
@@ -346,17 +463,17 @@ def main() -> None:
     print(f"sweep: {Case.objects.count()} cases before adding history")
     base = time_sweep("idle, before history")
     t0 = time.perf_counter()
-    fill_history(args.closed, args.open)
-    print(f"  added {args.closed} closed + {args.open} open in {time.perf_counter() - t0:.1f} s")
-    after = time_sweep(f"idle, {args.closed} closed + {args.open} open")
+    fill_history(closed, open_)
+    print(f"  added {closed} closed + {open_} open in {time.perf_counter() - t0:.1f} s")
+    after = time_sweep(f"idle, {closed} closed + {open_} open")
     print(f"  ratio idle-after / idle-before: {after / base:.2f}")
     with connection.cursor() as cur:
         cur.execute(
             "UPDATE cases_case SET respond_by = now() - interval '1 minute' "
             "WHERE id IN (SELECT id FROM cases_case WHERE tracking_code LIKE 'O%%' LIMIT %s)",
-            [max(args.open // 100, 1)],
+            [max(open_ // 100, 1)],
         )
-    time_sweep(f"with {max(args.open // 100, 1)} due (escalated)", rounds=1)
+    time_sweep(f"with {max(open_ // 100, 1)} due (escalated)", rounds=1)
 
 
 if __name__ == "__main__":

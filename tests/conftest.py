@@ -123,6 +123,20 @@ def _fresh_locator():
     locator._index = None
 
 
+@pytest.fixture(autouse=True)
+def _fresh_config():
+    # Each test has its own database contents: the per-process settings copies and the case ids
+    # taken ahead belong to the test that loaded them (a rollback reuses version numbers).
+    from wangge.cases.services import case_ids
+    from wangge.core.config import config_cache
+
+    config_cache.invalidate()
+    case_ids.discard()
+    yield
+    config_cache.invalidate()
+    case_ids.discard()
+
+
 @pytest.fixture
 def local_cache(settings, request):
     """A per-test in-process cache instead of the shared database cache.

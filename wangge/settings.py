@@ -379,6 +379,10 @@ TASKS = {
 GRID_CONTAINMENT_TOLERANCE_M = float(os.environ.get("WANGGE_GRID_TOLERANCE_M", "5"))
 # How often (seconds) a process asks the database whether the grid tree changed.
 GRID_INDEX_CHECK_SECONDS = float(os.environ.get("WANGGE_GRID_INDEX_CHECK_SECONDS", "2"))
+# How often (seconds) a process asks whether the settings the intake keeps in memory changed
+# (categories, routing rules, departments, webhook endpoints …; docs/cases.md). A change
+# reaches the process that made it at once and every other process within this interval.
+CONFIG_CHECK_SECONDS = float(os.environ.get("WANGGE_CONFIG_CHECK_SECONDS", "2"))
 
 LOGGING = {
     "version": 1,

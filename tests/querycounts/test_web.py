@@ -19,8 +19,8 @@ from wangge.core.pagination import cursor_encode
 pytestmark = pytest.mark.django_db
 
 
-# Budgets include the navigation's questions about serving roles (party member, volunteer,
-# team, store keeper): a constant few queries per page, never per row.
+# Budgets include the navigation's one question about serving roles (party member, volunteer,
+# team, store keeper): a constant query per page, never per row.
 
 
 def client_for(user) -> Client:
@@ -81,7 +81,7 @@ def test_console_tabs_are_flat(flat, make_cases, resident, operator, worker_a, t
             case_submit(actor=resident, channel="h5", description=f"路灯不亮了，第{i}盏")
 
     grow(2)
-    flat(lambda: client.get(f"/console/?tab={tab}"), lambda: grow(4), budget=19, rows=rows)
+    flat(lambda: client.get(f"/console/?tab={tab}"), lambda: grow(4), budget=17, rows=rows)
 
 
 def test_my_reports_page_is_flat(flat, make_cases, resident):
@@ -90,7 +90,7 @@ def test_my_reports_page_is_flat(flat, make_cases, resident):
     flat(
         lambda: client.get("/my/"),
         lambda: make_cases(4, actor=resident),
-        budget=13,
+        budget=9,
         rows=links("/track/"),
     )
 
@@ -126,7 +126,7 @@ def test_tracking_page_is_flat_in_its_replies(flat, make_cases, resident, worker
     flat(
         lambda: client.get(f"/track/{case.tracking_code}/"),
         lambda: reply(4),
-        budget=16,
+        budget=14,
         rows=lambda r: len(re.findall(r"进展\d+号", r.content.decode())),
     )
 

@@ -151,5 +151,5 @@ def test_follow_up_list_query_count(submit, worker_a, operator, django_assert_ma
     followup_sweep()
     client = login(operator)
     # 13: the page, its total, session, user, roles and the navigation's serving roles.
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(10):
         assert client.get("/console/follow-ups/").status_code == 200

@@ -123,5 +123,5 @@ def test_list_pages_query_counts(
     c = client_for(community_staff)
     for url in ("/people/organisations/", "/people/assets/", "/people/places/"):
         # 14: the page, its total, session, user, roles and the navigation's serving roles.
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(11):
             assert c.get(url).status_code == 200

@@ -210,11 +210,11 @@ def test_list_pages_query_counts(
     for url in ("/people/residents/", "/people/residents/?tag=独居老人", "/people/buildings/"):
         # 15: the page, its total, session, user, roles, care levels and the navigation's
         # serving roles; nothing per row.
-        with django_assert_max_num_queries(15):
+        with django_assert_max_num_queries(11):
             assert staff.get(url).status_code == 200
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(11):
         assert staff.get(f"/people/buildings/{building_a.pk}/").status_code == 200
     worker = client_for(worker_a)
     for url in ("/people/care/?within=30", "/people/journal/", "/grid-work/history/"):
-        with django_assert_max_num_queries(15):
+        with django_assert_max_num_queries(11):
             assert worker.get(url).status_code == 200

@@ -41,9 +41,11 @@ def scope_for_user(user: User | AnonymousUser | None) -> Scope:
     roles = frozenset(a.role for a in assignments)
     grid_paths = [a.grid.path for a in assignments if a.role in GRID_ROLES and a.grid]
     role_grid_ids: dict[str, set[int]] = {}
+    role_grid_paths: dict[str, set[str]] = {}
     for a in assignments:
-        if a.grid_id:
-            role_grid_ids.setdefault(a.role, set()).add(a.grid_id)
+        if a.grid is not None:
+            role_grid_ids.setdefault(a.role, set()).add(a.grid.pk)
+            role_grid_paths.setdefault(a.role, set()).add(a.grid.path)
     departments = [a.department for a in assignments if a.role in DEPARTMENT_ROLES]
     scope = Scope(
         user_id=user.pk,
@@ -57,6 +59,7 @@ def scope_for_user(user: User | AnonymousUser | None) -> Scope:
         department_ids=frozenset(d.pk for d in departments if d),
         department_area_paths=_minimal_prefixes([d.service_area.path for d in departments if d]),
         role_grid_ids={k: frozenset(v) for k, v in role_grid_ids.items()},
+        role_grid_paths={k: frozenset(v) for k, v in role_grid_paths.items()},
     )
     user._wangge_scope = scope
     return scope

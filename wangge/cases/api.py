@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -35,12 +34,12 @@ from wangge.cases.models import (
     FeedbackSolved,
 )
 from wangge.cases.selectors import (
+    case_events,
     case_get_for_user,
     case_get_public,
     case_list_for_user,
     case_list_reported_by,
     case_public_events,
-    case_timeline,
     category_list,
 )
 from wangge.cases.services import case_report_settled, case_submit
@@ -236,7 +235,7 @@ class CaseDetailOut(CaseOut):
         return [{"code": d.code, "name": d.name} for d in case.co_departments.all()]
 
     def get_timeline(self, case: Case) -> list[dict]:
-        return list(EventOut(case_timeline(case), many=True).data)
+        return list(EventOut(case_events(case), many=True).data)
 
     def get_allowed_actions(self, case: Case) -> list[str]:
         return allowed_actions(self.context["user"], case)
@@ -422,20 +421,17 @@ class CaseListView(APIView):
             return Response(
                 {**PublicCaseOut(case).data, "private_link": link_path(case)}, status=status
             )
-        try:
-            return Response(
-                _detail(request, case_get_for_user(actor, case.tracking_code)), status=status
-            )
-        except DatabaseError:
-            # The report is committed; only the re-read failed. Answer from what was written
-            # rather than a 500 that would make the client report it again.
-            return Response(CaseOut(case).data, status=status)
+        if submitted.replayed:
+            # The first answer again, read as any detail is (it may have moved on since).
+            case = case_get_for_user(actor, case.tracking_code)
+        # A new case is answered from the objects the intake wrote, never re-read.
+        return Response(_detail(request, case), status=status)
 
 
 def _detail(request: Request, case: Case) -> dict:
     # Contact data: the reporter sees their own; staff who can see the case see it masked.
-    staff = not scope_for_user(request.user).is_empty
-    ctx = {"user": request.user, "staff": staff or case.reporter_id == request.user.pk}
+    own = case.reporter_id == request.user.pk
+    ctx = {"user": request.user, "staff": own or not scope_for_user(request.user).is_empty}
     return CaseDetailOut(case, context=ctx).data
 
 

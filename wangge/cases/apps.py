@@ -12,7 +12,13 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from wangge.attachments.access import register_access
+        from wangge.cases.models import Category, RoutingRule
         from wangge.cases.selectors import case_event_visible_to
+        from wangge.core.config import watch
+        from wangge.grids.models import Department
+
+        # The intake keeps these in memory (wangge.cases.reference).
+        watch(Category, RoutingRule, Department)
 
         # Photos are linked to the case event that carried them (report, result, patrol).
         register_access("cases.caseevent", case_event_visible_to)

@@ -61,10 +61,11 @@ def category_suggestions(text: str, *, limit: int = 3) -> list[CategorySuggestio
     text = (text or "").strip()
     if not text:
         return []
-    active = {c.code: c for c in Category.objects.filter(is_active=True, code__length=5)}
+    from wangge.cases.reference import categories
+
     return rank_categories(
         text,
-        categories=active,
+        categories=categories().active_minor,
         model=learned_model(ModelKind.CATEGORY),
         threshold=settings.SUGGEST_MIN_CONFIDENCE,
         limit=limit,

@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.config import ConfigQuerySet
 from wangge.grids.models import DepartmentKind, GridLevel
 
 
@@ -83,6 +84,8 @@ class Category(models.Model):
         _("关键词"), max_length=300, blank=True, help_text=_("用空格或逗号分隔，用于自动分类建议")
     )
     is_active = models.BooleanField(_("启用"), default=True)
+
+    objects = ConfigQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("事件类别")
@@ -600,6 +603,8 @@ class RoutingRule(models.Model):
         "grids.Department", verbose_name=_("协办部门"), blank=True, related_name="+"
     )
     is_active = models.BooleanField(_("启用"), default=True)
+
+    objects = ConfigQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("派遣规则")

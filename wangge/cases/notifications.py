@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from wangge.accounts.models import READ_ONLY_ROLES, Role, RoleAssignment
 from wangge.cases.models import Case, CaseEvent
-from wangge.notify.services import outbox_enqueue
+from wangge.notify.services import Notice, outbox_enqueue_many
 
 TOPICS = (
     "case.created",
@@ -21,22 +21,36 @@ TOPICS = (
 )
 
 
-def unit_member_ids(case: Case, *, with_co: bool = False) -> set[int]:
-    """Users holding a working (not read-only) role on the case's lead unit (and co-units)."""
+def unit_members(
+    case: Case, *, with_co: bool = False, co_department_ids: Iterable[int] | None = None
+) -> QuerySet[RoleAssignment]:
+    """Role assignments of users holding a working (not read-only) role on the case's lead unit
+    (and co-units: `co_department_ids` when the caller has them in hand, else the case's)."""
     q = Q(pk__in=[])
     if case.handling_grid_id:
         q |= Q(grid_id=case.handling_grid_id)
     if case.handling_department_id:
         q |= Q(department_id=case.handling_department_id)
-    if with_co:
+    if co_department_ids is not None:
+        ids = list(co_department_ids)
+        if ids:
+            q |= Q(department_id__in=ids)
+    elif with_co:
         q |= Q(department__in=case.co_departments.all())
-    rows = RoleAssignment.objects.filter(q).exclude(role__in=READ_ONLY_ROLES)
-    return set(rows.values_list("user_id", flat=True))
+    return RoleAssignment.objects.filter(q).exclude(role__in=READ_ONLY_ROLES)
+
+
+def unit_member_ids(case: Case, *, with_co: bool = False) -> set[int]:
+    """Users holding a working (not read-only) role on the case's lead unit (and co-units)."""
+    return set(unit_members(case, with_co=with_co).values_list("user_id", flat=True))
+
+
+def triage_operators(case: Case) -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.filter(role=Role.OPERATOR, grid_id=case.root_id)
 
 
 def triage_operator_ids(case: Case) -> set[int]:
-    rows = RoleAssignment.objects.filter(role=Role.OPERATOR, grid_id=case.root_id)
-    return set(rows.values_list("user_id", flat=True))
+    return set(triage_operators(case).values_list("user_id", flat=True))
 
 
 def reporter_ids(case: Case) -> set[int]:
@@ -57,12 +71,20 @@ def reporter_ids(case: Case) -> set[int]:
 RESIDENT_TOPICS = ("case.replied", "case.resolved", "case.closed")
 
 
-def case_notify(*, case: Case, event: CaseEvent, topic: str, user_ids: Iterable[int]) -> None:
+def case_notice(
+    *,
+    case: Case,
+    event: CaseEvent,
+    topic: str,
+    user_ids: Iterable[int] = (),
+    readers: QuerySet[RoleAssignment] | None = None,
+) -> Notice:
+    """What `topic` says about `event`, to `user_ids` and/or the users of `readers` (role
+    assignments, expanded by the database), never to the event's own actor."""
     assert topic in TOPICS, topic
-    actor = event.actor_id
     title = f"[{event.get_kind_display()}] {case.title}"
     body = event.reason if event.public or not event.reason else ""
-    outbox_enqueue(
+    return Notice(
         topic=topic,
         title=title[:200],
         body=(body or case.description)[:500],
@@ -79,10 +101,16 @@ def case_notify(*, case: Case, event: CaseEvent, topic: str, user_ids: Iterable[
             "category": case.category.code if case.category is not None else None,
             "grid_path": case.grid_path,
         },
-        user_ids=sorted(u for u in set(user_ids) if u != actor),
+        user_ids=user_ids,
+        readers=readers,
+        exclude_user_id=event.actor_id,
         grid_path=case.grid_path,
         dedupe_key=f"case:{case.pk}:{event.seq}:{topic}",
     )
+
+
+def case_notify(*, case: Case, event: CaseEvent, topic: str, user_ids: Iterable[int]) -> None:
+    outbox_enqueue_many([case_notice(case=case, event=event, topic=topic, user_ids=user_ids)])
     if topic in RESIDENT_TOPICS:
         from wangge.cases.followers import residents_notify
 

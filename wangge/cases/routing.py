@@ -42,6 +42,14 @@ class RoutingData:
         grids = {g.pk: g for g in Grid.objects.filter(is_active=True)} if with_grids else None
         return cls(rules, departments, grids)
 
+    @classmethod
+    def cached(cls) -> RoutingData:
+        """The same data from this process's config cache (no query while it is current)."""
+        from wangge.cases import reference
+
+        table = reference.routing()
+        return cls(table.rules, table.departments, reference.grids())
+
 
 def owning_department(kind: str, path: str, departments: list[Department]) -> Department | None:
     """The active department of `kind` whose service area covers `path`, the narrowest first."""
@@ -56,7 +64,8 @@ def owning_department(kind: str, path: str, departments: list[Department]) -> De
 def territorial_unit(location: Location, level: int, grids: dict[int, Grid] | None = None) -> Grid:
     """The grid at `level` containing the point; the leaf when the tree is shallower there."""
     ref = location.at_level(level) or location.grid
-    return grids[ref.id] if grids is not None else Grid.objects.get(pk=ref.id)
+    found = grids.get(ref.id) if grids is not None else None
+    return found if found is not None else Grid.objects.get(pk=ref.id)
 
 
 def _rule_matches(rule: RoutingRule, *, category: Category | None, path: str, text: str) -> bool:
@@ -78,7 +87,7 @@ def route_case(
     """The unit a new case goes to, or None when a person must triage it (no point/category)."""
     if location is None:
         return None
-    data = data or RoutingData.load()
+    data = data or RoutingData.cached()
     grids = data.grids
     for rule in data.rules:
         if _rule_matches(rule, category=category, path=location.path, text=text):

@@ -137,6 +137,27 @@ def case_timeline(case: Case, *, public_only: bool = False) -> QuerySet[CaseEven
     return qs
 
 
+def case_prefetched(case: Case, *, co_departments: list[Any], events: list[CaseEvent]) -> None:
+    """Attach to a case just written what an answer reads of it, so rendering it re-reads
+    nothing: its co-handling departments, its events, the public ones."""
+    related = case.co_departments.all()
+    related._result_cache = list(co_departments)
+    related._prefetch_done = True  # type: ignore[attr-defined]
+    case._prefetched_objects_cache = {"co_departments": related}  # type: ignore[attr-defined]
+    case.timeline_events = list(events)  # type: ignore[attr-defined]
+    case.public_events = [e for e in events if e.public]  # type: ignore[attr-defined]
+    for event in events:
+        event.case = case
+
+
+def case_events(case: Case) -> list[CaseEvent]:
+    """The case's events in order: those attached by `case_prefetched`, or read now."""
+    attached = getattr(case, "timeline_events", None)
+    if attached is not None:
+        return list(attached)
+    return list(case_timeline(case))
+
+
 def case_public_events(case: Case) -> list[CaseEvent]:
     """The case's public events in order: prefetched by a list selector, or read now."""
     prefetched = getattr(case, "public_events", None)

@@ -10,7 +10,7 @@ import json
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,27 +22,47 @@ from django.utils.translation import gettext as _
 from wangge.accounts.models import GRID_ROLES, READ_ONLY_ROLES
 from wangge.accounts.selectors import scope_for_user
 from wangge.attachments.services import attachments_link
+from wangge.cases import reference
+from wangge.cases.chain import hash_of
 from wangge.cases.contact import contact_phone_fields
 from wangge.cases.matching import category_suggestions, find_duplicates
-from wangge.cases.models import Case, CaseState, Category, Channel, EventKind
+from wangge.cases.models import (
+    Case,
+    CaseEvent,
+    CaseState,
+    Category,
+    Channel,
+    EventKind,
+    workflow_writes,
+)
+from wangge.cases.notifications import case_notice, triage_operators, unit_members
 from wangge.cases.routing import route_case
+from wangge.cases.selectors import case_prefetched
 from wangge.cases.triage import routable_category
-from wangge.cases.workflow import case_transition, record_submission
+from wangge.cases.workflow import Replay, case_transition
 from wangge.core.api import Forbidden, ServiceError, Unprocessable
 from wangge.core.geo import CoordinateError, parse_crs, to_wgs84
+from wangge.core.ids import IdBlocks
 from wangge.grids.locator import Location, locator
-from wangge.grids.models import Grid, GridLevel
+from wangge.grids.models import Department, Grid, GridLevel
+from wangge.notify.services import Notice, outbox_enqueue_many
 
+# Case ids are taken before the INSERT (the event hashes cover them): see wangge.core.ids.
+case_ids = IdBlocks(Case)
 # No 0/O, 1/I/L: read over the phone and typed on a keypad without confusion.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 TRACKING_LENGTH = 8
 PHONE_RE = re.compile(r"^[0-9+\-() ]{3,20}$")
 
 __all__ = [
+    "Intake",
     "Submitted",
     "case_report_settled",
     "case_submit",
     "case_transition",
+    "intake_prepare",
+    "intake_replay",
+    "intake_store",
     "new_tracking_code",
     "point_for_address",
 ]
@@ -83,11 +103,14 @@ def _request_hash(fields: dict[str, Any]) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _triage_root() -> Grid:
+def _triage_root(grids: dict[int, Grid]) -> Grid:
     """The district whose centre triages unlocated reports."""
     code = settings.CASES_TRIAGE_DISTRICT
-    qs = Grid.objects.filter(level=GridLevel.DISTRICT, is_active=True)
-    root = (qs.filter(code=code).first() if code else None) or qs.order_by("code").first()
+    districts = sorted(
+        (g for g in grids.values() if g.level == GridLevel.DISTRICT), key=lambda g: g.code
+    )
+    root = next((g for g in districts if g.code == code), None) if code else None
+    root = root or (districts[0] if districts else None)
     if root is None:
         raise ServiceError(_("系统尚未配置区县网格，无法受理"), code="no_district")
     return root
@@ -118,6 +141,23 @@ def _clean_text(value: str, *, field: str, limit: int, required: bool = False) -
     return value
 
 
+@dataclass
+class Intake:
+    """A report ready to store: the case row and its events built in memory, dispatch applied,
+    the notifications composed. `intake_store` writes it; `case_submit` does both."""
+
+    case: Case
+    events: list[CaseEvent]
+    notices: list[Notice]
+    co_departments: list[Department]
+    attachment_ids: list[str]
+    actor: Any
+    channel: str
+    idempotency_key: str | None
+    external_id: str | None
+    body_hash: str
+
+
 def case_submit(
     *,
     actor: Any,
@@ -138,13 +178,93 @@ def case_submit(
     title: str = "",
     place_text: str = "",
     within: Grid | None = None,
+    now: datetime | None = None,
 ) -> Submitted:
     """Accept a report from any channel; returns the case and whether it was a retry.
 
-    In one transaction: validate, honour the idempotency key / external id, locate, suggest a
-    category, look for duplicates, route, compute deadlines, write the first events, queue
-    notifications. A retry with the same key and the same body returns the first case; the
-    same key with another body is Unprocessable (422). Nothing is written on any error.
+    Validate, locate, suggest a category, look for duplicates, route, compute deadlines, build
+    the first events and the notifications (`intake_prepare`, in memory but for the duplicate
+    search), then write them in one transaction (`intake_store`). A retry with the same key and
+    the same body returns the first case; the same key with another body is Unprocessable (422).
+    Nothing is written on any error.
+
+    The retry is found by the database: the case's unique idempotency key (or external id)
+    refuses the second INSERT, and only then is the first case read. Arguments: see
+    `intake_prepare`.
+    """
+    intake = intake_prepare(
+        actor=actor,
+        channel=channel,
+        description=description,
+        lat=lat,
+        lng=lng,
+        crs=crs,
+        address=address,
+        category_code=category_code,
+        anonymous=anonymous,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        idempotency_key=idempotency_key,
+        external_id=external_id,
+        deadline_override=deadline_override,
+        attachments=attachments,
+        title=title,
+        place_text=place_text,
+        within=within,
+        now=now,
+    )
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                intake_store(intake)
+            return Submitted(intake.case)
+        except IntegrityError:
+            # A retry (or a concurrent twin) of the same key or external id committed first.
+            replay = intake_replay(intake)
+            if replay is not None:
+                return Submitted(replay, replayed=True)
+            if attempt == 2:
+                raise
+            # Otherwise the tracking code or the id was taken (a bulk load with ids of its own):
+            # the same report under a fresh code and id.
+            intake_renew(intake)
+    raise AssertionError("unreachable")
+
+
+def intake_replay(intake: Intake) -> Case | None:
+    """The first case of a retried report (same key or external id), or None."""
+    return _find_replay(
+        intake.channel, intake.idempotency_key, intake.external_id, intake.body_hash
+    )
+
+
+def intake_prepare(
+    *,
+    actor: Any,
+    channel: str,
+    description: str,
+    lat: float | None = None,
+    lng: float | None = None,
+    crs: str = "wgs84",
+    address: str = "",
+    category_code: str | None = None,
+    anonymous: bool = False,
+    contact_name: str = "",
+    contact_phone: str = "",
+    idempotency_key: str | None = None,
+    external_id: str | None = None,
+    deadline_override: datetime | None = None,
+    attachments: Sequence[Any] = (),
+    title: str = "",
+    place_text: str = "",
+    within: Grid | None = None,
+    now: datetime | None = None,
+) -> Intake:
+    """Everything `case_submit` decides, without writing: the case with its final state, the
+    hash-chained `submit` (and automatic `accept`) events, the co-handling departments and the
+    notifications. Reads: the duplicate search (one query, with a point), a named building
+    (one, with an address), and the per-process caches of categories, routing rules,
+    departments, grids and the working calendar.
 
     Locating, for every channel alike: the point given (in `crs`); else the building that
     `address` names; else the one `place_text` names (free text that is not kept as the
@@ -178,8 +298,8 @@ def case_submit(
         point = _point_from_text(address, place_text, within)
     category = None
     if category_code:
-        category = Category.objects.filter(code=category_code, is_active=True).first()
-        if category is None or not category.is_minor:
+        category = reference.categories().usable(category_code)
+        if category is None:
             raise ServiceError(
                 _("事件类别“%(c)s”不存在或不可用") % {"c": category_code}, code="category"
             )
@@ -200,13 +320,12 @@ def case_submit(
             "attachments": attachment_ids,
         }
     )
-    replay = _find_replay(channel, idempotency_key, external_id, body_hash)
-    if replay is not None:
-        return Submitted(replay, replayed=True)
 
-    now = timezone.now()
+    now = now or timezone.now()
     location: Location | None = locator.locate(*point) if point else None
-    root = Grid.objects.get(pk=location.chain[0].id) if location else _triage_root()
+    grids = reference.grids()
+    root = grids.get(location.chain[0].id) if location else None
+    root = root or _triage_root(grids)
     text = f"{title} {description} {address}"
     found = category_suggestions(text, limit=1) if category is None else []
     top = found[0] if found else None
@@ -228,6 +347,8 @@ def case_submit(
     if channel in (Channel.PHONE, Channel.HOTLINE):
         reporter = None  # the operator typed it in; the caller is in the contact fields
     case = Case(
+        pk=case_ids.next(),
+        tracking_code=new_tracking_code(),
         title=title or description[:30],
         description=description,
         channel=channel,
@@ -240,7 +361,7 @@ def case_submit(
         address=address,
         lat=point[0] if point else None,
         lng=point[1] if point else None,
-        grid_id=location.grid.id if location else None,
+        grid=grids.get(location.grid.id) if location else None,
         grid_path=location.path if location else root.path,
         root=root,
         urgent=bool(category and category.urgent),
@@ -251,50 +372,145 @@ def case_submit(
         created_at=now,
         updated_at=now,
     )
-    try:
-        with transaction.atomic():
-            _insert_with_code(case)
-            submitted = record_submission(
+    if location is not None and case.grid is None:
+        case.grid_id = location.grid.id
+    # The submission and the automatic dispatch, applied in memory by the workflow's own
+    # effects (`Replay`), so the row is inserted once, in its final state, with its chain head.
+    history = Replay(case)
+    submitted_by = reporter if reporter else actor
+    history.submit(
+        actor=submitted_by,
+        at=now,
+        payload=submit_payload(
+            channel=channel,
+            grid_code=location.grid.code if location else None,
+            suggested=suggested,
+            duplicates=[d["tracking_code"] for d in duplicates],
+            attachment_ids=attachment_ids,
+        ),
+    )
+    events = [_stored(history.events[0])]
+    # Every submission is announced to the district's triage operators (the state it was in).
+    notices = [
+        case_notice(
+            case=case,
+            event=events[0],
+            topic="case.created",
+            readers=triage_operators(case),
+        )
+    ]
+    co: list[Department] = []
+    if route is not None and route_category is not None:
+        target = route.grid or route.department
+        if target is None or not target.is_active:
+            raise ServiceError(_("处置单位已停用"), code="target_outside")
+        history.step(
+            EventKind.ACCEPT,
+            actor=None,
+            at=now,
+            reason=_("按派遣规则自动立案派遣")
+            if category is not None
+            else _("按建议类别“%(c)s”自动派遣，办理单位可更正类别") % {"c": route_category.name},
+            # "suggested" only when routed on a suggestion (demo and live alike).
+            payload={"rule": route.rule.pk if route.rule else None}
+            | ({"suggested": True} if category is None else {}),
+            category=route_category if category is None else None,
+            target_grid=route.grid,
+            target_department=route.department,
+            co_departments=route.co_departments,
+            deadline_override=deadline_override,
+        )
+        co = history.co_departments
+        events.append(_stored(history.events[1]))
+        notices.append(
+            case_notice(
                 case=case,
-                actor=reporter if reporter else actor,
-                payload=submit_payload(
-                    channel=channel,
-                    grid_code=location.grid.code if location else None,
-                    suggested=suggested,
-                    duplicates=[d["tracking_code"] for d in duplicates],
-                    attachment_ids=attachment_ids,
-                ),
-                public=True,
-                now=now,
+                event=events[1],
+                topic="case.dispatched",
+                readers=unit_members(case, co_department_ids=[d.pk for d in co]),
             )
-            if route is not None and route_category is not None:
-                case_transition(
-                    case=case,
-                    actor=None,
-                    action=EventKind.ACCEPT,
-                    reason=_("按派遣规则自动立案派遣")
-                    if category is not None
-                    else _("按建议类别“%(c)s”自动派遣，办理单位可更正类别")
-                    % {"c": route_category.name},
-                    # "suggested" only when routed on a suggestion (demo and live alike).
-                    payload={"rule": route.rule.pk if route.rule else None}
-                    | ({"suggested": True} if category is None else {}),
-                    category=route_category if category is None else None,
-                    target_grid=route.grid,
-                    target_department=route.department,
-                    co_departments=route.co_departments,
-                    deadline_override=deadline_override,
-                    now=now,
-                )
-            if attachment_ids:
-                attachments_link(actor=actor, attachment_ids=attachment_ids, owner=submitted)
-    except IntegrityError:
-        # A concurrent request with the same key (or external id) committed first.
-        replay = _find_replay(channel, idempotency_key, external_id, body_hash)
-        if replay is not None:
-            return Submitted(replay, replayed=True)
-        raise
-    return Submitted(case)
+        )
+    return Intake(
+        case=case,
+        events=events,
+        notices=notices,
+        co_departments=co,
+        attachment_ids=attachment_ids,
+        actor=actor,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        external_id=external_id,
+        body_hash=body_hash,
+    )
+
+
+def _stored(event: Any) -> CaseEvent:
+    """The CaseEvent row of an event the replay built (the hash already covers these fields)."""
+    return CaseEvent(
+        case_id=event.case_id,
+        seq=event.seq,
+        kind=event.kind,
+        actor_id=event.actor_id,
+        actor_name=event.actor_name,
+        from_state=event.from_state,
+        to_state=event.to_state,
+        reason=event.reason,
+        payload=event.payload,
+        public=event.public,
+        created_at=event.created_at,
+        prev_hash=event.prev_hash,
+        hash=event.hash,
+    )
+
+
+def intake_store(intake: Intake) -> None:
+    """Write a prepared report inside the caller's transaction: the case (one INSERT, final
+    state and chain head included), its events (one), its co-handlers (one, if any), the
+    notifications (one for every inbox, one for every webhook delivery) and the photos' links.
+    An IntegrityError means the key, external id, tracking code or id was taken."""
+    case = intake.case
+    with workflow_writes():
+        case.save(force_insert=True)
+    CaseEvent.objects.bulk_create(intake.events)
+    if intake.co_departments:
+        through = Case.co_departments.through
+        through.objects.bulk_create(
+            [through(case_id=case.pk, department_id=d.pk) for d in intake.co_departments]
+        )
+    # The answer is rendered from these objects: no re-read of what was just written.
+    case_prefetched(case, co_departments=intake.co_departments, events=intake.events)
+    outbox_enqueue_many(intake.notices)
+    if intake.attachment_ids:
+        attachments_link(
+            actor=intake.actor, attachment_ids=intake.attachment_ids, owner=intake.events[0]
+        )
+
+
+def intake_renew(intake: Intake) -> None:
+    """A fresh id and tracking code for a report whose INSERT collided on one of them; the
+    events (their hashes cover the id) and notices are rebuilt by the caller's retry."""
+    case_ids.discard()
+    old_pk = intake.case.pk
+    intake.case.pk = case_ids.next()
+    intake.case.tracking_code = new_tracking_code()
+    intake.case._state.adding = True
+    # The chain covers the id: recompute it for the new one.
+    head = ""
+    for event in intake.events:
+        event.case_id = intake.case.pk
+        event.prev_hash = head
+        event.hash = hash_of(event, head)
+        event.pk = None
+        event._state.adding = True
+        head = event.hash
+    intake.case.chain_head = head
+    for notice_index, notice in enumerate(intake.notices):
+        intake.notices[notice_index] = replace(
+            notice,
+            dedupe_key=notice.dedupe_key.replace(f"case:{old_pk}:", f"case:{intake.case.pk}:"),
+            link=notice.link.rsplit("/", 2)[0] + f"/{intake.case.tracking_code}/",
+            payload={**notice.payload, "tracking_code": intake.case.tracking_code},
+        )
 
 
 def _point_from_text(
@@ -347,18 +563,6 @@ def _find_replay(
         if first is not None:
             return first
     return None
-
-
-def _insert_with_code(case: Case) -> None:
-    for attempt in range(5):
-        case.tracking_code = new_tracking_code()
-        try:
-            with transaction.atomic():
-                case.save(force_insert=True)
-            return
-        except IntegrityError:
-            if attempt == 4 or Case.objects.filter(tracking_code=case.tracking_code).count() == 0:
-                raise  # not a code collision: the idempotency constraints speak
 
 
 @transaction.atomic

@@ -19,8 +19,10 @@ from wangge.cases.models import Category
 
 def keyword_scores(text: str) -> list[tuple[int, Category]]:
     """(characters of `text` covered by its keywords, category), best first, zeros left out."""
+    from wangge.cases.reference import categories
+
     scored = []
-    for cat in Category.objects.filter(is_active=True, code__length=5):
+    for cat in categories().active_minor.values():
         score = sum(len(k) for k in cat.keyword_list() if k in text)
         if score:
             scored.append((score, cat))

@@ -253,27 +253,6 @@ def _store(case: Case, changes: dict[str, Any], event: CaseEvent) -> None:
     event.save(force_insert=True)
 
 
-def record_submission(
-    *, case: Case, actor: Any, payload: dict[str, Any], public: bool, now: datetime
-) -> CaseEvent:
-    """The first event of a new case (called by the intake service in its transaction)."""
-    event = append_event(
-        case,
-        actor=actor,
-        kind=EventKind.SUBMIT,
-        from_state="",
-        to_state=case.state,
-        payload=payload,
-        public=public,
-        now=now,
-    )
-    _store(case, {}, event)
-    topic, _who = _TOPICS[EventKind.SUBMIT]
-    users = notifications.triage_operator_ids(case) if case.state == S.SUBMITTED else set()
-    notifications.case_notify(case=case, event=event, topic=topic, user_ids=users)
-    return event
-
-
 def case_transition(
     *,
     case: Case,
@@ -382,6 +361,9 @@ def case_transition(
     for f in Case._meta.concrete_fields:
         setattr(case, f.attname, getattr(locked, f.attname))
     case._state.fields_cache = {}
+    # What an earlier answer attached (the intake's events and co-handlers) is stale now.
+    for attached in ("_prefetched_objects_cache", "timeline_events", "public_events"):
+        case.__dict__.pop(attached, None)
     case._loaded_state = locked.state
     return event
 

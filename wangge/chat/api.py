@@ -14,8 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from wangge.chat.models import ChatGroup
-from wangge.chat.services import MAX_IMAGES, Inbound, message_receive
+from wangge.chat.services import MAX_IMAGES, Inbound, group_for_relay, message_receive
 from wangge.core.api import ServiceError
 from wangge.notify.signing import verify
 
@@ -82,7 +81,7 @@ class ChatWebhookView(APIView):
             group_id = str(body.get("group_id", ""))
         except (ValueError, AttributeError):
             body, group_id = None, ""
-        group = ChatGroup.objects.filter(group_id=group_id, active=True).first() if body else None
+        group = group_for_relay(group_id) if body else None
         # Unknown group, bad JSON and bad signature look the same: nothing to learn by probing.
         if group is None or not verify(
             group.secret,

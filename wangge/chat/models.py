@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.config import ConfigQuerySet
+
 
 class ChatGroup(models.Model):
     """A chat group of one grid. Its relay signs deliveries with `secret`; replies go out
@@ -29,6 +31,8 @@ class ChatGroup(models.Model):
     active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
+    objects = ConfigQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("网格群")
         verbose_name_plural = _("网格群")
@@ -49,6 +53,8 @@ class ChatStaff(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="+"
     )
+
+    objects = ConfigQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("群内工作人员")

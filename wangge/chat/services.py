@@ -22,12 +22,13 @@ from wangge.cases.access import ReporterPass, link_url
 from wangge.cases.feedback import case_feedback_give, feedback_current
 from wangge.cases.models import PUBLIC_STATUS, Case, CaseEvent, CaseState, Channel, EventKind
 from wangge.cases.selectors import case_get_for_user
-from wangge.cases.services import case_submit
+from wangge.cases.services import intake_prepare, intake_store
 from wangge.cases.workflow import case_transition
 from wangge.chat.commands import Command, RateCommand, parse_command, parse_rate
 from wangge.chat.detector import detect
 from wangge.chat.models import ChatGroup, ChatMessage, ChatStaff, MessageKind
 from wangge.core.api import ServiceError
+from wangge.core.config import config_loader
 from wangge.notify.services import outbox_enqueue
 from wangge.suggest.models import ModelKind
 from wangge.suggest.selectors import learned_model
@@ -99,12 +100,49 @@ def _store_uploads(uploads: list[tuple[str, str]]) -> list[Any]:
     return photos
 
 
-def message_receive(*, group: ChatGroup, inbound: Inbound) -> Received:
-    """Handle one delivered message; a replayed delivery (same message id) changes nothing."""
+@dataclass(frozen=True)
+class GroupSetting:
+    group: ChatGroup  # its grid and reply endpoint loaded
+    staff: dict[str, ChatStaff]  # by sender id, their users loaded
+
+
+@config_loader("chat.groups")
+def active_groups() -> dict[str, GroupSetting]:
+    """Active groups by their relay id with their staff, kept per process (wangge.core.config)."""
+    groups = {
+        g.pk: GroupSetting(g, {})
+        for g in ChatGroup.objects.filter(active=True).select_related("grid", "endpoint")
+    }
+    for member in ChatStaff.objects.filter(group__in=list(groups)).select_related("user"):
+        groups[member.group_id].staff[member.sender_id] = member
+    return {g.group.group_id: g for g in groups.values()}
+
+
+def group_for_relay(group_id: str) -> ChatGroup | None:
+    found = active_groups().get(group_id)
+    return found.group if found is not None else None
+
+
+def _staff(group: ChatGroup) -> dict[str, ChatStaff]:
+    found = active_groups().get(group.group_id)
+    if found is not None and found.group.pk == group.pk:
+        return found.staff
+    return {s.sender_id: s for s in ChatStaff.objects.filter(group=group).select_related("user")}
+
+
+def _seen(group: ChatGroup, inbound: Inbound) -> Received | None:
     seen = ChatMessage.objects.filter(group=group, message_id=inbound.message_id).first()
-    if seen is not None:
-        return Received("duplicate", seen, seen.case)
-    staff = {s.sender_id: s for s in ChatStaff.objects.filter(group=group).select_related("user")}
+    return Received("duplicate", seen, seen.case) if seen is not None else None
+
+
+def message_receive(*, group: ChatGroup, inbound: Inbound) -> Received:
+    """Handle one delivered message; a replayed delivery (same message id) changes nothing.
+
+    Commands look for an earlier delivery first (they act on other cases); a chat line or a
+    request is stored under the message's unique id, so a replay is refused by the database
+    and answered as a duplicate (`_save_once`).
+    """
+    staff = _staff(group)
     command = parse_command(inbound.text)
     now = timezone.now()
     message = ChatMessage(
@@ -121,10 +159,12 @@ def message_receive(*, group: ChatGroup, inbound: Inbound) -> Received:
     rate = parse_rate(inbound.text)
     if rate is not None:
         message.kind = MessageKind.COMMAND
-        return _run_rate(group, message, rate)
+        return _seen(group, inbound) or _run_rate(group, message, rate)
     if command is not None and inbound.sender_id in staff:
         message.kind = MessageKind.COMMAND
-        return _run_command(group, message, command, staff[inbound.sender_id].user)
+        return _seen(group, inbound) or _run_command(
+            group, message, command, staff[inbound.sender_id].user
+        )
     found = detect(
         inbound.text,
         mentions=inbound.mentions,
@@ -136,21 +176,30 @@ def message_receive(*, group: ChatGroup, inbound: Inbound) -> Received:
     message.kind = MessageKind.REQUEST if found.is_request else MessageKind.CHAT
     if message.kind == MessageKind.CHAT:
         return _save_once(message, lambda: None)
+    if inbound.uploads:
+        # Pictures are stored before the transaction: a replay must not store them again.
+        earlier = _seen(group, inbound)
+        if earlier is not None:
+            return earlier
     photos = _store_uploads(inbound.uploads)
 
+    intake = intake_prepare(
+        actor=None,
+        channel=Channel.CHAT,
+        description=inbound.text,
+        # Where: a building the message names inside the group's grid, else a point in that
+        # grid (the case belongs to the grid either way).
+        place_text=inbound.text,
+        within=group.grid,
+        contact_name=inbound.sender_name[:50],
+        idempotency_key=f"{group.group_id}:{inbound.message_id}"[:100],
+        attachments=photos,
+    )
+
     def create_case() -> Case:
-        case = case_submit(
-            actor=None,
-            channel=Channel.CHAT,
-            description=inbound.text,
-            # Where: a building the message names inside the group's grid, else a point in
-            # that grid (the case belongs to the grid either way).
-            place_text=inbound.text,
-            within=group.grid,
-            contact_name=inbound.sender_name[:50],
-            idempotency_key=f"{group.group_id}:{inbound.message_id}"[:100],
-            attachments=photos,
-        ).case
+        # In `_save_once`'s transaction: a replayed message is refused there (the case's key).
+        intake_store(intake)
+        case = intake.case
         message.case = case
         reply(
             group=group,

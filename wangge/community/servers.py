@@ -103,5 +103,6 @@ def server_profile(user: Any) -> ServerProfile:
 
 def forget_profile(user: Any) -> None:
     """Drop the cached profile (after registering the user as a server in the same request)."""
-    if user is not None and hasattr(user, "_wangge_server_profile"):
-        del user._wangge_server_profile
+    for attr in ("_wangge_server_profile", "_wangge_nav_flags"):
+        if user is not None and hasattr(user, attr):
+            delattr(user, attr)

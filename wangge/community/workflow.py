@@ -29,7 +29,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts.models import Role, RoleAssignment
+from wangge.accounts.models import Role
 from wangge.accounts.selectors import scope_for_user
 from wangge.attachments.services import attachments_link
 from wangge.community import notifications
@@ -106,10 +106,9 @@ def staff_paths(user: Any) -> tuple[str, ...]:
     if scope.everything:
         paths: tuple[str, ...] = ("",)
     else:
+        # From the data scope the request has already loaded: no query of its own.
         paths = tuple(
-            RoleAssignment.objects.filter(
-                user=user, role__in=STAFF_ROLES, grid__isnull=False
-            ).values_list("grid__path", flat=True)
+            sorted({p for role in STAFF_ROLES for p in scope.role_grid_paths.get(role, ())})
         )
     user._wangge_staff_paths = paths
     return paths

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -83,3 +84,26 @@ class PeriodicTaskState(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ConfigVersion(models.Model):
+    """One row per deployment: moved in the same transaction as any change to the settings the
+    intake reads on every request (categories, routing rules, departments, webhook endpoints,
+    Open311 clients and service attributes, hotline sources, chat groups).
+
+    Every process keeps those tables in memory (`wangge.core.config`) and rebuilds its copy when
+    this stamp differs from the one its copy was built from, as the grid locator does with
+    `GridTreeVersion` and the working calendar with `CalendarVersion`.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("配置版本")
+        verbose_name_plural = _("配置版本")
+        constraints = [models.CheckConstraint(name="config_version_singleton", condition=Q(id=1))]
+
+    def __str__(self) -> str:
+        return f"v{self.version}"

@@ -34,6 +34,8 @@ class Scope:
     department_ids: frozenset[int] = frozenset()
     department_area_paths: tuple[str, ...] = ()
     role_grid_ids: dict[str, frozenset[int]] = field(default_factory=dict)
+    # The same per role, as grid paths (a role held on a grid covers its subtree).
+    role_grid_paths: dict[str, frozenset[str]] = field(default_factory=dict)
     read_only: bool = False  # only roles that look, never write (leader, auditor …)
 
     @property

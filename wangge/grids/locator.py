@@ -72,6 +72,10 @@ class GridLocator:
         """Force a version check on the next lookup (called after this process commits)."""
         self._stale = True
 
+    def version(self) -> int:
+        """The tree version the current index was built from (checked as `locate` checks it)."""
+        return self._current().version
+
     def _db_version(self) -> int:
         row = GridTreeVersion.objects.filter(pk=1).values_list("version", flat=True).first()
         return row or 0

@@ -19,6 +19,8 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.config import ConfigQuerySet
+
 
 class GridLevel(models.IntegerChoices):
     DISTRICT = 1, _("区/县")
@@ -217,6 +219,8 @@ class Department(models.Model):
     )
     phone = models.CharField(_("联系电话"), max_length=40, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
+
+    objects = ConfigQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("职能部门")

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.config import ConfigQuerySet
 from wangge.hotline.parsing import DEFAULT_MAPPING
 
 
@@ -36,6 +37,8 @@ class HotlineSource(models.Model):
     )
     active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = ConfigQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("热线来源")

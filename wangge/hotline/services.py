@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,13 +27,14 @@ from wangge.cases.models import (
     CaseEvent,
     CaseFeedback,
     CaseRating,
-    Category,
     Channel,
     EventKind,
 )
-from wangge.cases.services import case_submit
+from wangge.cases.reference import categories
+from wangge.cases.services import case_submit, intake_prepare, intake_store
 from wangge.cases.sla import deadline
 from wangge.core.api import Forbidden, ServiceError
+from wangge.core.config import config_loader
 from wangge.core.imports import Reject
 from wangge.core.services import audit_record
 from wangge.hotline.models import HotlineImport, HotlineOrder, HotlineSource, ImportStatus
@@ -67,10 +68,17 @@ def source_key_issue(*, actor: Any, source: HotlineSource) -> str:
     return raw
 
 
+@config_loader("hotline.sources")
+def active_sources() -> dict[str, HotlineSource]:
+    """Active sources by code, kept per process (wangge.core.config): a new push key or a
+    source stopped in the admin takes effect within CONFIG_CHECK_SECONDS everywhere."""
+    return {s.code: s for s in HotlineSource.objects.filter(active=True).select_related("webhook")}
+
+
 def source_authenticate(code: str, raw_key: str | None) -> HotlineSource:
     """The active source `code` if `raw_key` is its push key, else Forbidden (403)."""
     raw_key = (raw_key or "").strip()
-    source = HotlineSource.objects.filter(code=code, active=True).select_related("webhook").first()
+    source = active_sources().get(code)
     if source is None or not raw_key or not source.key_hash:
         raise Forbidden(_("热线来源或推送密钥无效"), code="hotline_key")
     if not secrets.compare_digest(source.key_hash, _key_hash(raw_key)):
@@ -80,7 +88,7 @@ def source_authenticate(code: str, raw_key: str | None) -> HotlineSource:
 
 def category_lookup() -> Any:
     """A function: a category code or a minor category's name → its code (or None)."""
-    minor = {c.code: c for c in Category.objects.filter(is_active=True) if c.is_minor}
+    minor = categories().active_minor
     names = {c.name: c.code for c in minor.values()}
 
     def lookup(value: str) -> str | None:
@@ -99,12 +107,13 @@ class UpsertResult:
 
 
 def order_upsert(
-    *, actor: Any, source: HotlineSource, row: OrderRow, now: Any = None
+    *, actor: Any, source: HotlineSource, row: OrderRow, now: Any = None, known: bool = False
 ) -> UpsertResult:
     """Create the order and its case, or update the order sent before under the same number.
 
     A re-sent order never makes a second case. Its latest content is kept on the order (what
-    the hotline says now); the case keeps its history.
+    the hotline says now); the case keeps its history. `known`: the caller knows the order
+    is here already (a file import reads them all first), so no case is prepared for it.
     """
     now = now or timezone.now()
     tolerance = timedelta(minutes=settings.HOTLINE_FUTURE_TOLERANCE_MINUTES)
@@ -114,6 +123,13 @@ def order_upsert(
             % {"t": timezone.localtime(row.received_at).strftime("%Y-%m-%d %H:%M")},
             code="received_in_future",
         )
+    external_id = f"{source.code}:{row.order_no}"
+    if not known:
+        # Taken as new: a repeat is refused by the case's unique external id, then updated.
+        created = _create(actor, source, row, external_id, now)
+        if created is not None:
+            return created
+    # Sent before (or a twin push committed first): the order is updated, the case stays.
     with transaction.atomic():
         existing = (
             HotlineOrder.objects.select_for_update()
@@ -122,33 +138,56 @@ def order_upsert(
         )
         if existing is not None:
             return _update(existing, row, now)
-        case = case_submit(
-            actor=actor,
-            channel=Channel.HOTLINE,
-            title=row.content[:30],
-            description=row.content,
-            address=row.address,
-            category_code=row.category_code,
-            contact_name=row.caller_name,
-            contact_phone=row.caller_phone,
-            external_id=f"{source.code}:{row.order_no}",
-            deadline_override=row.deadline or _category_deadline(row),
-        ).case
-        order = HotlineOrder.objects.create(
-            source=source,
-            order_no=row.order_no,
-            case=case,
-            received_at=row.received_at,
-            caller_name=row.caller_name,
-            caller_phone=row.caller_phone,
-            content=row.content,
-            address=row.address,
-            category_code=row.category_code or "",
-            deadline=row.deadline,
-            created_at=now,
-            updated_at=now,
-        )
-        return UpsertResult(order, "created")
+        case = case_submit(**_intake_arguments(actor, row, external_id)).case
+        return UpsertResult(_order(source, row, case, now), "created")
+
+
+def _intake_arguments(actor: Any, row: OrderRow, external_id: str) -> dict[str, Any]:
+    return {
+        "actor": actor,
+        "channel": Channel.HOTLINE,
+        "title": row.content[:30],
+        "description": row.content,
+        "address": row.address,
+        "category_code": row.category_code,
+        "contact_name": row.caller_name,
+        "contact_phone": row.caller_phone,
+        "external_id": external_id,
+        "deadline_override": row.deadline or _category_deadline(row),
+    }
+
+
+def _order(source: HotlineSource, row: OrderRow, case: Case, now: Any) -> HotlineOrder:
+    order = HotlineOrder(
+        source=source,
+        order_no=row.order_no,
+        case=case,
+        received_at=row.received_at,
+        caller_name=row.caller_name,
+        caller_phone=row.caller_phone,
+        content=row.content,
+        address=row.address,
+        category_code=row.category_code or "",
+        deadline=row.deadline,
+        created_at=now,
+        updated_at=now,
+    )
+    order.save(force_insert=True)
+    return order
+
+
+def _create(
+    actor: Any, source: HotlineSource, row: OrderRow, external_id: str, now: Any
+) -> UpsertResult | None:
+    """A new order's case and order row in one transaction, or None when the order (its case's
+    external id) turned out to exist after all."""
+    intake = intake_prepare(**_intake_arguments(actor, row, external_id))
+    try:
+        with transaction.atomic():
+            intake_store(intake)
+            return UpsertResult(_order(source, row, intake.case, now), "created")
+    except IntegrityError:
+        return None
 
 
 def _category_deadline(row: OrderRow) -> datetime | None:
@@ -156,7 +195,7 @@ def _category_deadline(row: OrderRow) -> datetime | None:
     hotline received the call (not from when the order reached us)."""
     if not row.category_code:
         return None
-    category = Category.objects.filter(code=row.category_code).first()
+    category = categories().by_code.get(row.category_code)
     if category is None:
         return None
     return deadline(row.received_at, category.handling_limit, category.handling_unit)
@@ -281,7 +320,9 @@ def import_rows(*, actor: Any, source: HotlineSource, data: bytes, filename: str
             report.unchanged += 1
             continue
         try:
-            result = order_upsert(actor=actor, source=source, row=row, now=now)
+            result = order_upsert(
+                actor=actor, source=source, row=row, now=now, known=row.order_no in known
+            )
         except ServiceError as exc:
             report.rejects.append(Reject(row=row.row, column="", reason=exc.message))
             continue

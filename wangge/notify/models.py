@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.config import ConfigQuerySet
+
 
 class WebhookEndpoint(models.Model):
     """An outbound receiver: an SMS gateway, a WeCom group bot relay, another system.
@@ -41,6 +43,8 @@ class WebhookEndpoint(models.Model):
     )
     active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = ConfigQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("外发接口")

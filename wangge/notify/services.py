@@ -9,17 +9,19 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import connection, connections, transaction
+from django.db.models import F, QuerySet
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
+from wangge.core.config import config_loader
 from wangge.core.models import AuditLog
 from wangge.core.services import audit_record
 from wangge.notify.models import InboxItem, OutboxMessage, OutboxStatus, WebhookEndpoint
@@ -32,6 +34,35 @@ TITLE_MAX = 200
 
 def _setting(name: str, default: Any) -> Any:
     return getattr(settings, name, default)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notification to queue: its inbox readers and the webhook endpoints that hear it.
+
+    `user_ids` are the readers by id; `readers` is instead a query of user ids (a
+    `values_list("user_id", flat=True)` queryset) that the database expands in the INSERT
+    itself, so the readers are never fetched into Python just to be written back.
+    `exclude_user_id` (the actor) is left out of either.
+    """
+
+    topic: str
+    title: str
+    body: str
+    payload: dict
+    dedupe_key: str
+    link: str = ""
+    user_ids: Iterable[int] = ()
+    readers: QuerySet | None = None
+    exclude_user_id: int | None = None
+    grid_path: str | None = None
+    endpoint_ids: Iterable[int] = ()
+
+
+@config_loader("notify.endpoints")
+def active_endpoints() -> list[WebhookEndpoint]:
+    """The active webhook endpoints with their grids (kept per process, see wangge.core.config)."""
+    return list(WebhookEndpoint.objects.filter(active=True).select_related("grid"))
 
 
 def outbox_enqueue(
@@ -53,76 +84,146 @@ def outbox_enqueue(
     active endpoints listed in `endpoint_ids`. Calling again with the same `dedupe_key` adds
     nothing for a destination that already has it. Delivery starts after the commit.
     """
-    if not topic or len(topic) > 64:
+    outbox_enqueue_many(
+        [
+            Notice(
+                topic=topic,
+                title=title,
+                body=body,
+                link=link,
+                payload=payload,
+                user_ids=user_ids,
+                grid_path=grid_path,
+                endpoint_ids=endpoint_ids,
+                dedupe_key=dedupe_key,
+            )
+        ]
+    )
+
+
+def outbox_enqueue_many(notices: Sequence[Notice]) -> None:
+    """Queue several notifications in as few statements as the rows allow: one INSERT per
+    notice with readers, one for the explicit readers of all notices, one for every webhook
+    delivery of all of them. Same rules as `outbox_enqueue`."""
+    now = timezone.now()
+    inbox: list[InboxItem] = []
+    deliveries: list[OutboxMessage] = []
+    selected: list[tuple[Notice, str, dict]] = []
+    endpoints = active_endpoints()
+    for notice in notices:
+        title, clean_payload = _checked(notice)
+        users = sorted({int(u) for u in notice.user_ids} - {notice.exclude_user_id})
+        inbox += [
+            InboxItem(
+                user_id=u,
+                topic=notice.topic,
+                title=title,
+                body=notice.body,
+                link=notice.link,
+                payload=clean_payload,
+                dedupe_key=notice.dedupe_key,
+                created_at=now,
+            )
+            for u in users
+        ]
+        if notice.readers is not None:
+            selected.append((notice, title, clean_payload))
+        explicit = {int(e) for e in notice.endpoint_ids}
+        grid_path = notice.grid_path
+        for ep in endpoints:
+            if ep.id in explicit or (
+                ep.hears(notice.topic)
+                and (
+                    ep.grid is None
+                    or (grid_path is not None and grid_path.startswith(ep.grid.path))
+                )
+            ):
+                deliveries.append(_delivery(ep, notice, title, clean_payload, now))
+    if selected:
+        _inbox_insert_select(selected, now)
+    if inbox:
+        InboxItem.objects.bulk_create(inbox, ignore_conflicts=True)
+    if deliveries:
+        OutboxMessage.objects.bulk_create(deliveries, ignore_conflicts=True)
+        transaction.on_commit(kick_delivery, robust=True)
+
+
+def _checked(notice: Notice) -> tuple[str, dict]:
+    if not notice.topic or len(notice.topic) > 64:
         raise ValueError("topic must be 1–64 characters")
-    if not dedupe_key or len(dedupe_key) > 200:
+    if not notice.dedupe_key or len(notice.dedupe_key) > 200:
         raise ValueError("dedupe_key must be 1–200 characters")
-    if len(link) > 500:
+    if len(notice.link) > 500:
         raise ValueError("link must be at most 500 characters")
-    if not isinstance(payload, dict):
+    if not isinstance(notice.payload, dict):
         raise TypeError("payload must be a dict")
     # Round-trip through JSON now, so datetimes, UUIDs and Decimals are stored as strings and a
     # payload that cannot be serialised fails in the caller's transaction, not in the worker.
-    clean_payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    clean_payload = json.loads(json.dumps(notice.payload, cls=DjangoJSONEncoder))
+    title = notice.title
     if len(title) > TITLE_MAX:
         title = title[: TITLE_MAX - 1] + "…"
-    now = timezone.now()
+    return title, clean_payload
 
-    users = sorted({int(u) for u in user_ids})
-    if users:
-        InboxItem.objects.bulk_create(
-            [
-                InboxItem(
-                    user_id=u,
-                    topic=topic,
-                    title=title,
-                    body=body,
-                    link=link,
-                    payload=clean_payload,
-                    dedupe_key=dedupe_key,
-                )
-                for u in users
-            ],
-            ignore_conflicts=True,
-        )
 
-    explicit = {int(e) for e in endpoint_ids}
-    endpoints = [
-        ep
-        for ep in WebhookEndpoint.objects.filter(active=True).select_related("grid")
-        if ep.id in explicit
-        or (
-            ep.hears(topic)
-            and (ep.grid is None or (grid_path is not None and grid_path.startswith(ep.grid.path)))
-        )
-    ]
-    if not endpoints:
-        return
-    rows = []
-    for ep in endpoints:
-        delivery_id = uuid.uuid4()
-        rows.append(
-            OutboxMessage(
-                delivery_id=delivery_id,
-                endpoint=ep,
-                topic=topic,
-                dedupe_key=dedupe_key,
-                next_attempt_at=now,
-                body={
-                    "delivery_id": str(delivery_id),
-                    "event": topic,
-                    "dedupe_key": dedupe_key,
-                    "title": title,
-                    "body": body,
-                    "link": link,
-                    "grid_path": grid_path,
-                    "payload": clean_payload,
-                    "created_at": now.isoformat(),
-                },
-            )
-        )
-    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
-    transaction.on_commit(kick_delivery, robust=True)
+def _delivery(
+    ep: WebhookEndpoint, notice: Notice, title: str, payload: dict, now: datetime
+) -> OutboxMessage:
+    delivery_id = uuid.uuid4()
+    return OutboxMessage(
+        delivery_id=delivery_id,
+        endpoint=ep,
+        topic=notice.topic,
+        dedupe_key=notice.dedupe_key,
+        next_attempt_at=now,
+        created_at=now,
+        body={
+            "delivery_id": str(delivery_id),
+            "event": notice.topic,
+            "dedupe_key": notice.dedupe_key,
+            "title": title,
+            "body": notice.body,
+            "link": notice.link,
+            "grid_path": notice.grid_path,
+            "payload": payload,
+            "created_at": now.isoformat(),
+        },
+    )
+
+
+def _inbox_insert_select(selected: list[tuple[Notice, str, dict]], now: datetime) -> None:
+    """INSERT … SELECT: one inbox row per distinct reader each notice's query yields, all
+    notices in one statement (UNION ALL). Django has no INSERT … SELECT; the reader queries
+    themselves are compiled by the ORM. A reader who already has the notice's dedupe key is
+    skipped, as `bulk_create(ignore_conflicts=True)` does."""
+    db = selected[0][0].readers.db  # type: ignore[union-attr]
+    conn = connections[db]
+    qn = conn.ops.quote_name
+    fields: list[Any] = [InboxItem._meta.get_field(f) for f in _INBOX_COLUMNS]
+    user_field: Any = InboxItem._meta.get_field("user")
+    selects, params = [], []
+    for notice, title, payload in selected:
+        readers = notice.readers
+        assert readers is not None
+        if notice.exclude_user_id is not None:
+            readers = readers.exclude(user_id=notice.exclude_user_id)
+        readers = readers.order_by().values_list("user_id", flat=True).distinct()
+        sub_sql, sub_params = readers.query.get_compiler(using=db).as_sql()
+        values = [notice.topic, title, notice.body, notice.link, payload, notice.dedupe_key, now]
+        params += [f.get_db_prep_save(v, conn) for f, v in zip(fields, values, strict=True)]
+        params += list(sub_params)
+        selects.append(f"SELECT r.*, {', '.join(['%s'] * len(fields))} FROM ({sub_sql}) r")
+    columns = ", ".join(qn(f.column) for f in [user_field, *fields])
+    sql = (
+        f"{conn.ops.insert_statement(on_conflict=OnConflict.IGNORE)} "
+        f"{qn(InboxItem._meta.db_table)} ({columns}) {' UNION ALL '.join(selects)} "
+        + conn.ops.on_conflict_suffix_sql(InboxItem._meta.fields, OnConflict.IGNORE, None, None)
+    )
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+_INBOX_COLUMNS = ("topic", "title", "body", "link", "payload", "dedupe_key", "created_at")
 
 
 # --- delivery ----------------------------------------------------------------------------------

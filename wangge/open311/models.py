@@ -6,6 +6,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.config import ConfigQuerySet
+
+
+class ApiClientQuerySet(ConfigQuerySet):
+    # Touched once a minute by every client in use: not worth rebuilding the cached settings.
+    volatile = frozenset({"last_used_at"})
+
 
 class ApiClient(models.Model):
     """An application allowed to POST requests. Only a hash of its key is kept: the key is
@@ -18,6 +25,8 @@ class ApiClient(models.Model):
     active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True, editable=False)
+
+    objects = ApiClientQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Open311 客户端")
@@ -59,6 +68,8 @@ class ServiceAttribute(models.Model):
     datatype_description = models.CharField(_("填写说明"), max_length=300, blank=True)
     # [{"key": "1", "name": "…"}, …] for the list types.
     values = models.JSONField(_("选项"), default=list, blank=True)
+
+    objects = ConfigQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Open311 服务属性")

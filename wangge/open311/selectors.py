@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from wangge.attachments.signing import attachment_url
 from wangge.cases.models import OPEN311_STATUS, Case, CaseEvent, Category, EventKind
 from wangge.core.api import NotFound
+from wangge.core.config import config_loader
 from wangge.core.pagination import COUNT_CAP, capped_count
 from wangge.open311.models import LIST_TYPES, Open311Request, ServiceAttribute
 from wangge.open311.params import RequestFilter
@@ -42,14 +43,26 @@ def service_list() -> QuerySet[Category]:
 
 
 def service_get(code: str) -> Category:
-    category = service_list().filter(code=code).first()
+    """An active minor category by its code (from the per-process cache), or NotFound."""
+    from wangge.cases.reference import categories
+
+    category = categories().usable(code)
     if category is None:
         raise NotFound(_("未知的 service_code：%(c)s") % {"c": code[:20]}, code="service_code")
     return category
 
 
 def service_definition(code: str) -> list[ServiceAttribute]:
-    return list(ServiceAttribute.objects.filter(service_code=code).order_by("order", "id"))
+    return list(_definitions().get(code, ()))
+
+
+@config_loader("open311.definitions")
+def _definitions() -> dict[str, list[ServiceAttribute]]:
+    """Every service's attributes in order, kept per process (wangge.core.config)."""
+    found: dict[str, list[ServiceAttribute]] = {}
+    for attribute in ServiceAttribute.objects.order_by("service_code", "order", "id"):
+        found.setdefault(attribute.service_code, []).append(attribute)
+    return found
 
 
 def service_codes_with_attributes() -> set[str]:

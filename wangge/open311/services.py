@@ -11,11 +11,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.core.api import Forbidden, Unprocessable
+from wangge.core.config import config_loader
 from wangge.core.services import audit_record
 from wangge.open311.models import ApiClient, Open311Request
 from wangge.open311.params import NewRequest
@@ -49,18 +50,27 @@ def api_client_rotate(*, actor: Any, client: ApiClient) -> str:
     return raw
 
 
+@config_loader("open311.clients")
+def active_clients() -> dict[str, ApiClient]:
+    """Active clients by key hash, kept per process (wangge.core.config): a key rotated or a
+    client stopped in the admin stops working within CONFIG_CHECK_SECONDS everywhere."""
+    return {c.key_hash: c for c in ApiClient.objects.filter(active=True)}
+
+
 def api_client_authenticate(raw_key: str | None) -> ApiClient:
     """The active client holding this key, or Forbidden (403). Empty counts as missing."""
     raw_key = (raw_key or "").strip()
     if not raw_key:
         raise Forbidden(_("缺少 api_key"), code="api_key")
-    client = ApiClient.objects.filter(key_hash=key_hash(raw_key), active=True).first()
+    client = active_clients().get(key_hash(raw_key))
     if client is None:
         raise Forbidden(_("api_key 无效或已停用"), code="api_key")
     now = timezone.now()
-    # Touch at most once a minute: a busy client should not write on every request.
+    # Touch at most once a minute: a busy client should not write on every request. (The
+    # cached row is shared by the process's requests: it remembers the touch.)
     if client.last_used_at is None or (now - client.last_used_at).total_seconds() > 60:
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
+        client.last_used_at = now
     return client
 
 
@@ -81,49 +91,70 @@ def open311_request_submit(
     """
     from wangge.attachments.services import attachment_store
     from wangge.cases.models import Channel
-    from wangge.cases.services import case_submit
+    from wangge.cases.services import case_submit, intake_prepare, intake_store
 
     digest = request_digest(request, category_code=category.code, media=media)
+    earlier = _earlier_same_request(client, idempotency_key, digest)
+    if earlier is not None:
+        return earlier
+    # Without an Idempotency-Key, the body itself is the key for this window: two copies of a
+    # retry posted at once cannot both be taken (the case's unique key refuses the second).
+    window = settings.OPEN311_DEDUPE_SECONDS
+    key = (
+        f"{client.pk}:{idempotency_key}"
+        if idempotency_key
+        else f"{client.pk}~{digest[:64]}~{int(timezone.now().timestamp() // max(window, 1))}"
+    )
+    photo = None
+    if media is not None:
+        # Stored first: a refused picture is a 400 and nothing else is written.
+        photo = attachment_store(actor=None, upload=media, filename=media.name or "media.jpg")
+    arguments: dict[str, Any] = {
+        "actor": None,
+        "channel": Channel.OPEN311,
+        "title": category.name,
+        "description": request.description or category.name,
+        "lat": request.lat,
+        "lng": request.lng,
+        "address": request.address_string or request.address_id,
+        "category_code": category.code,
+        "contact_name": request.contact_name,
+        "contact_phone": request.phone,
+        "attachments": [photo] if photo else (),
+        "idempotency_key": key[:100],
+    }
+    intake = intake_prepare(**arguments)
+    record = Open311Request(
+        body_digest=digest,
+        case=intake.case,
+        client=client,
+        token=uuid.uuid4(),
+        attributes=request.attributes,
+        media_url=request.media_url,
+        media=photo,
+        email=request.email,
+        device_id=request.device_id,
+        account_id=request.account_id,
+        address_id=request.address_id,
+    )
+    try:
+        with transaction.atomic():
+            intake_store(intake)
+            record.save(force_insert=True)
+        return record
+    except IntegrityError:
+        pass
+    # A twin committed first (same key), or the case's code or id was taken: the common intake
+    # sorts that out (its replay answers the first case).
     with transaction.atomic():
-        # One client's posts are taken one at a time: two copies of a retry cannot both miss
-        # the check below.
-        ApiClient.objects.select_for_update().filter(pk=client.pk).first()
-        earlier = _earlier_same_request(client, idempotency_key, digest)
-        if earlier is not None:
-            return earlier
-        photo = None
-        if media is not None:
-            photo = attachment_store(actor=None, upload=media, filename=media.name or "media.jpg")
-        submitted = case_submit(
-            actor=None,
-            channel=Channel.OPEN311,
-            title=category.name,
-            description=request.description or category.name,
-            lat=request.lat,
-            lng=request.lng,
-            address=request.address_string or request.address_id,
-            category_code=category.code,
-            contact_name=request.contact_name,
-            contact_phone=request.phone,
-            attachments=[photo] if photo else (),
-            idempotency_key=f"{client.pk}:{idempotency_key}" if idempotency_key else None,
-        )
+        submitted = case_submit(**arguments)
         case = submitted.case
         if submitted.replayed and hasattr(case, "open311"):
             return case.open311
-        return Open311Request.objects.create(
-            body_digest=digest,
-            case=case,
-            client=client,
-            token=uuid.uuid4(),
-            attributes=request.attributes,
-            media_url=request.media_url,
-            media=photo,
-            email=request.email,
-            device_id=request.device_id,
-            account_id=request.account_id,
-            address_id=request.address_id,
-        )
+        record.pk, record.case = None, case
+        record._state.adding = True
+        record.save(force_insert=True)
+        return record
 
 
 def request_digest(request: NewRequest, *, category_code: str, media: UploadedFile | None) -> str:

@@ -117,11 +117,49 @@ class Entry:
     tab: bool = True
 
 
+def _serving_flags(user) -> frozenset[str]:
+    """Whether `user` takes service orders ("server") or keeps a points store ("keeper"): one
+    query of EXISTS tests for every page's navigation, cached on the user for the request. The
+    full serving profile (which grids, which kinds) is loaded only by the pages that need it."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_wangge_nav_flags", None)
+    if cached is not None:
+        return cached
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef, Q
+
+    tests: dict[str, Exists] = {}
+    if apps.is_installed("wangge.community"):
+        from wangge.community.models import PartyMember, ServiceTeam, Volunteer
+
+        tests["pm"] = Exists(PartyMember.objects.filter(user=OuterRef("pk"), is_active=True))
+        tests["vol"] = Exists(Volunteer.objects.filter(user=OuterRef("pk"), is_active=True))
+        tests["team"] = Exists(
+            ServiceTeam.objects.filter(
+                Q(members=OuterRef("pk")) | Q(leader=OuterRef("pk")), is_active=True
+            )
+        )
+    if apps.is_installed("wangge.points"):
+        from wangge.points.models import Store
+
+        tests["keeper"] = Exists(Store.objects.filter(keepers=OuterRef("pk")))
+    row = (
+        get_user_model().objects.filter(pk=user.pk).values(**tests).first() if tests else None
+    ) or {}
+    flags = set()
+    if row.get("pm") or row.get("vol") or row.get("team"):
+        flags.add("server")
+    if row.get("keeper"):
+        flags.add("keeper")
+    user._wangge_nav_flags = frozenset(flags)
+    return user._wangge_nav_flags
+
+
 def is_server(scope: Scope, user) -> bool:
     """Registered party members, volunteers and service-team members: they take orders."""
-    from wangge.community.servers import server_profile
-
-    return server_profile(user).is_server
+    return "server" in _serving_flags(user)
 
 
 def runs_order_desk(scope: Scope, user) -> bool:
@@ -132,7 +170,7 @@ def runs_order_desk(scope: Scope, user) -> bool:
 
 
 def is_store_keeper(scope: Scope, user) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and user.points_stores.exists()
+    return "keeper" in _serving_flags(user)
 
 
 ENTRIES: tuple[Entry, ...] = (
