@@ -36,6 +36,7 @@ from wangge.cases.sla import deadline
 from wangge.core.api import Forbidden, ServiceError
 from wangge.core.config import config_loader
 from wangge.core.imports import Reject
+from wangge.core.maintenance import BULK_ANALYZE_ROWS, analyze
 from wangge.core.services import audit_record
 from wangge.hotline.models import HotlineImport, HotlineOrder, HotlineSource, ImportStatus
 from wangge.hotline.parsing import FileError, OrderRow, normalise_order, parse_file
@@ -354,6 +355,8 @@ def import_run(*, import_id: int) -> HotlineImport:
     run.finished_at = timezone.now()
     run.save()
     default_storage.delete(run.storage_name)
+    if run.created + run.updated >= BULK_ANALYZE_ROWS:
+        analyze(Case, CaseEvent, HotlineOrder)
     return run
 
 
