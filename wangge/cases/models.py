@@ -364,7 +364,8 @@ class Case(models.Model):
     # Head of the event hash chain and the number of events, kept under the row lock.
     event_count = models.PositiveIntegerField(default=0, editable=False)
     chain_head = models.CharField(max_length=64, blank=True, editable=False)
-    created_at = models.DateTimeField(_("反映时间"), db_index=True)
+    # Indexed with the id (`case_created_id`): lists page by the cursor (created_at, id).
+    created_at = models.DateTimeField(_("反映时间"))
     updated_at = models.DateTimeField(_("更新时间"))
 
     objects = CaseQuerySet.as_manager()
@@ -443,6 +444,26 @@ class Case(models.Model):
                 fields=["resolved_at"], name="case_unconfirmed", condition=Q(state="resolved")
             ),
             models.Index(fields=["closed_at"], name="case_closed_at", condition=Q(state="closed")),
+            # Lists read newest first by the cursor (created_at, id) (`core.pagination`).
+            models.Index(fields=["created_at", "id"], name="case_created_id"),
+            # The worker's queue: what I hold (处置中), by deadline; what my units may claim.
+            models.Index(
+                fields=["assignee", "resolve_by"],
+                name="case_claimed_by",
+                condition=Q(state="claimed"),
+            ),
+            models.Index(
+                fields=["handling_grid", "respond_by"],
+                name="case_claimable_grid",
+                condition=Q(state="dispatched"),
+            ),
+            models.Index(
+                fields=["handling_department", "respond_by"],
+                name="case_claimable_department",
+                condition=Q(state="dispatched"),
+            ),
+            # A worker's history (everything ever claimed), newest first.
+            models.Index(fields=["assignee", "created_at", "id"], name="case_assignee_created"),
         ]
 
     def __str__(self) -> str:

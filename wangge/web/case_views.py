@@ -226,8 +226,8 @@ def map_locate(request: HttpRequest) -> HttpResponse:
 def my_cases(request: HttpRequest) -> HttpResponse:
     from wangge.web import listing
 
-    page = listing.page_of(request, _listing(case_selectors.case_list_reported_by(request.user)))
-    context = {"cases": page.object_list, "page": page, "total": page.paginator.count, "qs": ""}
+    page = listing.keyset_of(request, _listing(case_selectors.case_list_reported_by(request.user)))
+    context = {"cases": page.object_list, "page": page, "total": page.total, "qs": ""}
     return render(request, "web/my_cases.html", context)
 
 
@@ -552,15 +552,20 @@ def console(request: HttpRequest) -> HttpResponse:
         "supervision": base.filter(supervised, state__in=open_states).count(),
         "open": base.filter(state__in=open_states).count(),
     }
+    page: Any
     if tab == "triage":
-        cases = base.filter(state=CaseState.SUBMITTED).order_by("created_at", "id")
+        # Oldest first, by cursor: the queue of reports still to be taken in.
+        page = listing.keyset_of(request, base.filter(state=CaseState.SUBMITTED), descending=False)
     elif tab == "supervision":
         cases = base.filter(supervised, state__in=open_states).order_by("resolve_by", "id")
+        # 排序 = 优先级 on the working tabs; the cursor-paged ones keep report-time order.
+        page = listing.page_of(request, listing.apply_sort(cases, form))
     elif tab == "open":
         cases = base.filter(state__in=open_states).order_by("-overdue", "resolve_by", "id")
+        page = listing.page_of(request, listing.apply_sort(cases, form))
     else:
-        cases = base.order_by("-created_at", "-id")
-    page = listing.page_of(request, listing.apply_sort(cases, form))
+        # Everything the scope ever had: by cursor, the total counted to a cap.
+        page = listing.keyset_of(request, base)
     # The cockpit's 超期在办, counted the same way (stats.rollup: not yet closed, the sweep's
     # overdue flag set), over the whole scope, whatever the filters.
     overdue_open = case_selectors.case_list_for_user(
@@ -575,7 +580,9 @@ def console(request: HttpRequest) -> HttpResponse:
             "tabs": [(k, str(v), counts.get(k)) for k, v in CONSOLE_TABS.items()],
             "cases": page.object_list,
             "page": page,
-            "total": page.paginator.count,
+            "total": (
+                page.total if isinstance(page, listing.KeysetListPage) else page.paginator.count
+            ),
             "qs": listing.query_without(request),
             "tab_qs": listing.query_without(request, "tab"),
             "filter_form": form,

@@ -3,12 +3,15 @@
 Every staff list (console tabs, my cases, the worker's history) takes the same filters —
 state, category, grid, channel, date range, overdue, 待评价 (closed or resolved, a named
 reporter, no rating yet) and words — reads them through the scoped `case_list_for_user`, pages
-by 50 and shows the total.
+by 50 and shows the total. The lists that grow with the years (全部, my history, my reports)
+page by cursor (`keyset_of`) and count up to `COUNT_CAP` rows ("10000+ 条"); the short ones of
+open cases keep numbered pages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -20,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wangge.cases.models import Case, CaseRating, CaseState, Channel, Priority
 from wangge.core.forms import choice_field
+from wangge.core.pagination import capped_count, keyset_page
 from wangge.grids.models import GridLevel
 from wangge.grids.selectors import grid_list_for_user
 
@@ -148,6 +152,41 @@ def page_of(request: HttpRequest, qs: QuerySet | list, per_page: int = PER_PAGE)
 
 def query_without(request: HttpRequest, *names: str) -> str:
     q = request.GET.copy()
-    for n in ("page", *names):
+    for n in ("page", "cursor", *names):
         q.pop(n, None)
     return q.urlencode()
+
+
+@dataclass
+class KeysetListPage:
+    """A page read by cursor: the rows, the links either way and a total counted to a cap."""
+
+    object_list: list[Any]
+    total: int
+    capped: bool
+    next_qs: str | None
+    previous_qs: str | None
+    keyset: bool = True
+
+
+def keyset_of(
+    request: HttpRequest, qs: QuerySet, *, descending: bool = True, per_page: int = PER_PAGE
+) -> KeysetListPage:
+    """The page of `qs` (ordered by report time, newest first unless `descending` is False)
+    that the request's `cursor` names; a bad cursor is a 400 with a clear message."""
+    page = keyset_page(
+        qs, cursor=request.GET.get("cursor") or None, limit=per_page, descending=descending
+    )
+    total, capped = capped_count(qs)
+
+    def link(token: str | None) -> str | None:
+        if token is None:
+            return None
+        q = request.GET.copy()
+        q.pop("page", None)
+        q["cursor"] = token
+        return q.urlencode()
+
+    return KeysetListPage(
+        page.rows, total, capped, link(page.next_cursor), link(page.previous_cursor)
+    )

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0005_merge_20261202_1656'),
+        ('cases', '0006_list_indexes'),
     ]
 
     operations = [

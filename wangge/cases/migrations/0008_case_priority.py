@@ -13,7 +13,7 @@ def urgent_cases_start_urgent(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_case_assign'),
+        ('cases', '0007_case_assign'),
         ('grids', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

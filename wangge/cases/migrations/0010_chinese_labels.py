@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0008_reply_template'),
+        ('cases', '0009_reply_template'),
     ]
 
     operations = [

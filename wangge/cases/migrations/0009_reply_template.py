@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0007_case_priority'),
+        ('cases', '0008_case_priority'),
         ('grids', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
