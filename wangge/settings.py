@@ -58,9 +58,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
-    "axes",
+    "wangge.core.thirdparty.AxesConfig",  # django-axes, its admin section named in Chinese
     "django_tasks",
-    "django_tasks_db",
+    "wangge.core.thirdparty.TasksDatabaseConfig",  # django-tasks-db, likewise
     "wangge.core",
     "wangge.accounts",
     "wangge.grids",
@@ -544,6 +544,8 @@ OPEN311_CHANGESET = "2026-11-23T00:00:00+08:00"
 # GET requests: the widest date range and the most requests per answer (the spec's 90 / 1,000).
 OPEN311_MAX_RANGE_DAYS = env_int("WANGGE_OPEN311_MAX_RANGE_DAYS", 90)
 OPEN311_MAX_RESULTS = env_int("WANGGE_OPEN311_MAX_RESULTS", 1000)
+# GET requests without page_size: a page of this many (a client may ask for up to MAX_RESULTS).
+OPEN311_PAGE_SIZE = env_int("WANGGE_OPEN311_PAGE_SIZE", 100)
 # A POST whose body equals one the same client sent this many seconds ago is a blind retry:
 # it gets the first answer instead of a second case (Idempotency-Key holds for ever).
 OPEN311_DEDUPE_SECONDS = env_int("WANGGE_OPEN311_DEDUPE_SECONDS", 600)

@@ -594,9 +594,9 @@ class ImportJob(LeasedJob):
     mapping = models.JSONField(default=dict)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(_("新增行数"), default=0)
     updated_count = models.PositiveIntegerField(default=0)
-    rejected_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(_("拒收行数"), default=0)
     # [{"row": 5, "column": "身份证号", "reason": "..."}]; never holds an ID number.
     rejects = models.JSONField(default=list)
     error = models.TextField(blank=True)

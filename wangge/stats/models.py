@@ -275,14 +275,14 @@ class CaseStatChange(models.Model):
 class RollupState(models.Model):
     """Where the roll-up got to. Its row is locked for the whole run, so runs never overlap."""
 
-    name = models.CharField(max_length=40, unique=True)
-    last_run_at = models.DateTimeField(null=True, blank=True)
-    last_full_at = models.DateTimeField(null=True, blank=True)
-    last_days = models.PositiveIntegerField(default=0)
+    name = models.CharField(_("名称"), max_length=40, unique=True)
+    last_run_at = models.DateTimeField(_("上次运行"), null=True, blank=True)
+    last_full_at = models.DateTimeField(_("上次全量汇总"), null=True, blank=True)
+    last_days = models.PositiveIntegerField(_("上次汇总天数"), default=0)
     # Change-log rows and summary keys the last run read and rewrote.
-    last_changes = models.PositiveIntegerField(default=0)
-    last_keys = models.PositiveIntegerField(default=0)
-    runs = models.PositiveIntegerField(default=0)
+    last_changes = models.PositiveIntegerField(_("上次读取变更数"), default=0)
+    last_keys = models.PositiveIntegerField(_("上次重算汇总数"), default=0)
+    runs = models.PositiveIntegerField(_("运行次数"), default=0)
 
     class Meta:
         verbose_name = _("统计汇总进度")

@@ -15,7 +15,7 @@ def stuck_jobs_expire(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0007_care_level_schemes'),
+        ('people', '0008_chinese_labels'),
     ]
 
     operations = [
