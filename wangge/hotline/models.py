@@ -111,6 +111,8 @@ class HotlineImport(LeasedJob):
         _("状态"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
     )
     total = models.PositiveIntegerField(_("数据行"), default=0)
+    # Rows gone through so far (the page's progress bar), written every few hundred rows.
+    processed = models.PositiveIntegerField(_("已处理"), default=0)
     created = models.PositiveIntegerField(_("新建"), default=0)
     updated = models.PositiveIntegerField(_("更新"), default=0)
     unchanged = models.PositiveIntegerField(_("未变"), default=0)

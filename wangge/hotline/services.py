@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -305,10 +306,21 @@ class ImportReport:
     rejects: list[Reject] = field(default_factory=list)
 
 
-def import_rows(*, actor: Any, source: HotlineSource, data: bytes, filename: str) -> ImportReport:
+PROGRESS_EVERY = 200  # rows between two progress writes
+
+
+def import_rows(
+    *,
+    actor: Any,
+    source: HotlineSource,
+    data: bytes,
+    filename: str,
+    progress: Callable[[int, int], object] | None = None,
+) -> ImportReport:
     """Import every good row of a file; bad rows (and orders the intake refused) are reported.
 
     Each order commits on its own: a refusal in row 7,000 keeps the 6,999 before it.
+    `progress(done, total)` is called once the file is parsed and every `PROGRESS_EVERY` rows.
     """
     parsed = parse_file(
         data, filename=filename, mapping=source.mapping or {}, category_lookup=category_lookup()
@@ -320,7 +332,13 @@ def import_rows(*, actor: Any, source: HotlineSource, data: bytes, filename: str
         for o in HotlineOrder.objects.filter(source=source).values("order_no", *ORDER_FIELDS)
     }
     now = timezone.now()
-    for row in parsed.rows:
+    # Rows the parser refused count as gone through already.
+    skipped = max(parsed.total - len(parsed.rows), 0)
+    if progress is not None:
+        progress(skipped, parsed.total)
+    for done, row in enumerate(parsed.rows):
+        if progress is not None and done and done % PROGRESS_EVERY == 0:
+            progress(skipped + done, parsed.total)
         if known.get(row.order_no) == _row_values(row):
             report.unchanged += 1
             continue
@@ -361,7 +379,13 @@ def import_run(*, import_id: int) -> HotlineImport:
             finally:
                 _forget_file(run)
             report = import_rows(
-                actor=run.uploaded_by, source=run.source, data=data, filename=run.filename
+                actor=run.uploaded_by,
+                source=run.source,
+                data=data,
+                filename=run.filename,
+                progress=lambda done, total: HotlineImport.objects.filter(pk=run.pk).update(
+                    processed=done, total=total
+                ),
             )
     except FileError as exc:
         run.status, run.error = ImportStatus.FAILED, str(exc)
@@ -372,6 +396,7 @@ def import_run(*, import_id: int) -> HotlineImport:
     else:
         run.status = ImportStatus.DONE
         run.total, run.created, run.updated = report.total, report.created, report.updated
+        run.processed = report.total
         run.unchanged, run.rejected = report.unchanged, len(report.rejects)
         run.rejects = [r.as_dict() for r in report.rejects]
     run.finished_at = timezone.now()

@@ -854,11 +854,29 @@ def hotline_import_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
     imp = hotline_selectors.import_get_for_user(request.user, pk)
     poll = imp.status not in ("done", "failed")
+    if imp.status == "done":
+        percent = 100
+    else:
+        percent = min(99, imp.processed * 100 // imp.total) if imp.total else 0
     return render(
         request,
         "people/hotline_import_detail.html",
-        {"imp": imp, "poll": poll},
+        {"imp": imp, "poll": poll, "percent": percent},
     )
+
+
+@login_required
+def hotline_import_rejects(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """The rows a hotline import refused, as a workbook (row, column, reason)."""
+    from wangge.hotline import selectors as hotline_selectors
+
+    imp = hotline_selectors.import_get_for_user(request.user, pk)
+    resp = HttpResponse(
+        importing.reject_report_xlsx(imp.rejects),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    resp["Content-Disposition"] = f'attachment; filename="hotline-import-{imp.pk}-rejects.xlsx"'
+    return resp
 
 
 # --- the grid worker's field kit (phone) --------------------------------------------------------
