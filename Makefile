@@ -33,6 +33,7 @@ demo: migrate
 
 ## make run: set everything up (venv, dependencies, database, demo county) and serve on :8000
 run: demo
+	$(BIN)/python manage.py collectstatic --noinput -v0
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop; background jobs: make worker)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

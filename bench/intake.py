@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import itertools
 import json
@@ -40,6 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._django import setup
 
 PORT = int(os.environ.get("BENCH_PORT", "8101"))
+# The server and this process sign tokens (and encrypt contact data) with the same key.
+SECRET_KEY = "bench-" + "x" * 50
 SEQUENCE = itertools.count(1)  # tracking codes of the psycopg rows, unique across rounds
 
 
@@ -290,8 +293,10 @@ def server(workers: int, threads: int) -> subprocess.Popen:
     env = dict(
         os.environ,
         WANGGE_DEBUG="0",
-        WANGGE_SECRET_KEY="bench-" + "x" * 50,
+        WANGGE_SECRET_KEY=SECRET_KEY,
         WANGGE_CHAIN_KEY="bench-chain-" + "x" * 40,
+        # Plain HTTP on loopback (production sits behind a TLS proxy).
+        WANGGE_SSL_REDIRECT="0",
         # One client address posts everything here: lift the per-address Open311 limit.
         WANGGE_OPEN311_POST_RATE="100000000/hour",
     )
@@ -392,10 +397,18 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--cpu-intakes", type=int, default=300)
     args = ap.parse_args()
+    os.environ["WANGGE_SECRET_KEY"] = SECRET_KEY
+    # Contact phones are encrypted: the server (DEBUG off) needs keys; fixed ones for the bench.
+    os.environ.setdefault(
+        "WANGGE_FIELD_KEYS", base64.b64encode(b"bench-field-key".ljust(32)).decode()
+    )
+    os.environ.setdefault(
+        "WANGGE_LOOKUP_KEY", base64.b64encode(b"bench-lookup-key".ljust(32)).decode()
+    )
     vendor = setup()
     if vendor != "postgresql":
         sys.exit("bench/intake.py needs DATABASE_URL=postgres://…")
-    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     token, key, points = prepare()
     proc = server(args.workers, args.threads)
     results = []

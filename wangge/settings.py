@@ -68,15 +68,17 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: `runserver` leaves /static/ to WhiteNoise (compressed copies) too.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
-    "axes",
+    "wangge.core.thirdparty.AxesConfig",  # django-axes, its admin section named in Chinese
     "django_tasks",
-    "django_tasks_db",
+    "wangge.core.thirdparty.TasksDatabaseConfig",  # django-tasks-db, likewise
     "wangge.core",
     "wangge.accounts",
     "wangge.grids",
@@ -95,6 +97,7 @@ INSTALLED_APPS = [
     "wangge.funds",
     "wangge.community",
     "wangge.points",
+    "wangge.exports",
     "wangge.web",
     "wangge.demo",
 ]
@@ -275,9 +278,18 @@ STATIC_ROOT = Path(os.environ.get("WANGGE_STATIC_ROOT", DATA_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "wangge" / "static"]
 MEDIA_ROOT = Path(os.environ.get("WANGGE_MEDIA_ROOT", DATA_DIR / "media"))
 MEDIA_URL = "media/"
+# collectstatic writes a gzip copy beside every text file (ECharts: 1.1 MB → 360 kB) and WhiteNoise
+# serves it to browsers that accept gzip. With WANGGE_STATIC_MANIFEST (default: production, i.e.
+# WANGGE_DEBUG=0) names carry a content hash and are cached for a year; that needs collectstatic
+# before serving, so development and tests keep plain names.
+STATIC_MANIFEST = env_bool("WANGGE_STATIC_MANIFEST", not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "whitenoise.storage.CompressedStaticFilesStorage"
+    },
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -441,6 +453,21 @@ NOTIFY_BATCH_SIZE = env_int("WANGGE_NOTIFY_BATCH_SIZE", 100)
 NOTIFY_KEEP_DELIVERED_DAYS = env_int("WANGGE_NOTIFY_KEEP_DELIVERED_DAYS", 30)
 # A commit that queued webhooks kicks a delivery run at most this often per process.
 NOTIFY_KICK_MIN_SECONDS = float(os.environ.get("WANGGE_NOTIFY_KICK_MIN_SECONDS", "1"))
+# Background jobs (imports, exports) hold a lease renewed every third of it while they run; a
+# job whose lease ran out (its worker was killed) is failed or queued again by `reap_jobs`.
+JOB_LEASE_SECONDS = float(os.environ.get("WANGGE_JOB_LEASE_SECONDS", "60"))
+# Exports of filtered lists: up to EXPORT_INLINE_ROWS rows the file is written in the request;
+# larger ones are background jobs. Files are kept EXPORT_KEEP_HOURS for their requester, then
+# deleted; an export whose worker died is started again up to EXPORT_MAX_ATTEMPTS runs.
+EXPORT_INLINE_ROWS = env_int("WANGGE_EXPORT_INLINE_ROWS", 2000)
+EXPORT_MAX_ROWS = env_int("WANGGE_EXPORT_MAX_ROWS", 200_000)
+EXPORT_KEEP_HOURS = float(os.environ.get("WANGGE_EXPORT_KEEP_HOURS", "24"))
+EXPORT_MAX_ATTEMPTS = env_int("WANGGE_EXPORT_MAX_ATTEMPTS", 2)
+# Import uploads waiting for their column mapping are deleted after this many minutes.
+IMPORT_PENDING_KEEP_MINUTES = env_int("WANGGE_IMPORT_PENDING_KEEP_MINUTES", 60)
+# Uploaded and generated files are readable by the service's own user only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Finished background-task results are pruned after this many hours (failed ones 7× later).
 TASK_RESULTS_KEEP_HOURS = float(os.environ.get("WANGGE_TASK_RESULTS_KEEP_HOURS", "24"))
 
@@ -449,6 +476,9 @@ TASK_RESULTS_KEEP_HOURS = float(os.environ.get("WANGGE_TASK_RESULTS_KEEP_HOURS",
 WANGGE_UPLOAD_MAX_BYTES = env_int("WANGGE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 # Pictures with more pixels are refused from their header (decompression bombs).
 WANGGE_UPLOAD_MAX_PIXELS = env_int("WANGGE_UPLOAD_MAX_PIXELS", 50_000_000)
+# The lower cap for pictures from the public (anonymous reports, residents' accounts, channels
+# without a user): a 49-megapixel PNG costs seconds and hundreds of MB to decode.
+WANGGE_UPLOAD_MAX_PIXELS_PUBLIC = env_int("WANGGE_UPLOAD_MAX_PIXELS_PUBLIC", 16_000_000)
 # Stored pictures are scaled down to this longest side, thumbnails to the next.
 WANGGE_UPLOAD_MAX_SIDE = env_int("WANGGE_UPLOAD_MAX_SIDE", 2560)
 WANGGE_UPLOAD_THUMB_SIDE = env_int("WANGGE_UPLOAD_THUMB_SIDE", 320)
@@ -546,6 +576,8 @@ OPEN311_CHANGESET = "2026-11-23T00:00:00+08:00"
 # GET requests: the widest date range and the most requests per answer (the spec's 90 / 1,000).
 OPEN311_MAX_RANGE_DAYS = env_int("WANGGE_OPEN311_MAX_RANGE_DAYS", 90)
 OPEN311_MAX_RESULTS = env_int("WANGGE_OPEN311_MAX_RESULTS", 1000)
+# GET requests without page_size: a page of this many (a client may ask for up to MAX_RESULTS).
+OPEN311_PAGE_SIZE = env_int("WANGGE_OPEN311_PAGE_SIZE", 100)
 # A POST whose body equals one the same client sent this many seconds ago is a blind retry:
 # it gets the first answer instead of a second case (Idempotency-Key holds for ever).
 OPEN311_DEDUPE_SECONDS = env_int("WANGGE_OPEN311_DEDUPE_SECONDS", 600)

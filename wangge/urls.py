@@ -30,6 +30,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("wangge.funds.urls")),
     path("", include("wangge.community.urls")),
     path("", include("wangge.points.urls")),
+    path("", include("wangge.exports.urls")),
 ]
 
 handler500 = "wangge.core.errors.server_error"
@@ -53,5 +54,6 @@ urlpatterns = [
     path("council/", include("wangge.council.web_urls")),
     path("notices/", include("wangge.notices.web_urls")),
     path("funds/", include("wangge.funds.web_urls")),
+    path("exports/", include("wangge.exports.web_urls")),
     path("", include("wangge.web.urls")),
 ]

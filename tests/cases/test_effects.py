@@ -281,6 +281,8 @@ def test_the_model_knows_every_column_an_effect_moves(pure, case, tree, worker, 
         "rate": {"payload": {"solved": "solved", "satisfaction": "satisfied"}},
         "follow_up": {"payload": {"solved": "solved", "satisfaction": "satisfied"}},
         "recategorize": {"category": Category(pk=99999, code="E0199", name="其他")},
+        "assign": {"assignee": worker},
+        "prioritize": {"payload": {"priority": 2}},
     }
     case.grid = None
     for action in EFFECTS:

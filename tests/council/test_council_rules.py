@@ -230,8 +230,9 @@ def test_list_query_counts(api, county, community_staff, worker_a, django_assert
     web.force_login(community_staff)
     with django_assert_max_num_queries(20):
         assert web.get("/council/desk/").status_code == 200
-    export = web.get("/council/desk/?export=xlsx")
-    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+    from tests.exports.util import export_rows
+
+    assert len(export_rows(web, "council.meetings")) == 9  # the header and eight meetings
     assert GRID_A  # the topics sit in community A
 
 

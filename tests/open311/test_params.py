@@ -16,10 +16,10 @@ def q(text: str) -> QueryDict:
     return QueryDict(text)
 
 
-def test_default_window_is_the_last_90_days_and_1000_requests():
+def test_default_window_is_the_last_90_days_and_100_requests():
     f = params.parse_request_filter(q(""), now=NOW)
     assert f.end == NOW and f.start == NOW - timedelta(days=90)
-    assert f.page == 1 and f.page_size == 1000 and not f.ids and not f.statuses
+    assert f.page == 1 and f.page_size == 100 and not f.ids and not f.statuses
 
 
 def test_service_request_id_overrides_every_other_filter():

@@ -214,6 +214,27 @@ def test_get_list_filters_and_pages(county, categories):
     assert 'rel="next"' in r["Link"] and "page=2" in r["Link"]
 
 
+def test_get_list_pages_by_100_and_caps_its_count(county, categories, monkeypatch):
+    """The default page is 100 requests; the total is counted only up to a cap (a COUNT over
+    90 days of a city is seconds), and past it the headers say so and still link onwards."""
+    from wangge.open311 import selectors
+
+    made = [make_case(county, description=f"第{i}处垃圾没人清") for i in range(4)]
+    c = Client()
+    r = c.get("/open311/v2/requests.json")
+    assert r["X-Page-Size"] == "100" and r["X-Total-Count"] == "4"
+    assert "X-Total-Capped" not in r and len(r.json()) == 4
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    r = c.get("/open311/v2/requests.json?page_size=1")
+    assert r["X-Total-Capped"] == "true" and r["X-Total-Count"] == "2"
+    assert 'rel="next"' in r["Link"]
+    assert [row["service_request_id"] for row in r.json()] == [made[-1].tracking_code]
+    # A page beyond the cap is still served, counted to its own end.
+    r = c.get("/open311/v2/requests.json?page_size=1&page=4")
+    assert [row["service_request_id"] for row in r.json()] == [made[0].tracking_code]
+    assert r["X-Total-Count"] == "4" and "X-Total-Capped" not in r
+
+
 @pytest.mark.parametrize("fmt", ["xml", "json"])
 @pytest.mark.parametrize(
     "url,status",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.querycounts.conftest import MICRO
-from wangge.cases.models import Category
+from wangge.cases.models import Case, Category
 from wangge.cases.workflow import case_transition
+from wangge.core.pagination import cursor_encode
 
 pytestmark = pytest.mark.django_db
 
@@ -118,4 +119,24 @@ def test_category_list_is_flat(api, flat, categories):
         lambda: add(2 * before),
         budget=2,
         rows=lambda r: len(r.json()),
+    )
+
+
+def test_case_list_next_page_is_flat(api, flat, make_cases, resident, operator):
+    """A page reached by cursor: the same queries however many cases there are."""
+    api.as_user(operator)
+    make_cases(4, actor=resident, photo=False)
+
+    def second_page():
+        # Everything after the newest case, by the cursor its first page links to.
+        newest = Case.objects.order_by("-created_at", "-id").values_list("created_at", "id")[0]
+        return api.get(f"/api/v1/cases/?limit=200&cursor={cursor_encode(newest)}")
+
+    first = api.get("/api/v1/cases/?limit=1").json()["next"]
+    assert cursor_encode(Case.objects.values_list("created_at", "id").first()) in first
+    flat(
+        second_page,
+        lambda: make_cases(9, actor=resident, photo=False),
+        budget=8,
+        rows=_results,
     )

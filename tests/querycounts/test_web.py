@@ -12,7 +12,9 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import GRID_A
 from tests.querycounts.conftest import MICRO
+from wangge.cases.models import Case
 from wangge.cases.workflow import case_transition
+from wangge.core.pagination import cursor_encode
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +129,34 @@ def test_tracking_page_is_flat_in_its_replies(flat, make_cases, resident, worker
         budget=14,
         rows=lambda r: len(re.findall(r"进展\d+号", r.content.decode())),
     )
+
+
+def test_worker_history_is_flat(flat, make_cases, resident, worker_a):
+    """The worker's history pages by cursor: the same queries for 3N cases as for N."""
+    client = client_for(worker_a)
+
+    def grow(n):
+        make_cases(2 * n, actor=resident, claim_by=worker_a, codes=MICRO, grids=(GRID_A,))
+
+    grow(2)
+    flat(lambda: client.get("/grid-work/history/"), lambda: grow(4), budget=15, rows=rows)
+
+
+def test_console_all_tab_by_cursor_is_flat(flat, make_cases, resident, operator):
+    """Page two of 全部, reached by its cursor link, costs what page one does."""
+    client = client_for(operator)
+
+    def second_page():
+        # The cursor page one's "next" link carries: after its 50th row.
+        last = Case.objects.order_by("-created_at", "-id").values_list("created_at", "id")[49]
+        return client.get(f"/console/?tab=all&cursor={cursor_encode(last)}")
+
+    def grow(n):
+        make_cases(n, actor=resident, codes=MICRO, grids=(GRID_A,), photo=False)
+
+    grow(52)
+    first = client.get("/console/?tab=all").content.decode()
+    fiftieth = Case.objects.order_by("-created_at", "-id").values_list("created_at", "id")[49]
+    assert f"cursor={cursor_encode(fiftieth)}" in first
+    # The page's own budget (19, as page one) and the test's lookup of the 50th row.
+    flat(second_page, lambda: grow(4), budget=20, rows=rows)

@@ -32,7 +32,7 @@ class Attachment(models.Model):
 
     # The primary key is random so that a URL reveals neither the count of uploads nor its
     # neighbours; it is also the capability an anonymous reporter holds for their upload.
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(_("编号"), primary_key=True, default=uuid.uuid4, editable=False)
     purpose = models.CharField(
         _("用途"), max_length=16, choices=Purpose.choices, default=Purpose.PHOTO
     )

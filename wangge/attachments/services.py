@@ -38,6 +38,8 @@ STORAGE_PREFIX = "attachments"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 # How many photos one owner row takes in one submission (the resident form offers nine).
 DEFAULT_MAX_PER_SUBMISSION = 9
+# Pixel cap for pictures from the public (16 MP: every phone camera's full-size photo fits).
+PUBLIC_MAX_PIXELS = 16_000_000
 
 
 class PayloadTooLarge(ServiceError):
@@ -58,13 +60,30 @@ def too_large_error() -> PayloadTooLarge:
     return PayloadTooLarge(_("图片超过 %(mb)s MB 上限") % {"mb": shown})
 
 
-def upload_limits() -> Limits:
+def upload_limits(actor: Any = None) -> Limits:
+    """The limits for `actor`'s upload. Pictures from the public (anonymous, a resident's own
+    account, a channel with no user) get the lower pixel cap: it is checked from the header, so
+    a 7000×7000 picture costs them nothing to send and the server nothing to refuse. Staff,
+    who photograph whole walls and scan documents, keep the higher one."""
+    max_pixels = int(getattr(settings, "WANGGE_UPLOAD_MAX_PIXELS", Limits.max_pixels))
+    if not _is_staff(actor):
+        public = getattr(settings, "WANGGE_UPLOAD_MAX_PIXELS_PUBLIC", PUBLIC_MAX_PIXELS)
+        max_pixels = min(max_pixels, int(public))
     return Limits(
-        max_pixels=int(getattr(settings, "WANGGE_UPLOAD_MAX_PIXELS", Limits.max_pixels)),
+        max_pixels=max_pixels,
         max_side=int(getattr(settings, "WANGGE_UPLOAD_MAX_SIDE", Limits.max_side)),
         thumb_side=int(getattr(settings, "WANGGE_UPLOAD_THUMB_SIDE", Limits.thumb_side)),
         jpeg_quality=int(getattr(settings, "WANGGE_UPLOAD_JPEG_QUALITY", Limits.jpeg_quality)),
     )
+
+
+def _is_staff(actor: Any) -> bool:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    from wangge.accounts.selectors import scope_for_user
+
+    scope = scope_for_user(actor)
+    return not scope.is_empty
 
 
 def _clean_name(name: str) -> str:
@@ -117,7 +136,7 @@ def attachment_store(
         digest.update(chunk)
     upload.seek(0)
 
-    processed = process_image(upload, limits=upload_limits())
+    processed = process_image(upload, limits=upload_limits(actor))
 
     now = timezone.now()
     # The storage name is random and unrelated to the id: knowing one gives not the other.

@@ -1,6 +1,10 @@
-from django.contrib import admin
+from typing import Any
 
-from wangge.cases.models import Case, CaseEvent, Category, RoutingRule
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+
+from wangge.cases.models import Case, CaseEvent, Category, ReplyTemplate, RoutingRule
 from wangge.core.admin import AuditedAdmin, ReadOnlyAdmin
 
 
@@ -48,3 +52,34 @@ class CaseEventAdmin(ReadOnlyAdmin):
     list_filter = ["kind"]
     raw_id_fields = ["case"]
     show_full_result_count = False
+
+
+class ReplyTemplateForm(forms.ModelForm):
+    class Meta:
+        model = ReplyTemplate
+        fields = ["grid", "department", "title", "body", "is_active"]
+
+    def clean_body(self) -> str:
+        # The same placeholder check as the staff page (one rule, `wangge.cases.replies`).
+        from wangge.cases.replies import check_body
+        from wangge.core.api import ServiceError
+
+        try:
+            return check_body(self.cleaned_data.get("body") or "")
+        except ServiceError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+
+@admin.register(ReplyTemplate)
+class ReplyTemplateAdmin(AuditedAdmin):
+    form = ReplyTemplateForm
+    list_display = ["title", "grid", "department", "is_active", "updated_at"]
+    list_filter = ["is_active"]
+    search_fields = ["title", "body"]
+    raw_id_fields = ["grid"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        from django.utils import timezone
+
+        obj.updated_by, obj.updated_at = request.user, timezone.now()
+        super().save_model(request, obj, form, change)

@@ -15,6 +15,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from wangge.accounts.selectors import scope_for_user
@@ -31,6 +32,14 @@ from wangge.cases.models import (
     EventKind,
     FeedbackSatisfaction,
     FeedbackSolved,
+    Priority,
+    ReplyTemplate,
+)
+from wangge.cases.replies import (
+    reply_render,
+    reply_template_save,
+    reply_templates_for_case,
+    reply_templates_managed,
 )
 from wangge.cases.selectors import (
     case_events,
@@ -42,10 +51,18 @@ from wangge.cases.selectors import (
     category_list,
 )
 from wangge.cases.services import case_report_settled, case_submit
-from wangge.cases.targets import target_resolve
+from wangge.cases.targets import assignee_resolve, target_resolve, unit_workers
 from wangge.cases.workflow import ACTIONS, allowed_actions, case_transition
-from wangge.core.api import NotFound, ServiceError
-from wangge.core.pagination import MAX_OFFSET, OffsetPage, query_int
+from wangge.core.api import Forbidden, NotFound, ServiceError
+from wangge.core.pagination import (
+    MAX_LIST_OFFSET,
+    MAX_OFFSET,
+    KeysetPage,
+    OffsetPage,
+    cursor_encode,
+    keyset_page,
+    query_int,
+)
 
 # --- serializers ------------------------------------------------------------------------------
 
@@ -107,6 +124,7 @@ def _unit(case: Case) -> dict[str, Any] | None:
 
 class CaseOut(serializers.ModelSerializer):
     state_display = serializers.CharField(source="get_state_display")
+    priority_display = serializers.CharField(source="get_priority_display")
     public_status = serializers.CharField()
     public_status_display = serializers.SerializerMethodField()
     open311_status = serializers.CharField()
@@ -139,6 +157,8 @@ class CaseOut(serializers.ModelSerializer):
             "handling_unit",
             "assignee_name",
             "urgent",
+            "priority",
+            "priority_display",
             "respond_by",
             "resolve_by",
             "overdue",
@@ -272,6 +292,9 @@ class ActionIn(serializers.Serializer):
     )
     merge_into = serializers.CharField(required=False, allow_blank=True, default="")
     category_code = serializers.CharField(required=False, allow_blank=True, default="")
+    assignee = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="指派（assign）给的工作人员账号"
+    )
     attachments = serializers.ListField(
         child=serializers.CharField(), required=False, default=list, max_length=9
     )
@@ -283,6 +306,14 @@ class ActionIn(serializers.Serializer):
 class IntakeThrottle(AnonRateThrottle):
     scope = "case_intake"
     rate = "30/minute"
+
+
+def _priority_param(raw: str | None) -> int | None:
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit() or int(raw) not in Priority.values:
+        raise ServiceError(_("优先级应为 0（普通）、1（紧急）或 2（特急）"), code="priority")
+    return int(raw)
 
 
 class CaseListView(APIView):
@@ -305,11 +336,13 @@ class CaseListView(APIView):
             OpenApiParameter("channel", str),
             OpenApiParameter("grid", str, description="网格编码（含下级）"),
             OpenApiParameter("overdue", bool),
+            OpenApiParameter("priority", int, description="优先级：0 普通，1 紧急，2 特急"),
             OpenApiParameter("mine", bool, description="只看我认领的"),
             OpenApiParameter("claimable", bool, description="可认领：派给我所在单位的待认领事件"),
             OpenApiParameter("q", str, description="标题/描述/查询码"),
             OpenApiParameter("limit", int),
-            OpenApiParameter("offset", int),
+            OpenApiParameter("offset", int, description="最大 1000；更深的页用 cursor"),
+            OpenApiParameter("cursor", str, description="翻页游标：取自上一页的 next / previous"),
         ],
         responses=CaseOut(many=True),
         summary="事件列表（按管辖范围）",
@@ -332,15 +365,49 @@ class CaseListView(APIView):
             channel=p.get("channel") or None,
             grid=p.get("grid") or None,
             overdue=flag("overdue"),
+            priority=_priority_param(p.get("priority")),
             assigned_to_me=bool(flag("mine")),
             claimable=bool(flag("claimable")),
             q=p.get("q") or None,
         )
         limit = query_int(p.get("limit"), name="limit", default=50, lo=1, hi=200)
         offset = query_int(p.get("offset"), name="offset", default=0, lo=0, hi=MAX_OFFSET)
-        page = list(qs[offset : offset + limit])
+        cursor = p.get("cursor") or None
+        if offset and cursor:
+            raise ServiceError(_("cursor 与 offset 不能同时使用"), code="paging")
+        if offset > MAX_LIST_OFFSET:
+            raise ServiceError(
+                _("offset 最大为 %(n)d；更深的页请沿响应中的 next 链接（cursor）翻页")
+                % {"n": MAX_LIST_OFFSET},
+                code="paging",
+            )
+        if offset:
+            # Small offsets stay for old clients; the page still carries a cursor onwards.
+            rows = list(qs[offset : offset + limit + 1])
+            page = KeysetPage(
+                rows[:limit],
+                cursor_encode((rows[limit - 1].created_at, rows[limit - 1].pk))
+                if len(rows) > limit
+                else None,
+                None,
+            )
+        else:
+            page = keyset_page(qs, cursor=cursor, limit=limit)
+
+        def link(token: str | None) -> str | None:
+            if token is None:
+                return None
+            url = replace_query_param(request.build_absolute_uri(), "cursor", token)
+            return remove_query_param(url, "offset")
+
         return Response(
-            {"results": CaseOut(page, many=True).data, "limit": limit, "offset": offset}
+            {
+                "results": CaseOut(page.rows, many=True).data,
+                "limit": limit,
+                "offset": offset,
+                "next": link(page.next_cursor),
+                "previous": link(page.previous_cursor),
+            }
         )
 
     @extend_schema(
@@ -445,7 +512,9 @@ class CaseActionView(APIView):
                 str,
                 location=OpenApiParameter.PATH,
                 enum=sorted(a for a in ACTIONS if a != "overdue"),
-                description="accept 立案派遣, claim 认领, resolve 处置, close 结案, reopen 返工, "
+                description="accept 立案派遣, claim 认领, assign 指派（assignee: 工作人员账号）, "
+                "prioritize 调整优先级（payload {priority: 0|1|2}）, resolve 处置, close 结案, "
+                "reopen 返工, "
                 "escalate 上报, transfer 转派, return 退回, suspend 挂账, resume 恢复, reject, "
                 "merge, settle_on_spot, comment, urge 督办, extend_request/approve/reject, "
                 "reply 答复, follow_up 回访（工作人员记录回访电话）, rate 评价（反映人）："
@@ -501,6 +570,7 @@ class CaseActionView(APIView):
             co_departments=co,
             merge_into=merge_into,
             category=category,
+            assignee=assignee_resolve(v["assignee"]) if action == EventKind.ASSIGN else None,
             attachments=v["attachments"],
         )
         try:
@@ -508,6 +578,32 @@ class CaseActionView(APIView):
         except NotFound:
             # The move took the case out of the actor's scope (returned, transferred away).
             return Response(CaseOut(case).data)
+
+
+class AssigneeOut(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user: Any) -> str:
+        return user.display_name or user.username
+
+
+class CaseAssigneesView(APIView):
+    """The picker of `assign`: workers of the case's lead unit, narrowed by `q`."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=AssigneeOut(many=True),
+        parameters=[OpenApiParameter("q", str, description="姓名、账号或电话")],
+        summary="可指派的工作人员（处置单位）",
+    )
+    def get(self, request: Request, code: str) -> Response:
+        case = case_get_for_user(request.user, code)
+        if EventKind.ASSIGN not in allowed_actions(request.user, case):
+            raise Forbidden(_("您不能指派该事件"), code="not_allowed")
+        q = (request.query_params.get("q") or "").strip()[:50]
+        return Response(AssigneeOut(unit_workers(case, q=q)[:50], many=True).data)
 
 
 class PublicCaseView(APIView):
@@ -618,4 +714,109 @@ class SuggestCategoryView(APIView):
                     for s in found
                 ],
             }
+        )
+
+
+# --- reply templates (答复模板) ------------------------------------------------------------------
+
+
+class ReplyTemplateOut(serializers.ModelSerializer):
+    unit = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReplyTemplate
+        fields = ["id", "title", "body", "is_active", "unit", "updated_at"]
+
+    def get_unit(self, t: ReplyTemplate) -> dict[str, str]:
+        if t.grid is not None:
+            return {"type": "grid", "code": t.grid.code, "name": t.grid.name}
+        assert t.department is not None
+        return {"type": "department", "code": t.department.code, "name": t.department.name}
+
+
+class ReplyTemplateIn(serializers.Serializer):
+    grid = serializers.CharField(required=False, allow_blank=True, default="")
+    department = serializers.CharField(required=False, allow_blank=True, default="")
+    title = serializers.CharField(allow_blank=True, max_length=200)
+    body = serializers.CharField(allow_blank=True, max_length=4000)
+    is_active = serializers.BooleanField(required=False, default=True)
+
+
+class ReplyTemplateListView(APIView):
+    """The templates of the units the caller keeps; POST adds one."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ReplyTemplateOut(many=True), summary="我维护的答复模板")
+    def get(self, request: Request) -> Response:
+        rows = reply_templates_managed(request.user).order_by("title", "id")[:500]
+        return Response(ReplyTemplateOut(rows, many=True).data)
+
+    @extend_schema(
+        request=ReplyTemplateIn,
+        responses={201: ReplyTemplateOut},
+        summary="新建答复模板（grid 或 department 二选一；占位符见 placeholders）",
+    )
+    def post(self, request: Request) -> Response:
+        data = ReplyTemplateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        grid, department = target_resolve(grid_code=v["grid"], department_code=v["department"])
+        row = reply_template_save(
+            actor=request.user,
+            grid=grid,
+            department=department,
+            title=v["title"],
+            body=v["body"],
+            is_active=v["is_active"],
+        )
+        return Response(ReplyTemplateOut(row).data, status=201)
+
+
+class ReplyTemplateDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ReplyTemplateIn, responses=ReplyTemplateOut, summary="修改答复模板")
+    def put(self, request: Request, pk: int) -> Response:
+        row = reply_templates_managed(request.user).filter(pk=pk).first()
+        if row is None:
+            raise NotFound(_("答复模板不存在或不由您维护"))
+        data = ReplyTemplateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        row = reply_template_save(
+            actor=request.user,
+            template=row,
+            title=v["title"],
+            body=v["body"],
+            is_active=v["is_active"],
+        )
+        return Response(ReplyTemplateOut(row).data)
+
+
+class CaseReplyTemplatesView(APIView):
+    """The templates a reply on this case may start from, filled in from the case."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "FilledReplyTemplate",
+            {
+                "id": serializers.IntegerField(),
+                "title": serializers.CharField(),
+                "text": serializers.CharField(),
+            },
+        ),
+        summary="事件可用的答复模板（已填入查询码、类别、反映人等）",
+    )
+    def get(self, request: Request, code: str) -> Response:
+        case = case_get_for_user(request.user, code)
+        if EventKind.REPLY not in allowed_actions(request.user, case):
+            raise Forbidden(_("您不能答复该事件"), code="not_allowed")
+        return Response(
+            [
+                {"id": t.pk, "title": t.title, "text": reply_render(template=t, case=case)}
+                for t in reply_templates_for_case(case)
+            ]
         )

@@ -30,6 +30,7 @@ from wangge.cases.models import (
     EventKind,
     ExtensionRequest,
     LimitUnit,
+    default_priority,
 )
 from wangge.cases.routing import RoutingData, route_case
 from wangge.cases.services import TRACKING_ALPHABET, submit_payload
@@ -295,6 +296,7 @@ def _build(root: Grid, now: datetime, stdout) -> int:
             grid_path=grid.path if grid else root.path,
             root=root,
             urgent=category.urgent,
+            priority=default_priority(category),
             idempotency_key=f"{KEY_PREFIX}{i}",
             external_id=f"12345-{t:%Y%m%d}-{i:06d}" if channel == Channel.HOTLINE else None,
             created_at=t,

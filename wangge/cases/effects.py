@@ -31,6 +31,8 @@ from wangge.cases.models import (
     ExtensionRequest,
     FeedbackSource,
     LimitUnit,
+    Priority,
+    default_priority,
 )
 from wangge.cases.sla import deadline
 from wangge.core.api import Conflict, ServiceError
@@ -63,6 +65,8 @@ class MoveInput:
     pending_extension: ExtensionRequest | None = None
     # Whether the case's current closure already has an answer (for `rate` / `follow_up`).
     closure_answered: bool = False
+    # The named worker an `assign` hands the case to (checked against the unit by the caller).
+    assignee: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +163,11 @@ def accept(case: Case, inp: MoveInput) -> Effect:
     effect = _dispatch(case, inp, grid, department, reset_resolve=True, category=category)
     effect.changes["dispatched_at"] = inp.now
     if inp.category is not None:
-        effect.changes.update(category=inp.category, urgent=inp.category.urgent)
+        effect.changes.update(
+            category=inp.category,
+            urgent=inp.category.urgent,
+            priority=max(case.priority, default_priority(inp.category)),
+        )
         effect.payload["category"] = inp.category.code
     if case.grid_id is None and grid is not None:
         # An unlocated case placed by the operator now belongs to that grid's subtree.
@@ -190,6 +198,21 @@ def merge(case: Case, inp: MoveInput) -> Effect:
 
 def claim(case: Case, inp: MoveInput) -> Effect:
     return Effect(changes={"assignee": inp.actor, "claimed_at": inp.now})
+
+
+def assign(case: Case, inp: MoveInput) -> Effect:
+    """指派: a supervisor hands the dispatched case to a named worker of its unit; the case is
+    then the worker's as if they had claimed it (the response clock stops)."""
+    worker = inp.assignee
+    if worker is None:
+        raise ServiceError(_("请选择要指派的工作人员"), code="assignee_required")
+    return Effect(
+        changes={"assignee": worker, "claimed_at": inp.now},
+        payload={
+            "assignee": worker.get_username(),
+            "assignee_name": getattr(worker, "display_name", "") or worker.get_username(),
+        },
+    )
 
 
 def resolve(case: Case, inp: MoveInput) -> Effect:
@@ -359,11 +382,31 @@ def recategorize(case: Case, inp: MoveInput) -> Effect:
     if category.pk == case.category_id:
         raise ServiceError(_("类别未改变"), code="category")
     return Effect(
-        changes={"category": category, "urgent": category.urgent},
+        # An urgent category raises the priority; a dispatcher's higher choice stands.
+        changes={
+            "category": category,
+            "urgent": category.urgent,
+            "priority": max(case.priority, default_priority(category)),
+        },
         payload={
             "category": category.code,
             "from_category": case.category.code if case.category is not None else None,
         },
+    )
+
+
+def prioritize(case: Case, inp: MoveInput) -> Effect:
+    """调整优先级: a dispatcher marks a case 普通 / 紧急 / 特急 (payload `priority`)."""
+    value = inp.payload.get("priority")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or value not in Priority.values:
+        raise ServiceError(_("请选择优先级：普通、紧急或特急"), code="priority")
+    if value == case.priority:
+        raise ServiceError(_("优先级未改变"), code="priority")
+    return Effect(
+        changes={"priority": value},
+        payload={"priority": value, "from_priority": case.priority},
     )
 
 
@@ -393,6 +436,7 @@ EFFECTS: dict[str, Effector] = {
     E.REJECT: reject,
     E.MERGE: merge,
     E.CLAIM: claim,
+    E.ASSIGN: assign,
     E.RESOLVE: resolve,
     E.CLOSE: close,
     E.REOPEN: reopen,
@@ -412,4 +456,5 @@ EFFECTS: dict[str, Effector] = {
     E.RATE: answer,
     E.OVERDUE: overdue,
     E.RECATEGORIZE: recategorize,
+    E.PRIORITIZE: prioritize,
 }

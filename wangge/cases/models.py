@@ -155,6 +155,19 @@ OPEN311_STATUS = {
 }
 
 
+class Priority(models.IntegerChoices):
+    """How soon a case must be handled, as the console sorts it (higher first)."""
+
+    NORMAL = 0, _("普通")
+    URGENT = 1, _("紧急")
+    CRITICAL = 2, _("特急")
+
+
+def default_priority(category: Category | None) -> int:
+    """The priority a case starts with: an urgent category (e.g. a lost child) is 紧急."""
+    return Priority.URGENT if category is not None and category.urgent else Priority.NORMAL
+
+
 class Channel(models.TextChoices):
     H5 = "h5", _("居民随手拍")
     PATROL = "patrol", _("网格员巡查")
@@ -171,8 +184,9 @@ WORKFLOW_FIELDS = frozenset({"state", "version", "event_count", "chain_head"})
 # `save()` of an existing case leaves them alone too, so a stale copy cannot undo a move.
 EFFECT_FIELDS = frozenset(
     {
-        "category", "urgent", "grid", "grid_path", "handling_grid", "handling_department",
-        "unit_path", "assignee", "respond_by", "resolve_by", "dispatched_at", "claimed_at",
+        "category", "urgent", "priority", "grid", "grid_path", "handling_grid",
+        "handling_department", "unit_path", "assignee", "respond_by", "resolve_by",
+        "dispatched_at", "claimed_at",
         "resolved_at", "closed_at", "overdue", "escalation_count", "rework_count",
         "extension_count", "urge_count", "merged_into",
     }
@@ -317,6 +331,10 @@ class Case(models.Model):
         related_name="assigned_cases",
     )
     urgent = models.BooleanField(_("紧急"), default=False)
+    # Set at intake from the category; a dispatcher raises or lowers it (`prioritize`).
+    priority = models.PositiveSmallIntegerField(
+        _("优先级"), choices=Priority.choices, default=Priority.NORMAL
+    )
     respond_by = models.DateTimeField(_("响应期限"), null=True, blank=True)
     resolve_by = models.DateTimeField(_("处置期限"), null=True, blank=True)
     dispatched_at = models.DateTimeField(_("派遣时间"), null=True, blank=True)
@@ -346,7 +364,8 @@ class Case(models.Model):
     # Head of the event hash chain and the number of events, kept under the row lock.
     event_count = models.PositiveIntegerField(default=0, editable=False)
     chain_head = models.CharField(max_length=64, blank=True, editable=False)
-    created_at = models.DateTimeField(_("反映时间"), db_index=True)
+    # Indexed with the id (`case_created_id`): lists page by the cursor (created_at, id).
+    created_at = models.DateTimeField(_("反映时间"))
     updated_at = models.DateTimeField(_("更新时间"))
 
     objects = CaseQuerySet.as_manager()
@@ -388,6 +407,9 @@ class Case(models.Model):
                 condition=~Q(state="claimed") | Q(assignee__isnull=False),
             ),
             models.CheckConstraint(
+                name="case_priority_valid", condition=Q(priority__in=Priority.values)
+            ),
+            models.CheckConstraint(
                 name="case_merged_has_target",
                 condition=~Q(state="merged") | Q(merged_into__isnull=False),
             ),
@@ -422,6 +444,26 @@ class Case(models.Model):
                 fields=["resolved_at"], name="case_unconfirmed", condition=Q(state="resolved")
             ),
             models.Index(fields=["closed_at"], name="case_closed_at", condition=Q(state="closed")),
+            # Lists read newest first by the cursor (created_at, id) (`core.pagination`).
+            models.Index(fields=["created_at", "id"], name="case_created_id"),
+            # The worker's queue: what I hold (处置中), by deadline; what my units may claim.
+            models.Index(
+                fields=["assignee", "resolve_by"],
+                name="case_claimed_by",
+                condition=Q(state="claimed"),
+            ),
+            models.Index(
+                fields=["handling_grid", "respond_by"],
+                name="case_claimable_grid",
+                condition=Q(state="dispatched"),
+            ),
+            models.Index(
+                fields=["handling_department", "respond_by"],
+                name="case_claimable_department",
+                condition=Q(state="dispatched"),
+            ),
+            # A worker's history (everything ever claimed), newest first.
+            models.Index(fields=["assignee", "created_at", "id"], name="case_assignee_created"),
         ]
 
     def __str__(self) -> str:
@@ -483,6 +525,7 @@ class EventKind(models.TextChoices):
     REJECT = "reject", _("不予立案")
     MERGE = "merge", _("合并")
     CLAIM = "claim", _("认领")
+    ASSIGN = "assign", _("指派")
     RESOLVE = "resolve", _("处置")
     CLOSE = "close", _("结案")
     REOPEN = "reopen", _("返工")
@@ -502,6 +545,7 @@ class EventKind(models.TextChoices):
     RATE = "rate", _("评价")
     OVERDUE = "overdue", _("超期督办")
     RECATEGORIZE = "recategorize", _("更正类别")
+    PRIORITIZE = "prioritize", _("调整优先级")
 
 
 class CaseEvent(models.Model):
@@ -512,8 +556,10 @@ class CaseEvent(models.Model):
     event breaks every later hash, and nobody without the key can recompute them.
     """
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
-    seq = models.PositiveIntegerField()
+    case = models.ForeignKey(
+        Case, verbose_name=_("事件诉求"), on_delete=models.PROTECT, related_name="events"
+    )
+    seq = models.PositiveIntegerField(_("序号"))
     kind = models.CharField(_("类型"), max_length=16, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -524,8 +570,8 @@ class CaseEvent(models.Model):
         related_name="+",
     )
     actor_name = models.CharField(_("操作人姓名"), max_length=100, blank=True)
-    from_state = models.CharField(max_length=12, blank=True)
-    to_state = models.CharField(max_length=12, blank=True)
+    from_state = models.CharField(_("原状态"), max_length=12, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=12, blank=True)
     reason = models.TextField(_("说明"), blank=True)
     payload = models.JSONField(default=dict, blank=True)
     # Shown to the resident on the public page (replies, suspension explanations …).
@@ -881,3 +927,64 @@ class ReporterCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ReplyTemplate(models.Model):
+    """A reply a unit keeps for its staff (答复模板): picked on the case page, its placeholders
+    ({查询码}, {类别}, {反映人} …, `wangge.cases.replies.PLACEHOLDERS`) filled from the case,
+    edited, then sent as an ordinary `reply`. It belongs to exactly one unit: a grid (usable on
+    every case handled or located in its subtree) or a department (on its cases)."""
+
+    grid = models.ForeignKey(
+        "grids.Grid",
+        verbose_name=_("所属网格"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reply_templates",
+    )
+    department = models.ForeignKey(
+        "grids.Department",
+        verbose_name=_("所属部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reply_templates",
+    )
+    title = models.CharField(_("名称"), max_length=50)
+    body = models.TextField(_("内容"), max_length=2000)
+    is_active = models.BooleanField(_("启用"), default=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("修改人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("修改时间"))
+
+    class Meta:
+        verbose_name = _("答复模板")
+        verbose_name_plural = _("答复模板")
+        ordering = ["title", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="reply_template_one_unit",
+                condition=Q(grid__isnull=False, department__isnull=True)
+                | Q(grid__isnull=True, department__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["grid", "title"],
+                condition=Q(grid__isnull=False),
+                name="reply_template_title_per_grid",
+            ),
+            models.UniqueConstraint(
+                fields=["department", "title"],
+                condition=Q(department__isnull=False),
+                name="reply_template_title_per_department",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -13,6 +13,8 @@ from wangge.notify.services import Notice, outbox_enqueue_many
 TOPICS = (
     "case.created",
     "case.dispatched",
+    "case.assigned",
+    "case.prioritized",
     "case.escalated",
     "case.replied",
     "case.overdue",

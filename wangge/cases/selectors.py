@@ -11,10 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from wangge.accounts.selectors import scope_for_user
 from wangge.cases.models import Case, CaseEvent, Category
-from wangge.core.api import NotFound
+from wangge.core.api import NotFound, ServiceError
+from wangge.grids.models import Grid
 
 _CASE_RELATED = (
     "category",
@@ -42,6 +44,14 @@ def case_visible_q(user: Any) -> Q:
     return q
 
 
+def grid_path_of(code: str) -> str:
+    """The path of the grid with this code, for subtree filters; 400 for an unknown code."""
+    path = Grid.objects.filter(code=code.strip()).values_list("path", flat=True).first()
+    if path is None:
+        raise ServiceError(_("未知网格编码：%(code)s") % {"code": code[:40]}, code="grid")
+    return path
+
+
 def case_list_for_user(
     user: Any,
     *,
@@ -50,6 +60,7 @@ def case_list_for_user(
     channel: str | None = None,
     grid: str | None = None,
     overdue: bool | None = None,
+    priority: int | None = None,
     assigned_to_me: bool = False,
     claimable: bool = False,
     q: str | None = None,
@@ -64,9 +75,12 @@ def case_list_for_user(
     if channel:
         qs = qs.filter(channel=channel)
     if grid:
-        qs = qs.filter(Q(grid_path__contains=f"/{grid}/") | Q(grid_path__startswith=f"{grid}/"))
+        # The subtree of a grid is one indexed prefix match on its path (never `%/code/%`).
+        qs = qs.filter(grid_path__startswith=grid_path_of(grid))
     if overdue is not None:
         qs = qs.filter(overdue=overdue)
+    if priority is not None:
+        qs = qs.filter(priority=priority)
     if assigned_to_me:
         qs = qs.filter(assignee_id=user.pk)
     if claimable:

@@ -33,6 +33,7 @@ from wangge.cases.models import (
     Category,
     Channel,
     EventKind,
+    default_priority,
     workflow_writes,
 )
 from wangge.cases.notifications import case_notice, triage_operators, unit_members
@@ -365,6 +366,7 @@ def intake_prepare(
         grid_path=location.path if location else root.path,
         root=root,
         urgent=bool(category and category.urgent),
+        priority=default_priority(category),
         duplicate_candidates=duplicates,
         idempotency_key=idempotency_key,
         request_hash=body_hash,

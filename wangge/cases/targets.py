@@ -13,6 +13,9 @@ and any other caller get the same answer. The rule:
 - **A department** is a valid target when it is active and its service area and the person's
   area overlap (the departments the person is offered in the pickers,
   `grids.selectors.department_list_for_user`).
+- **A named worker** (指派) is one who holds a working (not read-only) role on the case's lead
+  unit itself: the handling grid or the handling department (`unit_workers`). Anyone else —
+  a worker of another grid, a leader, an inactive account — is refused (400, `assignee_outside`).
 - **Escalation** goes to the parent of the handling grid; a department escalates to the centre
   of the district it serves; the district centre has nowhere higher to go.
 
@@ -24,8 +27,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from wangge.accounts.models import READ_ONLY_ROLES, RoleAssignment, User
 from wangge.accounts.selectors import scope_for_user
 from wangge.cases.models import Case
 from wangge.core.api import ServiceError
@@ -75,6 +80,49 @@ def target_check(
                 _("“%(name)s”不在您可派遣的部门之列") % {"name": department.name},
                 code="target_outside",
             )
+
+
+def assignee_resolve(username: str) -> User | None:
+    """The worker named in a form or API body (an unknown name is a 400); None when blank."""
+    if not username:
+        return None
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise ServiceError(
+            _("工作人员“%(u)s”不存在") % {"u": username[:50]}, code="assignee_outside"
+        )
+    return user
+
+
+def unit_workers(case: Case, *, q: str = "") -> QuerySet[User]:
+    """Active users holding a working role on the case's lead unit: whom it may be assigned to.
+
+    `q` narrows by name, account or phone (the picker's search).
+    """
+    unit = Q(pk__in=[])
+    if case.handling_grid_id:
+        unit |= Q(grid_id=case.handling_grid_id)
+    if case.handling_department_id:
+        unit |= Q(department_id=case.handling_department_id)
+    holders = RoleAssignment.objects.filter(unit).exclude(role__in=READ_ONLY_ROLES)
+    users = User.objects.filter(is_active=True, pk__in=holders.values("user_id"))
+    if q:
+        users = users.filter(
+            Q(display_name__contains=q) | Q(username__icontains=q) | Q(phone__startswith=q)
+        )
+    return users.order_by("display_name", "username")
+
+
+def assignee_check(*, case: Case, user: Any) -> None:
+    """Raise unless `user` may be handed `case` by name (see the module's rule)."""
+    if user is None:
+        raise ServiceError(_("请选择要指派的工作人员"), code="assignee_required")
+    if not unit_workers(case).filter(pk=user.pk).exists():  # the picker's own list
+        raise ServiceError(
+            _("“%(name)s”不是该事件处置单位的工作人员，不能指派")
+            % {"name": getattr(user, "display_name", "") or user.get_username()},
+            code="assignee_outside",
+        )
 
 
 def _department_reachable(actor: Any, department: Department) -> bool:

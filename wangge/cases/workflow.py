@@ -40,7 +40,7 @@ from wangge.cases.models import (
     ExtensionRequest,
     workflow_writes,
 )
-from wangge.cases.targets import escalation_target, target_check
+from wangge.cases.targets import assignee_check, escalation_target, target_check
 from wangge.core.api import Conflict, Forbidden, ServiceError
 from wangge.grids.models import Department, Grid
 
@@ -89,6 +89,9 @@ ACTIONS: dict[str, Move] = {
     ),
     EventKind.MERGE: _m({S.SUBMITTED, S.DISPATCHED}, S.MERGED, {R.SUPERVISOR}, public=True),
     EventKind.CLAIM: _m({S.DISPATCHED}, S.CLAIMED, {R.UNIT}),
+    # 指派: a supervisor hands a dispatched case to a named worker of its unit. It races the
+    # workers' claim for the same row: whichever takes the lock first wins, the other is told.
+    EventKind.ASSIGN: _m({S.DISPATCHED}, S.CLAIMED, {R.SUPERVISOR}),
     EventKind.RESOLVE: _m({S.CLAIMED}, S.RESOLVED, {R.ASSIGNEE}, reason_required=True, public=True),
     # 核查结案: the resident confirms, or a supervisor verifies.
     EventKind.CLOSE: _m({S.RESOLVED}, S.CLOSED, {R.REPORTER, R.SUPERVISOR, R.SYSTEM}, public=True),
@@ -127,6 +130,8 @@ ACTIONS: dict[str, Move] = {
     EventKind.OVERDUE: _m(WORKING, None, {R.SYSTEM}),
     # A report routed on a suggested category: the unit corrects it (deadlines keep running).
     EventKind.RECATEGORIZE: _m(WORKING | {S.SUSPENDED}, None, {R.UNIT, R.ASSIGNEE, R.SUPERVISOR}),
+    # 普通 / 紧急 / 特急: dispatchers and supervisors set how soon it must be handled.
+    EventKind.PRIORITIZE: _m({S.SUBMITTED} | WORKING | {S.SUSPENDED}, None, {R.SUPERVISOR}),
 }
 
 # Which topic an action is announced on, and to whom.
@@ -146,6 +151,8 @@ _TOPICS: dict[str, tuple[str, str]] = {
     EventKind.CLOSE: ("case.closed", "reporter"),
     EventKind.SETTLE_ON_SPOT: ("case.closed", "reporter"),
     EventKind.OVERDUE: ("case.overdue", "unit"),
+    EventKind.ASSIGN: ("case.assigned", "assignee"),
+    EventKind.PRIORITIZE: ("case.prioritized", "unit"),
     EventKind.URGE: ("case.overdue", "unit"),
 }
 
@@ -265,6 +272,7 @@ def case_transition(
     co_departments: Iterable[Department] | None = None,
     merge_into: Case | None = None,
     category: Category | None = None,
+    assignee: Any = None,
     deadline_override: datetime | None = None,
     attachments: Iterable[Any] = (),
     expected_version: int | None = None,
@@ -282,6 +290,7 @@ def case_transition(
     compare-and-swap the row, append the hash-chained event, store the rows the effect made,
     queue the notifications.
 
+    `assignee` is the worker an `assign` names (`targets.assignee_check` under the lock).
     `attachments` (ids or Attachment rows uploaded by the actor) are linked to the event.
     `expected_version` makes the move conditional: Conflict("stale") when the case changed
     since the caller read it (the SLA sweep acts only on what it saw).
@@ -292,7 +301,7 @@ def case_transition(
     reason = (reason or "").strip()
     attachment_ids = tuple(str(getattr(a, "pk", a)) for a in attachments)
     now = now or timezone.now()
-    if action == EventKind.CLAIM:
+    if action in (EventKind.CLAIM, EventKind.ASSIGN):
         # 秒认领 fast path: most of the many who press "claim" lose; tell them without taking
         # the row lock. The winner is still decided under the lock below.
         seen = Case.objects.filter(pk=case.pk).values_list("state", "assignee_id").first()
@@ -328,6 +337,7 @@ def case_transition(
                 co_departments=tuple(co_departments) if co_departments is not None else None,
                 merge_into=merge_into,
                 category=category,
+                assignee=assignee,
                 deadline_override=deadline_override,
                 attachment_ids=attachment_ids,
             ),
@@ -374,7 +384,7 @@ def _check(locked: Case, *, actor: Any, action: str, move: Move, reason: str) ->
     if not relations(actor, locked) & move.who:
         raise Forbidden(_("您无权对该事件执行“%(action)s”") % {"action": label}, code="not_allowed")
     if locked.state not in move.sources:
-        if action == EventKind.CLAIM and locked.state == S.CLAIMED:
+        if action in (EventKind.CLAIM, EventKind.ASSIGN) and locked.state == S.CLAIMED:
             raise Conflict(
                 _("已被 %(name)s 认领") % {"name": _display(locked.assignee)},
                 code="already_claimed",
@@ -422,6 +432,10 @@ def _gather(case: Case, action: str, inp: MoveInput) -> MoveInput:
         return inp
     if action == EventKind.ESCALATE:
         return replace(inp, target_grid=escalation_target(case), target_department=None)
+    if action == EventKind.ASSIGN:
+        # Checked under the row lock: the unit cannot change between the check and the write.
+        assignee_check(case=case, user=inp.assignee)
+        return inp
     if action in (EventKind.RATE, EventKind.FOLLOW_UP):
         # One answer per closure: the effect refuses a second one.
         answered = CaseFeedback.objects.filter(case=case, closure=case.rework_count + 1).exists()
@@ -460,7 +474,9 @@ def _announce(case: Case, event: CaseEvent, action: str) -> None:
     if action not in _TOPICS:
         return
     topic, who = _TOPICS[action]
-    if who == "unit":
+    if who == "assignee":
+        users = {case.assignee_id} if case.assignee_id else set()
+    elif who == "unit":
         users = notifications.unit_member_ids(case, with_co=action == EventKind.ACCEPT)
         if case.assignee_id:
             users.add(case.assignee_id)

@@ -509,8 +509,10 @@ class OrderEventKind(models.TextChoices):
 class ServiceOrderEvent(models.Model):
     """Append-only history of an order: who did what, when, from which state to which."""
 
-    order = models.ForeignKey(ServiceOrder, on_delete=models.PROTECT, related_name="events")
-    seq = models.PositiveIntegerField()
+    order = models.ForeignKey(
+        ServiceOrder, verbose_name=_("服务订单"), on_delete=models.PROTECT, related_name="events"
+    )
+    seq = models.PositiveIntegerField(_("序号"))
     kind = models.CharField(_("类型"), max_length=10, choices=OrderEventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -521,8 +523,8 @@ class ServiceOrderEvent(models.Model):
         related_name="+",
     )
     actor_name = models.CharField(_("操作人姓名"), max_length=100, blank=True)
-    from_state = models.CharField(max_length=10, blank=True)
-    to_state = models.CharField(max_length=10, blank=True)
+    from_state = models.CharField(_("原状态"), max_length=10, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=10, blank=True)
     reason = models.CharField(_("说明"), max_length=1000, blank=True)
     payload = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("时间"))

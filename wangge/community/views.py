@@ -16,8 +16,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,12 +32,12 @@ from wangge.community.contact import (
     order_contact_phone_shown,
     order_contact_reveal,
 )
-from wangge.community.exporting import xlsx_response
 from wangge.community.models import OrderChannel, OrderEventKind, OrderState, ServiceItem
 from wangge.community.servers import server_profile
 from wangge.community.services import order_place
 from wangge.community.workflow import allowed_actions, order_transition, staff_paths
 from wangge.core.api import Forbidden, ServiceError
+from wangge.exports.registry import ExportData, ExportSpec
 
 PER_PAGE = 30
 K = OrderEventKind
@@ -309,27 +309,30 @@ DESK_TABS = {
 }
 
 
-@login_required
-def desk(request: AuthedHttpRequest) -> HttpResponse:
-    _staff_or_403(request)
-    tab = request.GET.get("tab") or "ordered"
+def desk_orders(user: Any, params: QueryDict) -> tuple[str, str, str, QuerySet, QuerySet]:
+    """(tab, words, service item, all orders matching, the tab's orders): the desk's filters,
+    read the same way for the page and for its export job."""
+    tab = params.get("tab") or "ordered"
     if tab not in DESK_TABS:
         tab = "ordered"
-    q = (request.GET.get("q") or "").replace("\x00", "").strip()[:50]
-    item = request.GET.get("service") or ""
-    base = sel.order_list_for_user(
-        request.user, q=q or None, item=int(item) if item.isdigit() else None
-    )
-    counts = base.aggregate(
-        **{k: Count("id", filter=cond) for k, (_label, cond) in DESK_TABS.items() if k != "all"}
-    )
+    q = (params.get("q") or "").replace("\x00", "").strip()[:50]
+    item = params.get("service") or ""
+    base = sel.order_list_for_user(user, q=q or None, item=int(item) if item.isdigit() else None)
     qs = base.filter(DESK_TABS[tab][1])
     if tab in ("ordered",):
         qs = qs.order_by("created_at", "id")
     elif tab in ("open", "taken", "overdue"):
         qs = qs.order_by("due_at", "id")
-    if request.GET.get("export") == "xlsx":
-        return _desk_export(qs, tab)
+    return tab, q, item, base, qs
+
+
+@login_required
+def desk(request: AuthedHttpRequest) -> HttpResponse:
+    _staff_or_403(request)
+    tab, q, item, base, qs = desk_orders(request.user, request.GET)
+    counts = base.aggregate(
+        **{k: Count("id", filter=cond) for k, (_label, cond) in DESK_TABS.items() if k != "all"}
+    )
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     services = ServiceItem.objects.filter(_paths_q(staff_paths(request.user))).order_by(
         "grid_path", "sort"
@@ -364,7 +367,10 @@ def _prefixes(path: str) -> list[str]:
     return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
-def _desk_export(qs, tab: str) -> HttpResponse:
+def _desk(user: Any, params: QueryDict, options: dict[str, Any]) -> ExportData:
+    if not _is_staff(user):
+        raise PermissionDenied(_("服务台只对社区工作人员开放"))
+    tab, _q, _item, _base, qs = desk_orders(user, params)
     headers = [
         "服务单号",
         "服务项目",
@@ -382,8 +388,14 @@ def _desk_export(qs, tab: str) -> HttpResponse:
         "评分",
         "超期",
     ]
-    rows = (
-        [
+    return ExportData(
+        header=headers,
+        items=qs.select_related("item", "community", "grid", "assignee").defer(
+            "grid__geometry", "community__geometry"
+        ),
+        sheet="服务订单",
+        audit={"tab": tab},
+        row=lambda o: [
             o.code,
             o.item.name,
             o.community.name,
@@ -399,15 +411,14 @@ def _desk_export(qs, tab: str) -> HttpResponse:
             o.hours,
             o.score,
             o.overdue,
-        ]
-        for o in qs.iterator(chunk_size=2000)
+        ],
     )
-    count = qs.count()
-    totals = ["合计", f"{count} 单"] + [""] * 13
-    return xlsx_response(
-        filename=f"服务订单-{DESK_TABS[tab][0]}-{timezone.localdate():%Y%m%d}.xlsx",
-        sheet="服务订单",
-        headers=headers,
-        rows=rows,
-        totals=totals,
-    )
+
+
+DESK = ExportSpec(
+    kind="community.desk",
+    label=_lazy("服务订单"),
+    filename="service-orders",
+    build=_desk,
+    list_url="community:desk",
+)

@@ -434,7 +434,7 @@ def _raise_case(order: ServiceOrder, *, actor: Any, reason: str, category_code: 
         contact_name=order.contact_name,
         contact_phone=order_contact_phone(order),
         idempotency_key=f"service-order-{order.pk}",
-    )
+    ).case
 
 
 __all__ = ["ACTIONS", "Rel", "allowed_actions", "order_transition", "relations"]

@@ -2,11 +2,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.admin import AccessAttemptAdmin as _AxesAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django_tasks_db.admin import DBTaskResultAdmin as _TaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
 from wangge.core.audit import audit_data_change, audit_snapshot
 from wangge.core.models import AuditLog, PeriodicTaskState
@@ -97,3 +102,36 @@ class PeriodicTaskStateAdmin(ReadOnlyAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A task removed from the schedule leaves a row an administrator may remove.
         return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+
+# Third-party admins whose computed columns are titled from a method name ("Status",
+# "Task name"): the same admins, with Chinese column titles.
+
+
+class AccessAttemptAdmin(_AxesAttemptAdmin):
+    @admin.display(description=_("状态"))
+    def status(self, obj: AccessAttempt) -> str:
+        return super().status(obj)
+
+
+class TaskResultAdmin(_TaskResultAdmin):
+    list_display = (
+        "id",
+        "task_label",
+        "status",
+        "enqueued_at",
+        "started_at",
+        "finished_at",
+        "priority",
+        "queue_name",
+    )
+
+    @admin.display(description=_("任务名称"))
+    def task_label(self, obj: DBTaskResult) -> str:
+        return obj.task_name
+
+
+for _model, _admin in ((AccessAttempt, AccessAttemptAdmin), (DBTaskResult, TaskResultAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin)

@@ -47,6 +47,11 @@ PERIODIC_TASKS: list[tuple[str, int]] = [
     ("wangge.community.tasks.remind_overdue_orders", 300),
     # Signed checkpoints of every moved case-event chain head and of the audit log's head.
     ("wangge.cases.tasks.anchor_chains", settings.WANGGE_CHAIN_ANCHOR_SECONDS),
+    # Imports and exports whose worker died (lease run out): failed or queued again.
+    ("wangge.core.periodic.reap_jobs", 60),
+    # Export files past their download time; import uploads abandoned before the mapping step.
+    ("wangge.exports.tasks.prune_exports", 600),
+    ("wangge.people.tasks.prune_pending_uploads", 600),
 ]
 
 
@@ -66,6 +71,25 @@ def _already_waiting(path: str, t: Task) -> bool:
     if not isinstance(t.get_backend(), DatabaseBackend):
         return False
     return DBTaskResult.objects.filter(task_path=path, status="READY").exists()
+
+
+def enqueue_unless_waiting(path: str) -> bool:
+    """Enqueue the argument-less task `path` now, unless a run of it is already queued and not
+    started; True when this call enqueued one.
+
+    The task's `PeriodicTaskState` row is the pending marker: it is locked while the queue is
+    looked at, so of several processes kicking at once one enqueues and the others see its
+    run (on SQLite the immediate transaction serialises them the same way). A run that has
+    started does not count as pending: it may already have passed the work just committed.
+    """
+    t = _load(path)
+    state = _state(path, timezone.now())
+    with transaction.atomic():
+        PeriodicTaskState.objects.select_for_update().filter(pk=state.pk).first()
+        if _already_waiting(path, t):
+            return False
+        t.enqueue()
+    return True
 
 
 def _state(path: str, now: datetime) -> PeriodicTaskState:
@@ -128,3 +152,11 @@ def prune_task_results() -> int:
         status="FAILED", finished_at__lt=now - 7 * keep
     ).delete()
     return ok + failed
+
+
+@task()
+def reap_jobs() -> dict[str, int]:
+    """Fail (or queue again) the background jobs whose lease ran out (wangge.core.leases)."""
+    from wangge.core.leases import reap_expired
+
+    return reap_expired()

@@ -10,7 +10,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
+
+from django.utils import timezone
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -23,8 +27,22 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
+def plain(value: Any) -> Any:
+    """A value a spreadsheet cell holds: aware datetimes in local time (Excel has no zones),
+    decimals as numbers, lazy translations and other objects as text, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bool | int | float | str | date):
+        return value
+    return str(value)
+
+
 def safe_row(row: Iterable[Any]) -> list[Any]:
-    return [spreadsheet_safe(v) for v in row]
+    return [spreadsheet_safe(plain(v)) for v in row]
 
 
 def xlsx_bytes(header: list[str], rows: Iterable[Iterable[Any]], *, sheet: str = "数据") -> bytes:

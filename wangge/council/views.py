@@ -8,10 +8,11 @@ from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.models import RoleAssignment, User
@@ -21,8 +22,9 @@ from wangge.core.api import NotFound, ServiceError
 from wangge.council import selectors, services
 from wangge.council.access import STAFF_ROLES, is_staff_for, role_grid_paths
 from wangge.council.models import Meeting, MeetingState, TopicSource, TopicStep
-from wangge.council.webutil import export_list, page_of, run
+from wangge.council.webutil import page_of, run
 from wangge.council.xlsx import fmt_date
+from wangge.exports.registry import ExportData, ExportSpec
 from wangge.grids.models import Grid, GridLevel
 
 
@@ -128,6 +130,43 @@ def sign_in(request: HttpRequest, pk: int) -> HttpResponse:
 MEETING_HEADERS = ["编号", "会议名称", "社区", "召开时间", "地点", "状态", "议题数", "签到人数"]
 
 
+def _meetings(user: Any, p: QueryDict, options: dict[str, Any]) -> ExportData:
+    """The desk's meetings with its filters: the page's list and its export job."""
+    if not _is_council_staff(user):
+        raise PermissionDenied(_("议事台仅对社区及以上工作人员开放"))
+    year = p.get("year") or ""
+    meetings = selectors.meeting_list_for_user(
+        user,
+        state=p.get("state") or None,
+        community=p.get("community") or None,
+        year=int(year) if year.isdigit() else None,
+    )
+    return ExportData(
+        header=MEETING_HEADERS,
+        items=meetings,
+        sheet="议事会",
+        row=lambda m: [
+            m.pk,
+            m.title,
+            m.community.name,
+            fmt_date(m.starts_at),
+            m.place,
+            m.get_state_display(),
+            m.topic_count,
+            m.attendance_count,
+        ],
+    )
+
+
+MEETINGS = ExportSpec(
+    kind="council.meetings",
+    label=_lazy("议事会"),
+    filename="meetings",
+    build=_meetings,
+    list_url="council:desk",
+)
+
+
 @login_required
 def desk(request: HttpRequest) -> HttpResponse:
     _staff_or_403(request)
@@ -138,30 +177,7 @@ def desk(request: HttpRequest) -> HttpResponse:
         if status == 302:
             return redirect(request.get_full_path())
     p = request.GET
-    year = p.get("year") or ""
-    meetings = selectors.meeting_list_for_user(
-        request.user,
-        state=p.get("state") or None,
-        community=p.get("community") or None,
-        year=int(year) if year.isdigit() else None,
-    )
-    if p.get("export") == "xlsx":
-        return export_list(
-            "议事会.xlsx",
-            "议事会",
-            MEETING_HEADERS,
-            meetings,
-            lambda m: [
-                m.pk,
-                m.title,
-                m.community.name,
-                fmt_date(m.starts_at),
-                m.place,
-                m.get_state_display(),
-                m.topic_count,
-                m.attendance_count,
-            ],
-        )
+    meetings = _meetings(request.user, p, {}).items
     pool = selectors.topic_list_for_user(request.user, step=[TopicStep.ASKED], unscheduled=True)
     context = {
         "page": page_of(request, meetings),
@@ -417,6 +433,41 @@ DECISION_HEADERS = [
 ]
 
 
+def _decisions(user: Any, p: QueryDict, options: dict[str, Any]) -> ExportData:
+    """议定事项 with the page's filters: the owner's own, or (staff) their communities'."""
+    mine = p.get("scope", "mine") == "mine" or not _is_council_staff(user)
+    qs = selectors.decision_list_for_user(
+        user,
+        owned=mine,
+        overdue=True if p.get("overdue") == "1" else None,
+        open_only=p.get("open") == "1",
+    )
+    return ExportData(
+        header=DECISION_HEADERS,
+        items=qs,
+        sheet="议定事项",
+        row=lambda d: [
+            d.pk,
+            d.topic.title,
+            d.text,
+            str(d.owner),
+            d.due_on,
+            "是" if d.overdue else "",
+            fmt_date(d.done_at),
+            d.done_note,
+        ],
+    )
+
+
+DECISIONS = ExportSpec(
+    kind="council.decisions",
+    label=_lazy("议定事项"),
+    filename="decisions",
+    build=_decisions,
+    list_url="council:decisions",
+)
+
+
 @login_required
 def decisions(request: HttpRequest) -> HttpResponse:
     """议定事项: the owner's own list (overdue first); staff also see their communities'."""
@@ -435,29 +486,7 @@ def decisions(request: HttpRequest) -> HttpResponse:
             return redirect(request.get_full_path())
         status = error.status_code
     mine = p.get("scope", "mine") == "mine" or not _is_council_staff(request.user)
-    qs = selectors.decision_list_for_user(
-        request.user,
-        owned=mine,
-        overdue=True if p.get("overdue") == "1" else None,
-        open_only=p.get("open") == "1",
-    )
-    if p.get("export") == "xlsx":
-        return export_list(
-            "议定事项.xlsx",
-            "议定事项",
-            DECISION_HEADERS,
-            qs,
-            lambda d: [
-                d.pk,
-                d.topic.title,
-                d.text,
-                str(d.owner),
-                d.due_on,
-                "是" if d.overdue else "",
-                fmt_date(d.done_at),
-                d.done_note,
-            ],
-        )
+    qs = _decisions(request.user, p, {}).items
     return render(
         request,
         "council/decisions.html",

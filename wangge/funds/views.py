@@ -8,10 +8,11 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from wangge.accounts.selectors import scope_for_user
 from wangge.attachments.models import Attachment
@@ -19,8 +20,9 @@ from wangge.cases.selectors import case_get_for_user
 from wangge.core.api import ServiceError
 from wangge.council.access import STAFF_ROLES, role_grid_paths
 from wangge.council.selectors import decision_get_for_user
-from wangge.council.webutil import export_list, page_of, run
+from wangge.council.webutil import page_of, run
 from wangge.council.xlsx import fmt_date, xlsx_response
+from wangge.exports.registry import ExportData, ExportSpec
 from wangge.funds import selectors, services
 from wangge.funds.models import FundPayment, RequestState, SpendRequest
 from wangge.funds.statement import fund_statement_xlsx
@@ -61,6 +63,42 @@ def _budget_units(user: Any) -> list[Grid]:
     return units[:300]
 
 
+def _requests(user: Any, p: QueryDict, options: dict[str, Any]) -> ExportData:
+    """用款申请 with the page's filters: the page's list and its export job."""
+    if not _staffish(user):
+        raise PermissionDenied(_("应急资金仅对工作人员开放"))
+    state = p.get("state") if p.get("state") in RequestState.values else None
+    needs_above = {"1": True, "0": False}.get(p.get("needs_above", ""))
+    qs = selectors.request_list_for_user(user, state=state, needs_above=needs_above)
+    return ExportData(
+        header=HEADERS,
+        items=qs,
+        sheet="用款申请",
+        row=lambda r: [
+            r.pk,
+            r.account.unit.name,
+            fmt_date(r.requested_at),
+            r.amount,
+            r.purpose,
+            r.case.tracking_code if r.case else (r.decision.topic.title if r.decision else ""),
+            r.get_state_display(),
+            "是" if r.needs_above else "",
+            r.paid_amount,
+            str(r.requested_by),
+            str(r.decided_by or ""),
+        ],
+    )
+
+
+REQUESTS = ExportSpec(
+    kind="funds.requests",
+    label=_lazy("应急资金用款申请"),
+    filename="fund-requests",
+    build=_requests,
+    list_url="funds:home",
+)
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     if not _staffish(request.user):
@@ -92,29 +130,7 @@ def home(request: HttpRequest) -> HttpResponse:
     accounts = list(
         selectors.account_list_for_user(request.user, year=int(year) if year.isdigit() else None)
     )
-    state = p.get("state") if p.get("state") in RequestState.values else None
-    needs_above = {"1": True, "0": False}.get(p.get("needs_above", ""))
-    qs = selectors.request_list_for_user(request.user, state=state, needs_above=needs_above)
-    if p.get("export") == "xlsx":
-        return export_list(
-            "应急资金用款申请.xlsx",
-            "用款申请",
-            HEADERS,
-            qs,
-            lambda r: [
-                r.pk,
-                r.account.unit.name,
-                fmt_date(r.requested_at),
-                r.amount,
-                r.purpose,
-                r.case.tracking_code if r.case else (r.decision.topic.title if r.decision else ""),
-                r.get_state_display(),
-                "是" if r.needs_above else "",
-                r.paid_amount,
-                str(r.requested_by),
-                str(r.decided_by or ""),
-            ],
-        )
+    qs = _requests(request.user, p, {}).items
     budget_units = _budget_units(request.user)
     return render(
         request,

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.config import ConfigQuerySet
+from wangge.core.leases import LeasedJob
 from wangge.hotline.parsing import DEFAULT_MAPPING
 
 
@@ -91,7 +92,7 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("失败")
 
 
-class HotlineImport(models.Model):
+class HotlineImport(LeasedJob):
     """One uploaded file and what became of it; its reject report lists (row, column, reason)."""
 
     source = models.ForeignKey(
@@ -110,6 +111,8 @@ class HotlineImport(models.Model):
         _("状态"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
     )
     total = models.PositiveIntegerField(_("数据行"), default=0)
+    # Rows gone through so far (the page's progress bar), written every few hundred rows.
+    processed = models.PositiveIntegerField(_("已处理"), default=0)
     created = models.PositiveIntegerField(_("新建"), default=0)
     updated = models.PositiveIntegerField(_("更新"), default=0)
     unchanged = models.PositiveIntegerField(_("未变"), default=0)

@@ -8,7 +8,9 @@ again — by file or by push — never makes a second case.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,10 +38,14 @@ from wangge.cases.sla import deadline
 from wangge.core.api import Forbidden, ServiceError
 from wangge.core.config import config_loader
 from wangge.core.imports import Reject
+from wangge.core.leases import Heartbeat, expired, lease_fields
+from wangge.core.maintenance import BULK_ANALYZE_ROWS, analyze
 from wangge.core.services import audit_record
 from wangge.hotline.models import HotlineImport, HotlineOrder, HotlineSource, ImportStatus
 from wangge.hotline.parsing import FileError, OrderRow, normalise_order, parse_file
 from wangge.notify.services import outbox_enqueue
+
+logger = logging.getLogger(__name__)
 
 IMPORT_MAX_BYTES = 50 * 1024 * 1024
 # Order fields compared to tell an update from a repeat.
@@ -300,10 +306,21 @@ class ImportReport:
     rejects: list[Reject] = field(default_factory=list)
 
 
-def import_rows(*, actor: Any, source: HotlineSource, data: bytes, filename: str) -> ImportReport:
+PROGRESS_EVERY = 200  # rows between two progress writes
+
+
+def import_rows(
+    *,
+    actor: Any,
+    source: HotlineSource,
+    data: bytes,
+    filename: str,
+    progress: Callable[[int, int], object] | None = None,
+) -> ImportReport:
     """Import every good row of a file; bad rows (and orders the intake refused) are reported.
 
     Each order commits on its own: a refusal in row 7,000 keeps the 6,999 before it.
+    `progress(done, total)` is called once the file is parsed and every `PROGRESS_EVERY` rows.
     """
     parsed = parse_file(
         data, filename=filename, mapping=source.mapping or {}, category_lookup=category_lookup()
@@ -315,7 +332,13 @@ def import_rows(*, actor: Any, source: HotlineSource, data: bytes, filename: str
         for o in HotlineOrder.objects.filter(source=source).values("order_no", *ORDER_FIELDS)
     }
     now = timezone.now()
-    for row in parsed.rows:
+    # Rows the parser refused count as gone through already.
+    skipped = max(parsed.total - len(parsed.rows), 0)
+    if progress is not None:
+        progress(skipped, parsed.total)
+    for done, row in enumerate(parsed.rows):
+        if progress is not None and done and done % PROGRESS_EVERY == 0:
+            progress(skipped + done, parsed.total)
         if known.get(row.order_no) == _row_values(row):
             report.unchanged += 1
             continue
@@ -333,28 +356,81 @@ def import_rows(*, actor: Any, source: HotlineSource, data: bytes, filename: str
 
 
 def import_run(*, import_id: int) -> HotlineImport:
-    """Run a queued import (called by the background task)."""
+    """Run a queued import (called by the background task).
+
+    Taken with a guarded update and a lease (`wangge.core.leases`); the file is read into
+    memory and deleted before the rows are parsed, so it never outlives the run, whatever
+    becomes of it. Each order commits on its own: a worker killed mid-way keeps the orders
+    written so far, and `imports_reap` marks the run failed (importing the file again adds
+    nothing twice).
+    """
+    now = timezone.now()
+    taken = HotlineImport.objects.filter(pk=import_id, status=ImportStatus.PENDING).update(
+        status=ImportStatus.RUNNING, **lease_fields(now)
+    )
     run = HotlineImport.objects.select_related("source", "uploaded_by").get(pk=import_id)
-    if run.status not in (ImportStatus.PENDING, ImportStatus.RUNNING):
+    if not taken:
         return run
-    HotlineImport.objects.filter(pk=run.pk).update(status=ImportStatus.RUNNING)
     try:
-        with default_storage.open(run.storage_name, "rb") as fh:
-            data = fh.read()
-        report = import_rows(
-            actor=run.uploaded_by, source=run.source, data=data, filename=run.filename
-        )
+        with Heartbeat(HotlineImport, run.pk, running=ImportStatus.RUNNING):
+            try:
+                with default_storage.open(run.storage_name, "rb") as fh:
+                    data = fh.read()
+            finally:
+                _forget_file(run)
+            report = import_rows(
+                actor=run.uploaded_by,
+                source=run.source,
+                data=data,
+                filename=run.filename,
+                progress=lambda done, total: HotlineImport.objects.filter(pk=run.pk).update(
+                    processed=done, total=total
+                ),
+            )
     except FileError as exc:
         run.status, run.error = ImportStatus.FAILED, str(exc)
+    except Exception:
+        logger.exception("hotline import %s failed", run.pk)
+        run.status = ImportStatus.FAILED
+        run.error = _("导入过程中发生内部错误，已导入的工单保留，请联系管理员")
     else:
         run.status = ImportStatus.DONE
         run.total, run.created, run.updated = report.total, report.created, report.updated
+        run.processed = report.total
         run.unchanged, run.rejected = report.unchanged, len(report.rejects)
         run.rejects = [r.as_dict() for r in report.rejects]
     run.finished_at = timezone.now()
+    run.lease_expires_at = None
     run.save()
-    default_storage.delete(run.storage_name)
+    if run.created + run.updated >= BULK_ANALYZE_ROWS:
+        analyze(Case, CaseEvent, HotlineOrder)
     return run
+
+
+def _forget_file(run: HotlineImport) -> None:
+    if run.storage_name:
+        default_storage.delete(run.storage_name)
+        HotlineImport.objects.filter(pk=run.pk).update(storage_name="")
+        run.storage_name = ""
+
+
+def imports_reap(*, now: datetime) -> int:
+    """Runs whose worker is gone (lease run out): failed, their file deleted."""
+    handled = 0
+    for run in HotlineImport.objects.filter(expired(now), status=ImportStatus.RUNNING):
+        n = HotlineImport.objects.filter(
+            pk=run.pk, status=ImportStatus.RUNNING, lease_expires_at=run.lease_expires_at
+        ).update(
+            status=ImportStatus.FAILED,
+            error=_("导入中断（处理进程已退出）：已写入的工单保留，请重新导入该文件补齐"),
+            finished_at=now,
+            lease_expires_at=None,
+            storage_name="",
+        )
+        if n and run.storage_name:
+            default_storage.delete(run.storage_name)
+        handled += n
+    return handled
 
 
 # --- results back to the hotline (回单) ----------------------------------------------------

@@ -10,17 +10,19 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from wangge.accounts.selectors import scope_for_user
 from wangge.attachments.models import Attachment
 from wangge.core.api import ServiceError
 from wangge.council.access import STAFF_ROLES, is_staff_for, role_grid_paths
-from wangge.council.webutil import export_list, page_of, run
+from wangge.council.webutil import page_of, run
 from wangge.council.xlsx import fmt_date
+from wangge.exports.registry import ExportData, ExportSpec
 from wangge.grids.models import Grid, GridLevel
 from wangge.notices import selectors, services
 from wangge.notices.models import Notice, NoticeState
@@ -30,6 +32,41 @@ HEADERS = ["编号", "标题", "紧急", "发布人", "发布时间", "有效期
 
 def _writer(user: Any) -> bool:
     return bool(role_grid_paths(user, STAFF_ROLES)) or scope_for_user(user).everything
+
+
+def _notices(user: Any, p: QueryDict, options: dict[str, Any]) -> ExportData:
+    """The notices the user sees, with the list's filters: the page and its export job."""
+    qs = selectors.notice_list_for_user(
+        user,
+        state=p.get("state") if p.get("state") in NoticeState.values else None,
+        urgent=True if p.get("urgent") == "1" else None,
+        q=(p.get("q") or "").strip() or None,
+    )
+    return ExportData(
+        header=HEADERS,
+        items=qs,
+        sheet="通知公告",
+        row=lambda n: [
+            n.pk,
+            n.title,
+            "是" if n.urgent else "",
+            str(n.author),
+            fmt_date(n.published_at),
+            fmt_date(n.expires_at),
+            n.get_state_display(),
+            n.recipient_count,
+            n.read_count,
+        ],
+    )
+
+
+NOTICES = ExportSpec(
+    kind="notices.list",
+    label=_lazy("通知公告"),
+    filename="notices",
+    build=_notices,
+    list_url="notices:list",
+)
 
 
 @login_required
@@ -51,30 +88,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
         if error is None:
             return redirect(request.path)
         status = error.status_code
-    qs = selectors.notice_list_for_user(
-        request.user,
-        state=p.get("state") if p.get("state") in NoticeState.values else None,
-        urgent=True if p.get("urgent") == "1" else None,
-        q=(p.get("q") or "").strip() or None,
-    )
-    if p.get("export") == "xlsx":
-        return export_list(
-            "通知公告.xlsx",
-            "通知公告",
-            HEADERS,
-            qs,
-            lambda n: [
-                n.pk,
-                n.title,
-                "是" if n.urgent else "",
-                str(n.author),
-                fmt_date(n.published_at),
-                fmt_date(n.expires_at),
-                n.get_state_display(),
-                n.recipient_count,
-                n.read_count,
-            ],
-        )
+    qs = _notices(request.user, p, {}).items
     subs = selectors.subscriptions_for(request.user)
     return render(
         request,

@@ -3,6 +3,26 @@ from django.utils.translation import gettext_lazy as _
 
 from wangge.notify.models import InboxItem, OutboxMessage, OutboxStatus, WebhookEndpoint
 from wangge.notify.services import outbox_retry
+from wangge.notify.topics import TOPIC_LABELS, topic_label
+
+
+class TopicFilter(admin.SimpleListFilter):
+    """按主题: the topics in words, not their machine names."""
+
+    title = _("主题")
+    parameter_name = "topic"
+
+    def lookups(self, request, model_admin):
+        return [(t, topic_label(t)) for t in TOPIC_LABELS]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(topic=self.value()) if self.value() else queryset
+
+
+class TopicColumn:
+    @admin.display(description=_("主题"), ordering="topic")
+    def topic_name(self, obj):
+        return topic_label(obj.topic)
 
 
 @admin.register(WebhookEndpoint)
@@ -14,12 +34,12 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(TopicColumn, admin.ModelAdmin):
     """Read-only history of deliveries; dead letters can be sent again."""
 
     list_display = [
         "created_at",
-        "topic",
+        "topic_name",
         "endpoint",
         "status",
         "attempts",
@@ -27,7 +47,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "last_status_code",
         "delivered_at",
     ]
-    list_filter = ["status", "topic", "endpoint"]
+    list_filter = ["status", TopicFilter, "endpoint"]
     search_fields = ["dedupe_key", "delivery_id", "last_error"]
     readonly_fields = [f.name for f in OutboxMessage._meta.fields]
     actions = ["retry_dead_letters"]
@@ -50,9 +70,9 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(InboxItem)
-class InboxItemAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "user", "topic", "title", "read_at"]
-    list_filter = ["topic"]
+class InboxItemAdmin(TopicColumn, admin.ModelAdmin):
+    list_display = ["created_at", "user", "topic_name", "title", "read_at"]
+    list_filter = [TopicFilter]
     search_fields = ["title", "dedupe_key", "user__username"]
     readonly_fields = [f.name for f in InboxItem._meta.fields]
 

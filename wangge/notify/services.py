@@ -232,18 +232,23 @@ _kick_lock = threading.Lock()
 _last_kick = 0.0
 
 
+DELIVER_TASK = "wangge.notify.tasks.deliver_outbox"
+
+
 def kick_delivery() -> None:
     """Queue a delivery run now (after a commit), at most once per NOTIFY_KICK_MIN_SECONDS per
-    process: under load the periodic run picks up whatever a skipped kick would have."""
+    process, and only when no run is already waiting in the queue: while no worker runs, kicks
+    coalesce into one queued run instead of piling up ahead of the periodic sweeps. Under load
+    the periodic run picks up whatever a skipped kick would have."""
     global _last_kick
-    from wangge.notify.tasks import deliver_outbox
+    from wangge.core.periodic import enqueue_unless_waiting
 
     with _kick_lock:
         now = time.monotonic()
         if now - _last_kick < float(_setting("NOTIFY_KICK_MIN_SECONDS", 1.0)):
             return
         _last_kick = now
-    deliver_outbox.enqueue()
+    enqueue_unless_waiting(DELIVER_TASK)
 
 
 @dataclass

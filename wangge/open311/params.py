@@ -41,6 +41,10 @@ def max_results() -> int:
     return int(_setting("OPEN311_MAX_RESULTS", 1000))
 
 
+def default_page_size() -> int:
+    return min(int(_setting("OPEN311_PAGE_SIZE", 100)), max_results())
+
+
 def value(data: Mapping[str, Any], name: str) -> str | None:
     """A single parameter, stripped; empty means absent."""
     raw = data.get(name)
@@ -103,7 +107,7 @@ class RequestFilter:
     end: datetime | None = None
     statuses: list[str] = field(default_factory=list)
     page: int = 1
-    page_size: int = 1000
+    page_size: int = 100
 
 
 def _positive_int(raw: str | None, *, name: str, default: int, maximum: int) -> int:
@@ -119,7 +123,9 @@ def parse_request_filter(data: Mapping[str, Any], *, now: datetime | None = None
     now = now or timezone.now()
     cap = max_results()
     page = _positive_int(value(data, "page"), name="page", default=1, maximum=10**6)
-    page_size = _positive_int(value(data, "page_size"), name="page_size", default=cap, maximum=cap)
+    page_size = _positive_int(
+        value(data, "page_size"), name="page_size", default=default_page_size(), maximum=cap
+    )
     ids = _comma_list(value(data, "service_request_id"))
     if ids:
         if len(ids) > cap:

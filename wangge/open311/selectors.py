@@ -17,6 +17,7 @@ from wangge.attachments.signing import attachment_url
 from wangge.cases.models import OPEN311_STATUS, Case, CaseEvent, Category, EventKind
 from wangge.core.api import NotFound
 from wangge.core.config import config_loader
+from wangge.core.pagination import COUNT_CAP, capped_count
 from wangge.open311.models import LIST_TYPES, Open311Request, ServiceAttribute
 from wangge.open311.params import RequestFilter
 
@@ -114,8 +115,9 @@ def _states_for(statuses: list[str]) -> list[str]:
     return [s for s, status in OPEN311_STATUS.items() if status in statuses]
 
 
-def request_list(f: RequestFilter) -> tuple[list[Case], int]:
-    """The page of requests the filter selects and the total count, newest first."""
+def request_list(f: RequestFilter) -> tuple[list[Case], int, bool]:
+    """The page of requests the filter selects, newest first, and their count: exact up to
+    `COUNT_CAP` rows (or the end of this page), else that many and True (capped)."""
     qs = _requests_qs()
     if f.ids:
         qs = qs.filter(tracking_code__in=[i.upper() for i in f.ids])
@@ -129,10 +131,10 @@ def request_list(f: RequestFilter) -> tuple[list[Case], int]:
             qs = qs.filter(category__code__in=f.service_codes)
         if f.statuses:
             qs = qs.filter(state__in=_states_for(f.statuses))
-    total = qs.count()
     offset = (f.page - 1) * f.page_size
     rows = list(qs.order_by("-created_at", "-id")[offset : offset + f.page_size])
-    return rows, total
+    total, capped = capped_count(qs, cap=max(COUNT_CAP, offset + f.page_size))
+    return rows, total, capped
 
 
 def request_get(request_id: str) -> Case:

@@ -105,16 +105,19 @@ def requests_(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "POST":
         return _post_request(request, fmt)
     f = params.parse_request_filter(request.GET)
-    cases, total = selectors.request_list(f)
+    cases, total, capped = selectors.request_list(f)
     rows = [selectors.request_row(c, absolute=request.build_absolute_uri) for c in cases]
     pages = max(1, -(-total // f.page_size))
     headers = {
+        # Counted up to a cap: past it, the count and pages say "at least" (X-Total-Capped).
         "X-Total-Count": str(total),
         "X-Page": str(f.page),
         "X-Page-Size": str(f.page_size),
         "X-Total-Pages": str(pages),
     }
-    if f.page < pages:
+    if capped:
+        headers["X-Total-Capped"] = "true"
+    if f.page < pages or (capped and len(cases) == f.page_size):
         query = request.GET.copy()
         query["page"] = str(f.page + 1)
         headers["Link"] = f'<{request.build_absolute_uri("?" + query.urlencode())}>; rel="next"'

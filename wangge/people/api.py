@@ -27,9 +27,10 @@ from wangge.attachments.selectors import attachment_list_for_owner, attachments_
 from wangge.attachments.signing import attachment_url
 from wangge.core.api import NotFound, ServiceError
 from wangge.core.throttling import PeopleLookupThrottle
+from wangge.exports.api import ExportJobOut
 from wangge.grids.models import Department, Grid
 from wangge.grids.selectors import department_list_for_user, grid_get_for_user
-from wangge.people import exporting, jobs, selectors, services
+from wangge.people import jobs, selectors, services
 from wangge.people.idcard import age_on
 from wangge.people.importing import reject_report_xlsx
 from wangge.people.models import (
@@ -673,19 +674,30 @@ class ImportRejectsView(APIView):
 
 
 class ExportView(APIView):
-    """GET: masked export. POST with full=true and a reason: the full export, audited."""
+    """GET: masked export. POST with full=true and a reason: the full export, audited.
+
+    Both are export jobs (`wangge.exports`): up to EXPORT_INLINE_ROWS rows the file is the
+    answer (200); a larger list answers 202 with the job, to follow at `/api/v1/exports/{id}/`
+    and download from its signed `download_url`.
+    """
 
     permission_classes = [IsAuthenticated]
 
     def _export(self, request: AuthedRequest, data: dict) -> HttpResponse:
-        content, name, ctype = exporting.residents_export(
+        from wangge.exports.api import job_response
+        from wangge.exports.services import export_download, export_job_create
+
+        job = export_job_create(
             actor=request.user,
+            kind="people.residents.sheet",
+            query={"tag": data["tag"]} if data["tag"] else "",
             fmt=data["filetype"],
-            full=data["full"],
-            reason=data["reason"],
-            tag=data["tag"],
+            options={"full": data["full"], "reason": data["reason"].strip()},
             request=request,
         )
+        if job.status != job.Status.DONE:
+            return job_response(job)
+        content, name, ctype = export_download(actor=request.user, job=job, once=True)
         resp = HttpResponse(content, content_type=ctype)
         resp["Content-Disposition"] = f'attachment; filename="{name}"'
         resp["Cache-Control"] = "no-store"
@@ -693,7 +705,7 @@ class ExportView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("filetype", str), OpenApiParameter("tag", str)],
-        responses={(200, "application/octet-stream"): bytes},
+        responses={(200, "application/octet-stream"): bytes, 202: ExportJobOut},
         summary="导出居民（脱敏）",
     )
     def get(self, request: AuthedRequest) -> HttpResponse:
@@ -702,7 +714,7 @@ class ExportView(APIView):
 
     @extend_schema(
         request=ExportIn,
-        responses={(200, "application/octet-stream"): bytes},
+        responses={(200, "application/octet-stream"): bytes, 202: ExportJobOut},
         summary="导出居民（完整信息须填事由，留痕）",
     )
     def post(self, request: AuthedRequest) -> HttpResponse:

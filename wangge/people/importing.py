@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from wangge.accounts.selectors import Scope
 from wangge.core.api import ServiceError
 from wangge.core.imports import Reject
+from wangge.core.maintenance import BULK_ANALYZE_ROWS, analyze
 from wangge.core.spreadsheets import xlsx_bytes
 from wangge.people import address
 from wangge.people.crypto import FieldCipher, cipher
@@ -503,11 +504,16 @@ def apply_residents(
     scope: Scope | None,
     progress: Callable[[int], None] | None = None,
 ) -> ApplyResult:
-    """Write validated rows in one transaction (all or nothing on a database error)."""
+    """Write validated rows in one transaction (all or nothing on a database error); a large
+    import then refreshes the planner's statistics of the tables it wrote."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            return _apply_postgres(staged, scope=scope, progress=progress)
-        return _apply_batched(staged, scope=scope, progress=progress)
+            result = _apply_postgres(staged, scope=scope, progress=progress)
+        else:
+            result = _apply_batched(staged, scope=scope, progress=progress)
+    if result.created + result.updated >= BULK_ANALYZE_ROWS:
+        analyze(Room, Household, Resident)
+    return result
 
 
 def _scope_patterns(scope: Scope | None) -> list[str] | None:

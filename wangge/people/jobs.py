@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime, timedelta
 from pathlib import PurePosixPath
 from typing import IO
 
@@ -23,6 +24,7 @@ from wangge.accounts.models import User
 from wangge.accounts.selectors import scope_for_user
 from wangge.core.api import Conflict, Forbidden, NotFound, ServiceError
 from wangge.core.imports import Reject
+from wangge.core.leases import Heartbeat, expired, lease_fields
 from wangge.grids.models import Grid, GridLevel
 from wangge.people import address, importing
 from wangge.people.models import Building, ColumnMapping, Compound, ImportJob, ImportKind
@@ -31,6 +33,8 @@ from wangge.people.services import building_create, check_writable
 log = logging.getLogger(__name__)
 # How often (rows) a running job writes its progress for the page's progress bar.
 PROGRESS_EVERY = 500
+# Uploads between the upload and the mapping step of the import screen.
+PENDING_DIR = "imports/pending"
 
 
 def _check_importer(actor: User) -> None:
@@ -124,24 +128,31 @@ def import_job_create(
 
 
 def import_job_run(*, job_id: int) -> None:
-    """Run a queued job. Idempotent for the worker: a job already taken is left alone."""
+    """Run a queued job. Idempotent for the worker: a job already taken is left alone.
+
+    The job holds a lease while it runs (`wangge.core.leases`): a worker killed mid-way is
+    noticed by `import_jobs_reap`. The upload is deleted as soon as its rows are read, and on
+    any failure.
+    """
+    now = timezone.now()
     # Guarded update: 0 rows means another worker (or the request) took it first.
     taken = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+        status=ImportJob.Status.RUNNING, started_at=now, **lease_fields(now)
     )
     if not taken:
         return
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    log.info("import job %s started (%s)", job.pk, job.worker)
     try:
-        with default_storage.open(job.stored_file, "rb") as fh:
-            table = importing.open_table(fh, size=job.size_bytes, kind=job.kind)
-            columns = importing.resolve_mapping(job.kind, table.headers, job.mapping)
+        with Heartbeat(ImportJob, job.pk, running=ImportJob.Status.RUNNING):
             if job.kind == ImportKind.RESIDENTS:
-                result = _run_residents(job, table, columns)
-            elif job.kind == ImportKind.BUILDINGS:
-                result = _run_buildings(job, table, columns)
+                result = _run_residents(job)
             else:
-                result = _run_simple(job, table, columns)
+                rows, columns = _read_rows(job)
+                if job.kind == ImportKind.BUILDINGS:
+                    result = _run_buildings(job, rows, columns)
+                else:
+                    result = _run_simple(job, rows, columns)
     except ServiceError as exc:
         _finish(job, error=exc.message)
         return
@@ -154,6 +165,27 @@ def import_job_run(*, job_id: int) -> None:
     _finish(job, rejects=result.rejects)
 
 
+def _forget_upload(job: ImportJob) -> None:
+    """The upload holds personal data in clear: it is not kept once read."""
+    if job.stored_file:
+        default_storage.delete(job.stored_file)
+        ImportJob.objects.filter(pk=job.pk).update(stored_file="")
+        job.stored_file = ""
+
+
+def _read_rows(job: ImportJob) -> tuple[list[tuple[int, list[str]]], dict[str, int]]:
+    """Every row of the upload (buildings, organisations, assets, places: hundreds of rows);
+    the file is deleted as soon as they are read."""
+    try:
+        with default_storage.open(job.stored_file, "rb") as fh:
+            table = importing.open_table(fh, size=job.size_bytes, kind=job.kind)
+            columns = importing.resolve_mapping(job.kind, table.headers, job.mapping)
+            rows = list(table.rows())
+    finally:
+        _forget_upload(job)
+    return rows, columns
+
+
 def _finish(job: ImportJob, *, error: str = "", rejects: list[Reject] | None = None) -> None:
     rejects = sorted(rejects or [], key=lambda r: r.row)
     job.status = ImportJob.Status.FAILED if error else ImportJob.Status.DONE
@@ -161,36 +193,86 @@ def _finish(job: ImportJob, *, error: str = "", rejects: list[Reject] | None = N
     job.rejects = [r.as_dict() for r in rejects]
     job.rejected_count = len({r.row for r in rejects})
     job.finished_at = timezone.now()
+    job.lease_expires_at = None
     if not error:
         job.processed_rows = max(job.processed_rows, job.total_rows)
     job.save()
-    # The upload holds personal data in clear: it is not kept once read.
-    if job.stored_file:
-        default_storage.delete(job.stored_file)
-        ImportJob.objects.filter(pk=job.pk).update(stored_file="")
+    _forget_upload(job)
+
+
+def import_jobs_reap(*, now: datetime) -> int:
+    """Running imports whose worker is gone (lease run out): failed, their upload deleted.
+
+    Each import writes its rows in one transaction, so a killed worker wrote nothing: the job
+    says so and asks for the file again (it is not kept, so it cannot be resumed).
+    """
+    handled = 0
+    for job in ImportJob.objects.filter(expired(now), status=ImportJob.Status.RUNNING):
+        # Guarded on the lease read: a heartbeat that renewed it meanwhile wins.
+        n = ImportJob.objects.filter(
+            pk=job.pk, status=ImportJob.Status.RUNNING, lease_expires_at=job.lease_expires_at
+        ).update(
+            status=ImportJob.Status.FAILED,
+            error=_("导入中断（处理进程已退出），未写入任何数据，请重新上传文件导入"),
+            finished_at=now,
+            lease_expires_at=None,
+            stored_file="",
+        )
+        if n and job.stored_file:
+            default_storage.delete(job.stored_file)
+        handled += n
+    return handled
+
+
+def pending_uploads_prune(*, now: datetime | None = None) -> int:
+    """Delete uploads left at the mapping step (`imports/pending/`) for longer than
+    IMPORT_PENDING_KEEP_MINUTES: someone uploaded a file and never started the import."""
+    now = now or timezone.now()
+    keep = timedelta(minutes=float(getattr(settings, "IMPORT_PENDING_KEEP_MINUTES", 60)))
+    try:
+        _dirs, files = default_storage.listdir(PENDING_DIR)
+    except FileNotFoundError:
+        return 0
+    deleted = 0
+    for name in files:
+        path = f"{PENDING_DIR}/{name}"
+        try:
+            if default_storage.get_modified_time(path) <= now - keep:
+                default_storage.delete(path)
+                deleted += 1
+        except FileNotFoundError:  # deleted meanwhile by the import it belonged to
+            continue
+    return deleted
 
 
 def _progress(job: ImportJob, done: int) -> None:
     ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
 
 
-def _run_residents(job: ImportJob, table: importing.Table, columns: dict[str, int]):
+def _run_residents(job: ImportJob):
     scope = scope_for_user(job.created_by)
-    validator = importing.ResidentValidator(
-        columns=columns, buildings=importing.BuildingIndex.for_scope(scope)
-    )
     staged: list[importing.StagedResident] = []
     rejects: list[Reject] = []
     total = 0
-    for row_no, cells in table.rows():
-        out = validator.validate(row_no, cells)
-        if isinstance(out, list):
-            rejects.extend(out)
-        else:
-            staged.append(out)
-        total += 1
-        if total % PROGRESS_EVERY == 0:
-            _progress(job, total // 2)
+    try:
+        with default_storage.open(job.stored_file, "rb") as fh:
+            table = importing.open_table(fh, size=job.size_bytes, kind=job.kind)
+            columns = importing.resolve_mapping(job.kind, table.headers, job.mapping)
+            validator = importing.ResidentValidator(
+                columns=columns, buildings=importing.BuildingIndex.for_scope(scope)
+            )
+            for row_no, cells in table.rows():
+                out = validator.validate(row_no, cells)
+                if isinstance(out, list):
+                    rejects.extend(out)
+                else:
+                    staged.append(out)
+                total += 1
+                if total % PROGRESS_EVERY == 0:
+                    _progress(job, total // 2)
+    finally:
+        # Parsed: the ID numbers in clear leave the disk before anything is written.
+        _forget_upload(job)
     ImportJob.objects.filter(pk=job.pk).update(total_rows=total)
     job.total_rows = total
     result = importing.apply_residents(
@@ -202,7 +284,7 @@ def _run_residents(job: ImportJob, table: importing.Table, columns: dict[str, in
     return result
 
 
-def _run_buildings(job: ImportJob, table: importing.Table, columns: dict[str, int]):
+def _run_buildings(job: ImportJob, rows: list[tuple[int, list[str]]], columns: dict[str, int]):
     """Buildings are few (hundreds per community): one service call per row, one transaction."""
     actor = job.created_by
     scope = scope_for_user(actor)
@@ -221,7 +303,7 @@ def _run_buildings(job: ImportJob, table: importing.Table, columns: dict[str, in
         return cells[i].strip() if i is not None and i < len(cells) else ""
 
     with transaction.atomic():
-        for row_no, cells in table.rows():
+        for row_no, cells in rows:
             total += 1
             community = communities.get(get(cells, "community"))
             if community is None:
@@ -270,7 +352,7 @@ def _run_buildings(job: ImportJob, table: importing.Table, columns: dict[str, in
     return result
 
 
-def _run_simple(job: ImportJob, table: importing.Table, columns: dict[str, int]):
+def _run_simple(job: ImportJob, rows: list[tuple[int, list[str]]], columns: dict[str, int]):
     """Organisations, assets and places: one service call per row, all in one transaction;
     a row that matches one already on file (same name in the grid, same asset code, same
     place name and address) updates it."""
@@ -281,7 +363,7 @@ def _run_simple(job: ImportJob, table: importing.Table, columns: dict[str, int])
     apply_row = row_import.APPLIERS[job.kind](actor)
     total = 0
     with transaction.atomic():
-        for row_no, cells in table.rows():
+        for row_no, cells in rows:
             total += 1
 
             def get(name: str, cells: list[str] = cells) -> str:

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.leases import LeasedJob
 from wangge.grids.models import Department, Grid
 
 PATH_OPS = ["varchar_pattern_ops"]
@@ -576,7 +577,7 @@ class ColumnMapping(models.Model):
         return self.name
 
 
-class ImportJob(models.Model):
+class ImportJob(LeasedJob):
     class Status(models.TextChoices):
         QUEUED = "queued", _("排队中")
         RUNNING = "running", _("导入中")
@@ -589,15 +590,15 @@ class ImportJob(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     filename = models.CharField(_("文件名"), max_length=200)
-    # Relative to MEDIA_ROOT; deleted when the job finishes.
+    # Relative to MEDIA_ROOT; deleted as soon as its rows are read, and on failure.
     stored_file = models.CharField(max_length=300, blank=True)
     size_bytes = models.BigIntegerField(default=0)
     mapping = models.JSONField(default=dict)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(_("新增行数"), default=0)
     updated_count = models.PositiveIntegerField(default=0)
-    rejected_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(_("拒收行数"), default=0)
     # [{"row": 5, "column": "身份证号", "reason": "..."}]; never holds an ID number.
     rejects = models.JSONField(default=list)
     error = models.TextField(blank=True)

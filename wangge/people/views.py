@@ -9,7 +9,6 @@ error next to its field (status 400).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,12 +28,11 @@ from django.views.decorators.http import require_POST
 from wangge.accounts.models import User
 from wangge.accounts.requests import AuthedHttpRequest
 from wangge.accounts.selectors import Scope, scope_for_user
-from wangge.core import spreadsheets
 from wangge.core.api import Conflict, Forbidden, NotFound, ServiceError, TooManyRequests
 from wangge.core.throttling import throttle_wait
 from wangge.grids.models import Grid, GridLevel
-from wangge.grids.selectors import department_list_for_user, grid_get_for_user, grid_list_for_user
-from wangge.people import importing, jobs, selectors, services
+from wangge.grids.selectors import department_list_for_user, grid_get_for_user
+from wangge.people import exports, importing, jobs, selectors, services
 from wangge.people.forms import (
     AssetForm,
     BuildingEditForm,
@@ -45,7 +43,6 @@ from wangge.people.forms import (
     OrganisationForm,
     PlaceForm,
     ResidentEditForm,
-    ResidentSearchForm,
     RevealForm,
     VisitForm,
     attach_error,
@@ -70,10 +67,7 @@ PER_PAGE = 50
 # --- helpers --------------------------------------------------------------------------------
 def _staff_or_403(request: AuthedHttpRequest) -> Scope:
     """Base data is for people with grids (or administrators); residents have no page here."""
-    scope = scope_for_user(request.user)
-    if not (scope.grid_paths or scope.everything):
-        raise PermissionDenied(_("基础数据只对网格工作人员和社区、街道工作人员开放"))
-    return scope
+    return exports.staff_scope(request.user)
 
 
 def _page(request: AuthedHttpRequest, qs: QuerySet | list, per_page: int = PER_PAGE) -> Page:
@@ -88,28 +82,11 @@ def _query_without_page(request: AuthedHttpRequest) -> str:
 
 def _scope_grids(user: User) -> list[Grid]:
     """Community, zone and micro grids in scope, in tree order, for the grid filters."""
-    return list(
-        grid_list_for_user(user)
-        .filter(level__in=[GridLevel.STREET, GridLevel.COMMUNITY, GridLevel.ZONE, GridLevel.MICRO])
-        .select_related(None)
-        .only("code", "name", "level", "path")
-        .order_by("path")[:1000]
-    )
+    return exports.scope_grids(user)
 
 
 def _leaf_grids(user: User) -> list[Grid]:
     return [g for g in _scope_grids(user) if g.level >= GridLevel.COMMUNITY]
-
-
-def _xlsx(name: str, header: list[str], rows: Iterable[list[Any]]) -> HttpResponse:
-    content = spreadsheets.xlsx_bytes(header, rows)
-    resp = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    resp["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    resp["Cache-Control"] = "no-store"
-    return resp
 
 
 def _list_context(request: AuthedHttpRequest, page: Page, **extra: Any) -> dict[str, Any]:
@@ -121,24 +98,13 @@ def _list_context(request: AuthedHttpRequest, page: Page, **extra: Any) -> dict[
     }
 
 
-Column = tuple[str, Callable[[Any], Any]]
-MAX_EXPORT = 20000
-
-
-def _export(name: str, columns: list[Column], qs: Iterable[Any]) -> HttpResponse:
-    """A filtered list as Excel, in the columns given (at most `MAX_EXPORT` rows)."""
-    rows = ([get(obj) for _h, get in columns] for obj in qs)
-    return _xlsx(name, [h for h, _g in columns], rows)
-
-
 # --- residents --------------------------------------------------------------------------------
 @login_required
 def resident_list(request: AuthedHttpRequest) -> HttpResponse:
     scope = _staff_or_403(request)
     grids = _scope_grids(request.user)
-    form = ResidentSearchForm(request.GET or None, grids=grids)
+    form, found = exports.resident_search(request.user, request.GET, grids)
     lookup = ExactLookupForm(request.POST or None)
-    d = form.cleaned_data if form.is_valid() else {}
     status = 200
     if request.method == "POST":
         if lookup.is_valid():
@@ -158,16 +124,7 @@ def resident_list(request: AuthedHttpRequest) -> HttpResponse:
             qs = Resident.objects.none()
             status = 400
     else:
-        qs = selectors.resident_list_for_user(
-            request.user,
-            q=d.get("q", ""),
-            tag=d.get("tag", ""),
-            grid_code=d.get("grid", ""),
-            building_q=d.get("building", ""),
-            residence_type=d.get("residence_type", ""),
-        )
-    if request.GET.get("export") == "xlsx":
-        return _residents_export(request, scope, qs)
+        qs = found
     page = _page(request, qs)
     today = timezone.localdate()
     rows = [
@@ -182,42 +139,6 @@ def resident_list(request: AuthedHttpRequest) -> HttpResponse:
     ctx = _list_context(request, page, form=form, lookup=lookup, rows=rows)
     ctx["exact"] = request.method == "POST"
     return render(request, "people/resident_list.html", ctx, status=status)
-
-
-def _residents_export(
-    request: AuthedHttpRequest, scope: Scope, qs: QuerySet[Resident] | list[Resident]
-) -> HttpResponse:
-    """The filtered list, masked, as Excel (audited like the API's masked export)."""
-    from wangge.core.models import AuditLog
-    from wangge.core.services import audit_record
-
-    today = timezone.localdate()
-    rows = [
-        [
-            r.name,
-            selectors.masked_id_for(scope, r),
-            selectors.masked_phone_for(r),
-            r.get_sex_display(),
-            age_on(r.birth_date, today),
-            r.household.room.building.name,
-            r.household.room.unit,
-            r.household.room.number,
-            r.get_residence_type_display(),
-            "、".join(r.tag_list),
-            r.grid.name,
-        ]
-        for r in qs[:MAX_EXPORT]
-    ]
-    audit_record(
-        action=AuditLog.Action.EXPORT,
-        actor=request.user,
-        request=request,
-        target_type="people.resident",
-        detail={"rows": len(rows), "masked": True, "filters": _query_without_page(request)},
-    )
-    header = ["姓名", "身份证号（脱敏）", "联系电话（脱敏）", "性别", "年龄", "楼栋", "单元"]
-    header += ["房号", "人员类型", "人员类别", "网格"]
-    return _xlsx("residents", header, rows)
 
 
 def _resident_context(
@@ -328,28 +249,7 @@ def building_list(request: AuthedHttpRequest) -> HttpResponse:
     grids = _scope_grids(request.user)
     q = (request.GET.get("q") or "").strip()[:60]
     grid = (request.GET.get("grid") or "").strip()[:20]
-    qs = (
-        selectors.building_list_for_user(request.user, q=q, grid_code=grid)
-        .defer("grid__geometry", "community__geometry")
-        .annotate(n_rooms=Count("rooms", distinct=True))
-    )
-    if request.GET.get("export") == "xlsx":
-        return _export(
-            "buildings",
-            [
-                ("楼栋", lambda b: b.name),
-                ("社区", lambda b: b.community.name),
-                ("小区", lambda b: b.compound.name if b.compound else ""),
-                ("地址", lambda b: b.address),
-                ("单元数", lambda b: b.units),
-                ("层数", lambda b: b.floors or ""),
-                ("房屋数", lambda b: b.n_rooms),
-                ("经度", lambda b: b.lng),
-                ("纬度", lambda b: b.lat),
-                ("网格", lambda b: b.grid.name),
-            ],
-            qs[:MAX_EXPORT],
-        )
+    qs = exports.building_search(request.user, request.GET)
     page = _page(request, qs)
     ctx = _list_context(request, page, grids=grids, q=q, grid=grid)
     return render(request, "people/building_list.html", ctx)
@@ -457,22 +357,7 @@ def organisation_list(request: AuthedHttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()[:60]
     kind = request.GET.get("kind") or ""
     grid = (request.GET.get("grid") or "").strip()[:20]
-    qs = selectors.organisation_list_for_user(request.user, q=q, kind=kind, grid_code=grid)
-    if request.GET.get("export") == "xlsx":
-        return _export(
-            "organisations",
-            [
-                ("类别", lambda o: o.get_kind_display()),
-                ("名称", lambda o: o.name),
-                ("所属网格", lambda o: o.grid.code),
-                ("统一社会信用代码", lambda o: o.credit_code),
-                ("联系人", lambda o: o.contact_name),
-                ("联系电话", services.organisation_contact_phone_masked),
-                ("地址", lambda o: o.address),
-                ("成员数", lambda o: "" if o.members is None else o.members),
-            ],
-            qs[:MAX_EXPORT],
-        )
+    qs = exports.organisation_search(request.user, request.GET)
     page = _page(request, qs)
     ctx = _list_context(
         request,
@@ -566,22 +451,7 @@ def asset_list(request: AuthedHttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()[:60]
     category = (request.GET.get("category") or "").strip()[:5]
     grid = (request.GET.get("grid") or "").strip()[:20]
-    qs = selectors.asset_list_for_user(request.user, q=q, category=category, grid_code=grid)
-    if request.GET.get("export") == "xlsx":
-        return _export(
-            "assets",
-            [
-                ("部件编码", lambda a: a.code),
-                ("部件类别编码", lambda a: a.category_code),
-                ("名称", lambda a: a.name),
-                ("权属部门", lambda a: a.department.name),
-                ("经度", lambda a: a.lng),
-                ("纬度", lambda a: a.lat),
-                ("所在网格", lambda a: a.grid.code),
-                ("状态", lambda a: "在用" if a.is_active else "停用"),
-            ],
-            qs[:MAX_EXPORT],
-        )
+    qs = exports.asset_search(request.user, request.GET)
     page = _page(request, qs)
     ctx = _list_context(
         request,
@@ -655,25 +525,7 @@ def place_list(request: AuthedHttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()[:60]
     kind = request.GET.get("kind") or ""
     grid = (request.GET.get("grid") or "").strip()[:20]
-    qs = selectors.place_list_for_user(request.user, q=q, kind=kind, grid_code=grid)
-    if request.GET.get("export") == "xlsx":
-        return _export(
-            "places",
-            [
-                ("类别", lambda p: p.get_kind_display()),
-                ("名称", lambda p: p.name),
-                ("地址", lambda p: p.address),
-                ("经度", lambda p: p.lng),
-                ("纬度", lambda p: p.lat),
-                ("经营者", lambda p: p.operator_name),
-                (
-                    "最近检查",
-                    lambda p: p.last_inspected_on.isoformat() if p.last_inspected_on else "",
-                ),
-                ("所在网格", lambda p: p.grid.code),
-            ],
-            qs[:MAX_EXPORT],
-        )
+    qs = exports.place_search(request.user, request.GET)
     page = _page(request, qs)
     ctx = _list_context(
         request,
@@ -776,7 +628,7 @@ def import_index(request: AuthedHttpRequest) -> HttpResponse:
             else:
                 f.seek(0)
                 token = uuid.uuid4().hex
-                path = default_storage.save(f"imports/pending/{token}", ContentFile(f.read()))
+                path = default_storage.save(f"{jobs.PENDING_DIR}/{token}", ContentFile(f.read()))
                 pending = request.session.get(SESSION_PENDING, {})
                 pending[token] = {"path": path, "name": f.name, "size": f.size, "kind": kind}
                 request.session[SESSION_PENDING] = dict(list(pending.items())[-5:])
@@ -1003,11 +855,29 @@ def hotline_import_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
     imp = hotline_selectors.import_get_for_user(request.user, pk)
     poll = imp.status not in ("done", "failed")
+    if imp.status == "done":
+        percent = 100
+    else:
+        percent = min(99, imp.processed * 100 // imp.total) if imp.total else 0
     return render(
         request,
         "people/hotline_import_detail.html",
-        {"imp": imp, "poll": poll},
+        {"imp": imp, "poll": poll, "percent": percent},
     )
+
+
+@login_required
+def hotline_import_rejects(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """The rows a hotline import refused, as a workbook (row, column, reason)."""
+    from wangge.hotline import selectors as hotline_selectors
+
+    imp = hotline_selectors.import_get_for_user(request.user, pk)
+    resp = HttpResponse(
+        importing.reject_report_xlsx(imp.rejects),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    resp["Content-Disposition"] = f'attachment; filename="hotline-import-{imp.pk}-rejects.xlsx"'
+    return resp
 
 
 # --- the grid worker's field kit (phone) --------------------------------------------------------

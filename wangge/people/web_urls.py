@@ -29,6 +29,11 @@ urlpatterns = [
     path("imports/<int:pk>/rejects.xlsx", views.import_rejects, name="import-rejects"),
     path("imports/hotline/", views.hotline_import, name="hotline-import"),
     path("imports/hotline/<int:pk>/", views.hotline_import_detail, name="hotline-import-detail"),
+    path(
+        "imports/hotline/<int:pk>/rejects.xlsx",
+        views.hotline_import_rejects,
+        name="hotline-import-rejects",
+    ),
     path("care/", views.care_due, name="care"),
     path("care/visit/<int:resident_pk>/", views.visit_new, name="visit-new"),
     path("journal/", views.journal, name="journal"),

@@ -15,10 +15,21 @@ class AssessmentSchemeAdmin(admin.ModelAdmin):
     inlines = [AssessmentRuleInline]
 
 
+_STATE_FIELDS = (
+    "name",
+    "last_run_at",
+    "last_full_at",
+    "last_days",
+    "last_changes",
+    "last_keys",
+    "runs",
+)
+
+
 @admin.register(RollupState)
 class RollupStateAdmin(admin.ModelAdmin):
-    list_display = ("name", "watermark", "last_run_at", "last_full_at", "last_days", "runs")
-    readonly_fields = ("name", "watermark", "last_run_at", "last_full_at", "last_days", "runs")
+    list_display = _STATE_FIELDS
+    readonly_fields = _STATE_FIELDS
 
     def has_add_permission(self, request):
         return False

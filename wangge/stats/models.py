@@ -40,10 +40,9 @@ COUNT_FIELDS: tuple[str, ...] = (
 )
 
 
-class StatKey(models.Model):
-    """The dimensions shared by the summary tables (abstract)."""
+class UnitKey(models.Model):
+    """The dimensions shared by every summary table (abstract): where, what, how, who leads."""
 
-    day = models.DateField(_("反映日期"))
     grid = models.ForeignKey(
         "grids.Grid", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -57,6 +56,15 @@ class StatKey(models.Model):
     department = models.ForeignKey(
         "grids.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+
+    class Meta:
+        abstract = True
+
+
+class StatKey(UnitKey):
+    """The fine key (abstract): the day of report and the assignee besides the unit."""
+
+    day = models.DateField(_("反映日期"))
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -69,8 +77,31 @@ class StatKey(models.Model):
         abstract = True
 
 
-class CaseDailyStat(StatKey):
-    """Counts of the cases reported on `day` with this key; definitions in docs/stats.md."""
+class MonthKey(UnitKey):
+    """The coarse key (abstract): the month of report (its first day), no assignee."""
+
+    month = models.DateField(_("反映月份"))
+
+    class Meta:
+        abstract = True
+
+
+def _subsets(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        name=name,
+        condition=Q(accepted__lte=models.F("registered"))
+        & Q(closed__lte=models.F("due"))
+        & Q(closed_on_time__lte=models.F("closed"))
+        & Q(satisfied__lte=models.F("rated"))
+        & Q(solved__lte=models.F("solve_answered"))
+        & Q(solve_answered__lte=models.F("rated"))
+        & Q(followed_up__lte=models.F("closed"))
+        & Q(overdue_open__lte=models.F("open_cases")),
+    )
+
+
+class Counters(models.Model):
+    """The counters of a summary row (abstract); definitions in docs/stats.md."""
 
     registered = models.PositiveIntegerField(_("反映数"), default=0)
     accepted = models.PositiveIntegerField(_("立案数"), default=0)
@@ -98,6 +129,13 @@ class CaseDailyStat(StatKey):
     resolve_timed = models.PositiveIntegerField(_("计入处置用时的事件数"), default=0)
 
     class Meta:
+        abstract = True
+
+
+class CaseDailyStat(StatKey, Counters):
+    """Counts of the cases reported on `day` with this key; definitions in docs/stats.md."""
+
+    class Meta:
         verbose_name = _("事件日统计")
         verbose_name_plural = _("事件日统计")
         indexes = [
@@ -107,20 +145,16 @@ class CaseDailyStat(StatKey):
                 name="stat_path_day",
                 opclasses=["varchar_pattern_ops", "date_ops"],
             ),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                name="stat_subsets",
-                condition=Q(accepted__lte=models.F("registered"))
-                & Q(closed__lte=models.F("due"))
-                & Q(closed_on_time__lte=models.F("closed"))
-                & Q(satisfied__lte=models.F("rated"))
-                & Q(solved__lte=models.F("solve_answered"))
-                & Q(solve_answered__lte=models.F("rated"))
-                & Q(followed_up__lte=models.F("closed"))
-                & Q(overdue_open__lte=models.F("open_cases")),
+            # Current state (open and overdue per grid) reads only the rows that still count
+            # open cases: a few recent days, however long the history.
+            models.Index(
+                fields=["grid_path", "day"],
+                name="stat_open_path_day",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+                condition=Q(open_cases__gt=0),
             ),
         ]
+        constraints = [_subsets("stat_subsets")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.grid_path} {self.registered}"
@@ -154,23 +188,108 @@ class CaseDurationStat(StatKey):
         return f"{self.day} {self.metric}[{self.bucket}]={self.count}"
 
 
+class CaseMonthStat(MonthKey, Counters):
+    """The counters of `CaseDailyStat` summed per month of report and unit (no assignee).
+
+    Long periods read whole months here and only their partial edge months from the daily
+    table, so a year is about twelve rows per unit instead of one per day, assignee and unit.
+    Maintained by the roll-up from the daily rows: the sums are always equal (tested).
+    """
+
+    class Meta:
+        verbose_name = _("事件月统计")
+        verbose_name_plural = _("事件月统计")
+        indexes = [
+            models.Index(fields=["month"], name="stat_month"),
+            models.Index(
+                fields=["grid_path", "month"],
+                name="stat_month_path",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            ),
+            models.Index(
+                fields=["grid_path", "month"],
+                name="stat_month_open_path",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+                condition=Q(open_cases__gt=0),
+            ),
+        ]
+        constraints = [_subsets("stat_month_subsets")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.grid_path} {self.registered}"
+
+
+class CaseMonthDurationStat(MonthKey):
+    """`CaseDurationStat` summed per month of report and unit (no assignee)."""
+
+    metric = models.CharField(max_length=8, choices=DurationMetric.choices)
+    bucket = models.PositiveSmallIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("用时月分布")
+        verbose_name_plural = _("用时月分布")
+        indexes = [
+            models.Index(fields=["month"], name="stat_dur_month"),
+            models.Index(
+                fields=["grid_path", "month"],
+                name="stat_dur_month_path",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.metric}[{self.bucket}]={self.count}"
+
+
+class CaseStatChange(models.Model):
+    """The change log the roll-up reads: one row per summary key a case write touched.
+
+    Written by database triggers on `cases_case` (migration stats.0003), in the writing
+    transaction, whatever wrote the row (services, bulk imports, the admin, SQL): an insert logs
+    the new case's key, an update that moves a counted field logs the case's key after the
+    change and, when the key itself changed (another grid, category, lead department or
+    assignee), its key before, a delete logs the old key. The roll-up deletes the rows it reads,
+    so the table holds only what is still to be counted. Plain integers, no foreign keys: a log
+    row may outlive the grid or user it names.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    case_id = models.BigIntegerField()
+    created_at = models.DateTimeField()
+    grid_id = models.BigIntegerField(null=True)
+    grid_path = models.CharField(max_length=255)
+    category_id = models.BigIntegerField(null=True)
+    channel = models.CharField(max_length=10)
+    department_id = models.BigIntegerField(null=True)
+    assignee_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("统计变更记录")
+        verbose_name_plural = _("统计变更记录")
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} @ {self.created_at}"
+
+
 class RollupState(models.Model):
     """Where the roll-up got to. Its row is locked for the whole run, so runs never overlap."""
 
-    name = models.CharField(max_length=40, unique=True)
-    # The largest Case.updated_at already counted; the next run re-reads from a little before.
-    watermark = models.DateTimeField(null=True, blank=True)
-    last_run_at = models.DateTimeField(null=True, blank=True)
-    last_full_at = models.DateTimeField(null=True, blank=True)
-    last_days = models.PositiveIntegerField(default=0)
-    runs = models.PositiveIntegerField(default=0)
+    name = models.CharField(_("名称"), max_length=40, unique=True)
+    last_run_at = models.DateTimeField(_("上次运行"), null=True, blank=True)
+    last_full_at = models.DateTimeField(_("上次全量汇总"), null=True, blank=True)
+    last_days = models.PositiveIntegerField(_("上次汇总天数"), default=0)
+    # Change-log rows and summary keys the last run read and rewrote.
+    last_changes = models.PositiveIntegerField(_("上次读取变更数"), default=0)
+    last_keys = models.PositiveIntegerField(_("上次重算汇总数"), default=0)
+    runs = models.PositiveIntegerField(_("运行次数"), default=0)
 
     class Meta:
         verbose_name = _("统计汇总进度")
         verbose_name_plural = _("统计汇总进度")
 
     def __str__(self) -> str:
-        return f"{self.name} @ {self.watermark}"
+        return f"{self.name} @ {self.last_run_at}"
 
 
 class AssessmentSubject(models.TextChoices):

@@ -2,6 +2,13 @@
 
 `stats_query_for_user(user, ...)` validates the parameters (Chinese messages, 4xx) and returns a
 `StatsQuery`; the other functions take that query. Nothing here reads the cases table.
+
+Periods read two tables: the whole months of the period from the month table (`CaseMonthStat`,
+about twelve rows a year per unit) and the days of its partial edge months from the daily table
+(`CaseDailyStat`); the sums are merged in Python. Breakdowns by assignee (assessment of people)
+and daily or weekly trends read the daily table only. The month containing the period's end
+counts as whole when no daily row lies after the end in it (today, usually: nothing is reported
+in the future), so "the last 365 days" reads one partial month from the daily table.
 """
 
 from __future__ import annotations
@@ -23,7 +30,14 @@ from wangge.accounts.selectors import Scope, scope_for_user
 from wangge.cases.models import Category, Channel
 from wangge.core.api import Forbidden, NotFound, ServiceError
 from wangge.grids.models import Department, Grid
-from wangge.stats.models import COUNT_FIELDS, CaseDailyStat, CaseDurationStat, DurationMetric
+from wangge.stats.models import (
+    COUNT_FIELDS,
+    CaseDailyStat,
+    CaseDurationStat,
+    CaseMonthDurationStat,
+    CaseMonthStat,
+    DurationMetric,
+)
 from wangge.stats.rollup import bucket_bounds
 
 # Who may read statistics: every staff role except the system-only ones.
@@ -58,6 +72,8 @@ class StatsQuery:
     category_prefix: str = ""
     channel: str = ""
     department: Department | None = None
+    # Whole months from the month table (False: every day from the daily table; same figures).
+    use_months: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_params(self) -> dict[str, str]:
@@ -158,9 +174,9 @@ def _scope_q(scope: Scope) -> Q:
     return q
 
 
-def _rows(
-    model: type[CaseDailyStat] | type[CaseDurationStat], sq: StatsQuery, *, with_period: bool = True
-) -> QuerySet[Any]:
+def _rows(model: type[Any], sq: StatsQuery, *, with_period: bool = True) -> QuerySet[Any]:
+    """Rows of a daily or month table in the caller's scope, with the query's filters (and its
+    period, for a daily table, unless `with_period` is False)."""
     qs: QuerySet[Any] = model._default_manager.filter(_scope_q(sq.scope))
     if with_period:
         qs = qs.filter(day__gte=sq.start, day__lte=sq.end)
@@ -178,6 +194,98 @@ def _rows(
 
 def stat_rows(sq: StatsQuery) -> QuerySet[CaseDailyStat]:
     return _rows(CaseDailyStat, sq)
+
+
+def _next_month(d: date) -> date:
+    return (d.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+Span = tuple[date | None, date]  # inclusive; None: from the beginning
+
+
+def split_period(sq: StatsQuery, start: date | None, end: date) -> tuple[Span | None, list[Span]]:
+    """The whole months of [start, end] (first days of the first and last month), read from the
+    month table, and the day spans left over, read from the daily table."""
+    if not sq.use_months:
+        return None, [(start, end)]
+    cache: dict[Span, tuple[Span | None, list[Span]]] = sq.extra.setdefault("split", {})
+    if (start, end) in cache:
+        return cache[(start, end)]
+    first = start if start is None or start.day == 1 else _next_month(start)
+    after_end = _next_month(end)
+    last_whole = after_end  # exclusive
+    if end + timedelta(days=1) != after_end and (
+        CaseDailyStat.objects.filter(day__gt=end, day__lt=after_end).exists()
+    ):
+        last_whole = end.replace(day=1)
+    months: Span | None = None
+    days: list[Span] = []
+    if first is None or first < last_whole:
+        months = (first, last_whole - timedelta(days=1))
+        if start is not None and first is not None and start < first:
+            days.append((start, first - timedelta(days=1)))
+        if last_whole <= end:
+            days.append((last_whole, end))
+    else:
+        days.append((start, end))
+    cache[(start, end)] = (months, days)
+    return months, days
+
+
+PERIOD = "@period"  # group key: the day (daily table) or the month (month table)
+
+
+def _grouped(
+    sq: StatsQuery,
+    tables: tuple[type[Any], type[Any]],
+    group: Iterable[str],
+    sums: Mapping[str, Any],
+    *,
+    start: date | None,
+    end: date,
+    months_too: bool = True,
+    only: Q | None = None,
+) -> list[dict[str, Any]]:
+    """`sums` per `group` over [start, end]: whole months from the month table (`tables[1]`,
+    unless `months_too` is False), the rest from the daily table (`tables[0]`)."""
+    daily, monthly = tables
+    group = list(group)
+    months, days = split_period(sq, start, end) if months_too else (None, [(start, end)])
+    parts: list[tuple[QuerySet[Any], str]] = []
+    for lo, hi in days:
+        qs = _rows(daily, sq, with_period=False).filter(day__lte=hi)
+        parts.append((qs if lo is None else qs.filter(day__gte=lo), "day"))
+    if months is not None:
+        qs = _rows(monthly, sq, with_period=False).filter(month__lte=months[1])
+        parts.append((qs if months[0] is None else qs.filter(month__gte=months[0]), "month"))
+    merged: dict[tuple, dict[str, Any]] = {}
+    for qs, period_field in parts:
+        if only is not None:
+            qs = qs.filter(only)
+        fields = [period_field if g == PERIOD else g for g in group]
+        rows: Iterable[Mapping[str, Any]] = (
+            qs.order_by().values(*fields).annotate(**sums) if fields else [qs.aggregate(**sums)]
+        )
+        for r in rows:
+            key = tuple(r[f] for f in fields)
+            acc = merged.get(key)
+            if acc is None:
+                acc = merged[key] = {g: r[f] for g, f in zip(group, fields, strict=True)}
+                acc.update(dict.fromkeys(sums, 0))
+            for f in sums:
+                acc[f] += r[f] or 0
+    return list(merged.values())
+
+
+_STAT_TABLES = (CaseDailyStat, CaseMonthStat)
+_DURATION_TABLES = (CaseDurationStat, CaseMonthDurationStat)
+
+
+def _sums_by(sq: StatsQuery, *group: str, months_too: bool = True) -> list[dict[str, Any]]:
+    """Every counter summed per `group` over the query's period."""
+    return _grouped(
+        sq, _STAT_TABLES, group, _SUMS, start=sq.start, end=sq.end, months_too=months_too
+    )
 
 
 _SUMS = {f: Sum(f) for f in COUNT_FIELDS}
@@ -255,14 +363,11 @@ def median_from_histogram(hist: dict[int, int]) -> float | None:
 
 def medians(sq: StatsQuery) -> dict[str, float | None]:
     hists: dict[str, dict[int, int]] = {m: {} for m in DurationMetric.values}
-    rows = (
-        _rows(CaseDurationStat, sq)
-        .values("metric", "bucket")
-        .annotate(n=Sum("count"))
-        .values_list("metric", "bucket", "n")
+    rows = _grouped(
+        sq, _DURATION_TABLES, ("metric", "bucket"), {"n": Sum("count")}, start=sq.start, end=sq.end
     )
-    for metric, bucket, n in rows:
-        hists[metric][bucket] = n
+    for r in rows:
+        hists[r["metric"]][r["bucket"]] = r["n"]
     return {
         "median_claim_hours": _hours(median_from_histogram(hists[DurationMetric.CLAIM])),
         "median_resolve_hours": _hours(median_from_histogram(hists[DurationMetric.RESOLVE])),
@@ -270,7 +375,7 @@ def medians(sq: StatsQuery) -> dict[str, float | None]:
 
 
 def summary(sq: StatsQuery) -> dict[str, Any]:
-    totals = stat_rows(sq).aggregate(**_SUMS)
+    (totals,) = _sums_by(sq)
     return {**indicators(totals), **medians(sq)}
 
 
@@ -284,7 +389,7 @@ def breakdown(sq: StatsQuery, by: str) -> list[dict[str, Any]]:
         return _grid_breakdown(sq)
     grouped: Iterable[Mapping[str, Any]]
     if by == "category":
-        grouped = stat_rows(sq).values("category_id").annotate(**_SUMS)
+        grouped = _sums_by(sq, "category_id")
         cats = {c.pk: c for c in Category.objects.all()}
         out = [
             {
@@ -295,7 +400,7 @@ def breakdown(sq: StatsQuery, by: str) -> list[dict[str, Any]]:
             for g in grouped
         ]
     elif by == "channel":
-        grouped = stat_rows(sq).values("channel").annotate(**_SUMS)
+        grouped = _sums_by(sq, "channel")
         names = dict(Channel.choices)
         out = [
             {
@@ -306,9 +411,7 @@ def breakdown(sq: StatsQuery, by: str) -> list[dict[str, Any]]:
             for g in grouped
         ]
     elif by == "department":
-        grouped = (
-            stat_rows(sq).filter(department__isnull=False).values("department_id").annotate(**_SUMS)
-        )
+        grouped = [g for g in _sums_by(sq, "department_id") if g["department_id"] is not None]
         depts = {
             d.pk: d for d in Department.objects.filter(pk__in=[g["department_id"] for g in grouped])
         }
@@ -349,7 +452,7 @@ def child_grids(sq: StatsQuery) -> list[Grid]:
 def _grid_breakdown(sq: StatsQuery) -> list[dict[str, Any]]:
     children = child_grids(sq)
     # Sum per leaf path in SQL (a few hundred rows at most), then fold leaves into children.
-    grouped: Iterable[Mapping[str, Any]] = stat_rows(sq).values("grid_path").annotate(**_SUMS)
+    grouped = _sums_by(sq, "grid_path")
     acc: dict[str, dict[str, int]] = {g.path: defaultdict(int) for g in children}
     by_len = sorted(acc, key=len, reverse=True)
     for g in grouped:
@@ -376,18 +479,17 @@ def trend(sq: StatsQuery, interval: str = "day") -> list[dict[str, Any]]:
     """Indicators per day, ISO week (Monday) or month of report, every period present."""
     if interval not in INTERVALS:
         raise ServiceError(_("时间粒度须为 day、week 或 month"), code="bad_interval")
-    rows: Iterable[Mapping[str, Any]] = stat_rows(sq).values("day").annotate(**_SUMS)
-    per_day = {g["day"]: g for g in rows}
+    # Months are whole periods only of a monthly trend: days and weeks read the daily table.
+    rows = _sums_by(sq, PERIOD, months_too=interval == "month")
     periods: dict[date, dict[str, int]] = {}
     d = sq.start
     while d <= sq.end:
-        p = _period_start(d, interval)
-        acc = periods.setdefault(p, defaultdict(int))
-        row = per_day.get(d)
-        if row:
-            for f in COUNT_FIELDS:
-                acc[f] += row[f] or 0
+        periods.setdefault(_period_start(d, interval), defaultdict(int))
         d += timedelta(days=1)
+    for row in rows:
+        acc = periods[_period_start(row[PERIOD], interval)]
+        for f in COUNT_FIELDS:
+            acc[f] += row[f]
     return [{"period": p.isoformat(), **indicators(c)} for p, c in periods.items()]
 
 
@@ -406,21 +508,27 @@ def _area_km2(geometry: dict | None) -> float | None:
 
 
 def density(sq: StatsQuery) -> list[dict[str, Any]]:
-    """Open and overdue cases per child grid (all reported up to the period end), per km²."""
+    """Open and overdue cases per child grid (all reported up to the period end), per km².
+
+    Current state, whatever the period's start: only the rows that still count open cases are
+    read (partial indexes `stat_open_path_day`, `stat_month_open_path`), a few recent ones."""
     children = child_grids(sq)
-    grouped = (
-        _rows(CaseDailyStat, sq, with_period=False)
-        .filter(day__lte=sq.end)
-        .values("grid_path")
-        .annotate(open=Sum("open_cases"), overdue=Sum("overdue_open"))
+    grouped = _grouped(
+        sq,
+        _STAT_TABLES,
+        ("grid_path",),
+        {"open": Sum("open_cases"), "overdue": Sum("overdue_open")},
+        start=None,
+        end=sq.end,
+        only=Q(open_cases__gt=0),
     )
     acc = {g.path: [0, 0] for g in children}
     by_len = sorted(acc, key=len, reverse=True)
-    for g in grouped:
+    for row in grouped:
         for p in by_len:
-            if g["grid_path"].startswith(p):
-                acc[p][0] += g["open"] or 0
-                acc[p][1] += g["overdue"] or 0
+            if row["grid_path"].startswith(p):
+                acc[p][0] += row["open"]
+                acc[p][1] += row["overdue"]
                 break
     out = []
     for g in children:

@@ -37,9 +37,11 @@ from wangge.cases.models import (
     EventKind,
     FeedbackSatisfaction,
     FeedbackSolved,
+    Priority,
 )
+from wangge.cases.replies import reply_render, reply_templates_for_case
 from wangge.cases.services import case_report_settled, case_submit, case_transition
-from wangge.cases.targets import target_resolve
+from wangge.cases.targets import assignee_resolve, target_resolve, unit_workers
 from wangge.cases.workflow import allowed_actions
 from wangge.core.api import Conflict, Forbidden, ServiceError
 from wangge.grids.selectors import department_list_for_user
@@ -224,8 +226,8 @@ def map_locate(request: HttpRequest) -> HttpResponse:
 def my_cases(request: HttpRequest) -> HttpResponse:
     from wangge.web import listing
 
-    page = listing.page_of(request, _listing(case_selectors.case_list_reported_by(request.user)))
-    context = {"cases": page.object_list, "page": page, "total": page.paginator.count, "qs": ""}
+    page = listing.keyset_of(request, _listing(case_selectors.case_list_reported_by(request.user)))
+    context = {"cases": page.object_list, "page": page, "total": page.total, "qs": ""}
     return render(request, "web/my_cases.html", context)
 
 
@@ -248,6 +250,7 @@ LIST_FIELDS = (
     "channel",
     "overdue",
     "urgent",
+    "priority",
     "urge_count",
     "respond_by",
     "resolve_by",
@@ -264,7 +267,7 @@ def _listing(qs):
 
 def _queue(user) -> dict[str, Any]:
     # Overdue first, then the nearest deadline: what is most urgent is on top.
-    order = ("-overdue", "-urgent", "respond_by", "-created_at")
+    order = ("-overdue", "-priority", "respond_by", "-created_at")
     claimable = _listing(case_selectors.case_list_for_user(user, claimable=True))
     mine = _listing(
         case_selectors.case_list_for_user(user, assigned_to_me=True, state=[CaseState.CLAIMED])
@@ -367,6 +370,7 @@ def patrol(request: HttpRequest) -> HttpResponse:
 ACTION_LABELS: dict[str, Any] = {
     EventKind.CLAIM: _lazy("认领"),
     EventKind.ACCEPT: _lazy("立案派遣"),
+    EventKind.ASSIGN: _lazy("指派"),
     EventKind.RESOLVE: _lazy("处置完成"),
     EventKind.REPLY: _lazy("答复群众"),
     EventKind.COMMENT: _lazy("添加备注"),
@@ -385,6 +389,7 @@ ACTION_LABELS: dict[str, Any] = {
     EventKind.REOPEN: _lazy("返工"),
     EventKind.FOLLOW_UP: _lazy("回访"),
     EventKind.RECATEGORIZE: _lazy("更正类别"),
+    EventKind.PRIORITIZE: _lazy("调整优先级"),
 }
 # Actions a staff page offers (rating belongs to the reporter; the sweep marks overdue).
 STAFF_ACTIONS = tuple(ACTION_LABELS)
@@ -402,9 +407,19 @@ def _case_context(request: HttpRequest, case: Case, **extra) -> dict[str, Any]:
         if {EventKind.ACCEPT, EventKind.TRANSFER} & set(actions)
         else [],
         "category_groups": category_choices()[1:] if EventKind.ACCEPT in actions else [],
+        # Whom the case may be handed to by name: the lead unit's workers (few per unit).
+        "assignees": list(unit_workers(case)[:200]) if EventKind.ASSIGN in actions else [],
         "form": ActionForm(),
         "contact_phone": case_contact_phone_masked(case),
         "may_reveal_contact": scope_for_user(request.user).has_role(*CONTACT_REVEAL_ROLES),
+        "priority_choices": Priority.choices,
+        # Filled from the case; the choice only pre-fills the reply's text, which stays editable.
+        "reply_templates": [
+            {"id": t.pk, "title": t.title, "text": reply_render(template=t, case=case)}
+            for t in reply_templates_for_case(case)
+        ]
+        if EventKind.REPLY in actions
+        else [],
         "solved_choices": FeedbackSolved.choices,
         "satisfaction_choices": FeedbackSatisfaction.choices,
         **extra,
@@ -465,6 +480,10 @@ def case_act(request: HttpRequest, code: str, action: str) -> HttpResponse:
                     )
                 except ServiceError as exc:
                     raise ServiceError(exc.message, code="merge_target_invalid") from exc
+            if action == EventKind.PRIORITIZE:
+                kwargs["payload"]["priority"] = d["priority"]
+            if action == EventKind.ASSIGN:
+                kwargs["assignee"] = assignee_resolve(d["assignee"])
             if action == EventKind.EXTEND_REQUEST:
                 kwargs["payload"].update(amount=d["amount"], unit="working_days")
             if action == EventKind.FOLLOW_UP:
@@ -533,15 +552,20 @@ def console(request: HttpRequest) -> HttpResponse:
         "supervision": base.filter(supervised, state__in=open_states).count(),
         "open": base.filter(state__in=open_states).count(),
     }
+    page: Any
     if tab == "triage":
-        cases = base.filter(state=CaseState.SUBMITTED).order_by("created_at", "id")
+        # Oldest first, by cursor: the queue of reports still to be taken in.
+        page = listing.keyset_of(request, base.filter(state=CaseState.SUBMITTED), descending=False)
     elif tab == "supervision":
         cases = base.filter(supervised, state__in=open_states).order_by("resolve_by", "id")
+        # 排序 = 优先级 on the working tabs; the cursor-paged ones keep report-time order.
+        page = listing.page_of(request, listing.apply_sort(cases, form))
     elif tab == "open":
         cases = base.filter(state__in=open_states).order_by("-overdue", "resolve_by", "id")
+        page = listing.page_of(request, listing.apply_sort(cases, form))
     else:
-        cases = base.order_by("-created_at", "-id")
-    page = listing.page_of(request, cases)
+        # Everything the scope ever had: by cursor, the total counted to a cap.
+        page = listing.keyset_of(request, base)
     # The cockpit's 超期在办, counted the same way (stats.rollup: not yet closed, the sweep's
     # overdue flag set), over the whole scope, whatever the filters.
     overdue_open = case_selectors.case_list_for_user(
@@ -556,7 +580,9 @@ def console(request: HttpRequest) -> HttpResponse:
             "tabs": [(k, str(v), counts.get(k)) for k, v in CONSOLE_TABS.items()],
             "cases": page.object_list,
             "page": page,
-            "total": page.paginator.count,
+            "total": (
+                page.total if isinstance(page, listing.KeysetListPage) else page.paginator.count
+            ),
             "qs": listing.query_without(request),
             "tab_qs": listing.query_without(request, "tab"),
             "filter_form": form,

@@ -83,15 +83,14 @@ def worker_history(request: HttpRequest) -> HttpResponse:
             "category__name",
             "grid__name",
         )
-        .order_by("-created_at", "-id")
     )
-    page = listing.page_of(request, qs)
+    page = listing.keyset_of(request, qs)
     return render(
         request,
         "web/worker_history.html",
         {
             "page": page,
-            "total": page.paginator.count,
+            "total": page.total,
             "qs": listing.query_without(request),
             "filter_form": form,
         },

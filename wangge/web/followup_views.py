@@ -8,8 +8,6 @@ feedback service), or "未接通" which counts the try and, after the last one, 
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -18,7 +16,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from wangge.cases.contact import case_contact_phone_masked
 from wangge.cases.followup import (
@@ -29,22 +26,9 @@ from wangge.cases.followup import (
 )
 from wangge.cases.models import FeedbackSatisfaction, FeedbackSolved, FollowUpStatus
 from wangge.core.api import ServiceError
-from wangge.core.spreadsheet import safe_cell
 from wangge.web.case_views import console_or_403
 
 PAGE_SIZE = 50
-EXPORT_COLUMNS = (
-    "查询码",
-    "事件",
-    "渠道",
-    "联系人",
-    "联系电话",
-    "办结时间",
-    "回访期限",
-    "状态",
-    "拨打次数",
-    "备注",
-)
 
 
 @login_required
@@ -60,8 +44,6 @@ def _list_page(
     if status not in FollowUpStatus.values:
         status = FollowUpStatus.OPEN
     tasks = followup_list_for_user(request.user, status=status)
-    if request.GET.get("format") == "xlsx":
-        return _export(tasks)
     page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
     for task in page:
         # The list shows the mask; the full number is revealed on the case page, with a reason
@@ -82,41 +64,6 @@ def _list_page(
         },
         status=code,
     )
-
-
-def _export(tasks) -> HttpResponse:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("回访")
-    sheet.append(list(EXPORT_COLUMNS))
-    for t in tasks.iterator(chunk_size=2000):
-        c = t.case
-        sheet.append(
-            [
-                safe_cell(v)
-                for v in (
-                    c.tracking_code,
-                    c.title,
-                    c.get_channel_display(),
-                    c.contact_name,
-                    case_contact_phone_masked(c),
-                    timezone.localtime(c.closed_at).strftime("%Y-%m-%d %H:%M")
-                    if c.closed_at
-                    else "",
-                    timezone.localtime(t.due_at).strftime("%Y-%m-%d %H:%M"),
-                    t.get_status_display(),
-                    t.attempts,
-                    t.note,
-                )
-            ]
-        )
-    out = io.BytesIO()
-    book.save(out)
-    response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = 'attachment; filename="follow-ups.xlsx"'
-    return response
 
 
 @login_required

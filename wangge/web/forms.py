@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from wangge.cases.models import Priority
 from wangge.core.api import ServiceError
 from wangge.core.forms import choice_field
 
@@ -180,6 +181,14 @@ class ActionForm(forms.Form):
     department = forms.CharField(label=_("处置部门"), required=False, max_length=40)
     category = forms.CharField(label=_("事件类别"), required=False, max_length=5)
     merge_into = forms.CharField(label=_("合并到（查询码）"), required=False, max_length=8)
+    assignee = forms.CharField(label=_("指派给"), required=False, max_length=150)
+    priority = forms.TypedChoiceField(
+        label=_("优先级"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "—"), *Priority.choices],
+    )
     amount = forms.FloatField(
         label=_("延期（工作日）"), required=False, min_value=0.5, max_value=90
     )
@@ -206,6 +215,9 @@ ERROR_FIELDS = {
     "target_outside": "grid",
     "target_same": "grid",
     "target_ambiguous": "grid",
+    "priority": "priority",
+    "assignee_required": "assignee",
+    "assignee_outside": "assignee",
     "merge_target_required": "merge_into",
     "merge_target_invalid": "merge_into",
     "merge_target_closed": "merge_into",

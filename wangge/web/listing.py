@@ -3,12 +3,15 @@
 Every staff list (console tabs, my cases, the worker's history) takes the same filters —
 state, category, grid, channel, date range, overdue, 待评价 (closed or resolved, a named
 reporter, no rating yet) and words — reads them through the scoped `case_list_for_user`, pages
-by 50 and shows the total.
+by 50 and shows the total. The lists that grow with the years (全部, my history, my reports)
+page by cursor (`keyset_of`) and count up to `COUNT_CAP` rows ("10000+ 条"); the short ones of
+open cases keep numbered pages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -18,8 +21,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wangge.cases.models import Case, CaseRating, CaseState, Channel
+from wangge.cases.models import Case, CaseRating, CaseState, Channel, Priority
 from wangge.core.forms import choice_field
+from wangge.core.pagination import capped_count, keyset_page
 from wangge.grids.models import GridLevel
 from wangge.grids.selectors import grid_list_for_user
 
@@ -58,6 +62,18 @@ class CaseFilterForm(forms.Form):
     )
     end = forms.DateField(
         label=_("到"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    priority = forms.TypedChoiceField(
+        label=_("优先级"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("全部优先级")), *Priority.choices],
+    )
+    sort = forms.ChoiceField(
+        label=_("排序"),
+        required=False,
+        choices=[("", _("默认")), ("priority", _("优先级高的在前"))],
     )
     overdue = forms.BooleanField(label=_("仅超期"), required=False)
     awaiting_rating = forms.BooleanField(label=_("待评价"), required=False)
@@ -99,6 +115,7 @@ def case_filter_kwargs(form: CaseFilterForm) -> dict[str, Any]:
         "grid": d["grid"] or None,
         "channel": d["channel"] or None,
         "overdue": True if d["overdue"] else None,
+        "priority": d["priority"],
     }
     if d["start"]:
         out["created_after"] = _day_start(d["start"])
@@ -122,12 +139,54 @@ def apply_extra(qs: QuerySet[Case], form: CaseFilterForm) -> QuerySet[Case]:
     return qs
 
 
+def apply_sort(qs: QuerySet[Case], form: CaseFilterForm) -> QuerySet[Case]:
+    """排序 = 优先级: the most pressing first, the list's own order within each priority."""
+    if form.is_valid() and form.cleaned_data.get("sort") == "priority":
+        return qs.order_by("-priority", *qs.query.order_by)
+    return qs
+
+
 def page_of(request: HttpRequest, qs: QuerySet | list, per_page: int = PER_PAGE) -> Page:
     return Paginator(qs, per_page).get_page(request.GET.get("page"))
 
 
 def query_without(request: HttpRequest, *names: str) -> str:
     q = request.GET.copy()
-    for n in ("page", *names):
+    for n in ("page", "cursor", *names):
         q.pop(n, None)
     return q.urlencode()
+
+
+@dataclass
+class KeysetListPage:
+    """A page read by cursor: the rows, the links either way and a total counted to a cap."""
+
+    object_list: list[Any]
+    total: int
+    capped: bool
+    next_qs: str | None
+    previous_qs: str | None
+    keyset: bool = True
+
+
+def keyset_of(
+    request: HttpRequest, qs: QuerySet, *, descending: bool = True, per_page: int = PER_PAGE
+) -> KeysetListPage:
+    """The page of `qs` (ordered by report time, newest first unless `descending` is False)
+    that the request's `cursor` names; a bad cursor is a 400 with a clear message."""
+    page = keyset_page(
+        qs, cursor=request.GET.get("cursor") or None, limit=per_page, descending=descending
+    )
+    total, capped = capped_count(qs)
+
+    def link(token: str | None) -> str | None:
+        if token is None:
+            return None
+        q = request.GET.copy()
+        q.pop("page", None)
+        q["cursor"] = token
+        return q.urlencode()
+
+    return KeysetListPage(
+        page.rows, total, capped, link(page.next_cursor), link(page.previous_cursor)
+    )

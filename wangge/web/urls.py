@@ -1,6 +1,13 @@
 from django.urls import path
 
-from wangge.web import case_views, console_tools, followup_views, resident_views, views
+from wangge.web import (
+    case_views,
+    console_tools,
+    followup_views,
+    reply_views,
+    resident_views,
+    views,
+)
 
 app_name = "web"
 
@@ -42,6 +49,8 @@ urlpatterns = [
         followup_views.follow_up_record,
         name="follow-up-record",
     ),
+    path("console/replies/", reply_views.reply_templates, name="reply-templates"),
+    path("console/replies/<int:pk>/", reply_views.reply_templates, name="reply-template"),
     path("console/address/resolve/", console_tools.address_resolve, name="address-resolve"),
     path("console/grids/pick/", console_tools.grid_pick, name="grid-pick"),
     path("console/map/", views.grid_map, name="grid-map"),

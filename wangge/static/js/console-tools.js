@@ -24,6 +24,18 @@
     if (needle && firstMatch) select.value = firstMatch.value;
   });
 
+  // 答复模板: the chosen template's filled text goes into the reply, still editable there.
+  document.addEventListener("change", function (ev) {
+    var select = ev.target.closest("[data-reply-template]");
+    if (!select) return;
+    var option = select.options[select.selectedIndex];
+    var box = document.getElementById(select.getAttribute("data-reply-template"));
+    if (box && option && option.value) {
+      box.value = option.getAttribute("data-text");
+      box.focus();
+    }
+  });
+
   document.addEventListener("click", function (ev) {
     var item = ev.target.closest("[data-pick-grid]");
     if (!item) return;

@@ -21,6 +21,22 @@ def state_badge(state: str) -> str:
     return STATE_BADGE.get(state, "")
 
 
+PRIORITY_BADGE = {1: "badge-warn", 2: "badge-danger"}
+
+
+@register.filter
+def priority_badge(priority: int) -> str:
+    """The badge colour of a priority: 紧急 amber, 特急 red (普通 shows no badge)."""
+    return PRIORITY_BADGE.get(priority, "")
+
+
+@register.filter
+def priority_label(priority: int) -> str:
+    from wangge.cases.models import Priority
+
+    return str(Priority(priority).label) if priority in Priority.values else ""
+
+
 @register.filter
 def is_past(value) -> bool:
     return bool(value) and value < timezone.now()

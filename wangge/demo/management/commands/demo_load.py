@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils.module_loading import import_string
 
+from wangge.core.maintenance import analyze
 from wangge.demo.county import persona_table
 from wangge.demo.steps import DEMO_STEPS
 
@@ -18,6 +19,9 @@ class Command(BaseCommand):
                 continue
             self.stdout.write(f"演示数据：{dotted.removeprefix('wangge.')}")
             import_string(dotted)(stdout=self.stdout)
+        # Fresh planner statistics: the demo history was written in bulk a moment ago.
+        if analyze():
+            self.stdout.write("ANALYZE：已更新统计信息")
         if not options["quiet_logins"]:
             self.stdout.write("\n演示账号（http://127.0.0.1:8000/accounts/login/）：")
             self.stdout.write(persona_table())

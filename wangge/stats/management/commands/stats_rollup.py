@@ -13,6 +13,6 @@ class Command(BaseCommand):
         r = stats_rollup(full=full)
         kind = "full" if r.full else "incremental"
         self.stdout.write(
-            f"stats roll-up ({kind}): {r.days} days, {r.cases} cases, {r.rows} rows; "
-            f"watermark {r.watermark.isoformat() if r.watermark else '-'}"
+            f"stats roll-up ({kind}): {r.changes} changes, {r.keys} keys, {r.days} days, "
+            f"{r.cases} cases, {r.rows} rows"
         )

@@ -30,7 +30,7 @@ def decrypt_phones(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("people", "0007_care_level_schemes")]
+    dependencies = [("people", "0009_import_leases")]
 
     operations = [
         migrations.AddField(

@@ -19,7 +19,7 @@ def rekey(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0005_merge_20261202_1656"),
+        ("cases", "0010_chinese_labels"),
         ("core", "0007_audit_chain"),
     ]
 

@@ -29,7 +29,7 @@ def decrypt_phones(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("community", "0001_initial")]
+    dependencies = [("community", "0002_chinese_labels")]
 
     operations = [
         migrations.AddField(
