@@ -36,12 +36,21 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 T = TypeVar("T")
 
 _loaders: dict[str, Callable[[], Any]] = {}
+# Versions of other per-process caches whose objects a snapshot holds (the grid locator's:
+# routing targets are grids). Registered by their apps, so core imports none of them.
+_followed: list[Callable[[], Any]] = []
+
+
+def config_follows(version: Callable[[], Any]) -> None:
+    """Rebuild the snapshot whenever `version()` changes as well."""
+    if version not in _followed:
+        _followed.append(version)
 
 
 class Snapshot:
     """The loaded values of one version: `snapshot.get("cases.categories")`."""
 
-    def __init__(self, version: int, grid_version: int) -> None:
+    def __init__(self, version: int, grid_version: tuple[Any, ...]) -> None:
         self.version = version
         self.grid_version = grid_version
         self._values: dict[str, Any] = {}
@@ -71,10 +80,8 @@ class ConfigCache:
             self._snapshot = None
 
     def current(self) -> Snapshot:
-        from wangge.grids.locator import locator
-
         # Grid objects are part of the snapshot (routing targets): follow the locator's version.
-        grid_version = locator.version()
+        grid_version = tuple(version() for version in _followed)
         snap = self._snapshot
         now = time.monotonic()
         if (
