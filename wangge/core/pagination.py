@@ -12,7 +12,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from rest_framework.fields import Field
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.serializers import Serializer
 
 from wangge.core.api import ServiceError
 
@@ -67,6 +69,24 @@ class OffsetPage(Pagination):
                 "offset": {"type": "integer", "example": 0},
                 "next": {"type": "string", "format": "uri", "nullable": True},
                 "previous": {"type": "string", "format": "uri", "nullable": True},
+            },
+        }
+
+
+class CountedPage(Pagination):
+    """The page {count, limit, offset, results} that the council, notices, funds, community and
+    points lists answer. Those views page by hand; naming this as their `pagination_class` is
+    what declares the page in the OpenAPI document (an APIView never calls it)."""
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["count", "limit", "offset", "results"],
+            "properties": {
+                "count": {"type": "integer", "example": 123},
+                "limit": {"type": "integer", "example": 50},
+                "offset": {"type": "integer", "example": 0},
+                "results": schema,
             },
         }
 
@@ -177,3 +197,24 @@ def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """(count, capped): the rows of `qs` counted up to `cap`; capped when there are more."""
     n = qs.order_by().values("pk")[: cap + 1].count()
     return min(n, cap), n > cap
+
+
+def counted_page_schema(
+    item: type[Serializer], *, name: str = "", extra: dict[str, Field] | None = None
+) -> Any:
+    """The OpenAPI declaration of a {count, limit, offset, results} page of `item` (what the
+    lists paged with their total answer), plus `extra` fields some lists add; its component
+    is `name`, by default the item's name with "Page"."""
+    from drf_spectacular.utils import inline_serializer
+    from rest_framework import serializers
+
+    return inline_serializer(
+        name or f"{item.__name__.removesuffix('Out')}Page",
+        {
+            **(extra or {}),
+            "count": serializers.IntegerField(),
+            "limit": serializers.IntegerField(),
+            "offset": serializers.IntegerField(),
+            "results": item(many=True),
+        },
+    )
