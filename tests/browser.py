@@ -10,6 +10,7 @@ Every context gets a loopback guard: a test fails if any page asked for anything
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 
@@ -21,6 +22,47 @@ os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
 # Playwright's sync API keeps an event loop in the test thread; the ORM calls made by fixtures
 # in that thread are still plain synchronous calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class InFlight:
+    """Requests the live server is still answering (counted in its threads only).
+
+    Closing a browser context does not stop a request the server already took; waiting for
+    them keeps one test's last request from landing in the next test's database.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def started(self, **_kwargs) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            with self.changed:
+                self.count += 1
+
+    def finished(self, **_kwargs) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            with self.changed:
+                self.count = max(0, self.count - 1)
+                self.changed.notify_all()
+
+    def wait_idle(self, timeout: float = 15.0) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.count == 0, timeout)
+
+
+in_flight = InFlight()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _count_live_requests():
+    from django.core.signals import request_finished, request_started
+
+    request_started.connect(in_flight.started, dispatch_uid="tests.browser.in_flight")
+    request_finished.connect(in_flight.finished, dispatch_uid="tests.browser.in_flight")
+    yield
+    request_started.disconnect(dispatch_uid="tests.browser.in_flight")
+    request_finished.disconnect(dispatch_uid="tests.browser.in_flight")
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +99,7 @@ def _session(chromium, live_server, viewport):
     session = Session(context, guard, live_server.url)
     yield session
     context.close()
+    in_flight.wait_idle()
     guard.assert_clean()
 
 
@@ -83,6 +126,8 @@ def browser_factory(chromium, live_server):
         return Session(context, guard, live_server.url)
 
     yield make
-    for context, guard in made:
+    for context, _guard in made:
         context.close()
+    in_flight.wait_idle()
+    for _context, guard in made:
         guard.assert_clean()
