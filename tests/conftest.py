@@ -67,6 +67,23 @@ def pytest_report_header(config):
     return f"wangge clock: every test starts at {moment.isoformat()}" if moment else None
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite the test database is a file of this test process, never `:memory:`.
+
+    With an in-memory database the live server's threads and the test share one connection
+    object, so a request still running when the next test sets up (a page's poll, a form
+    posted as a context closes) interleaves with the test's own statements on that connection
+    and can leave it half inside a transaction. With a file each thread has its own connection,
+    as the web process and the worker have in production.
+    """
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _suite_clock(request):
     moment = getattr(request.config, "_wangge_clock", None)
