@@ -5,6 +5,8 @@ One session-wide Playwright driver per test process (a second `sync_playwright()
 process fails), so the fixtures live here, loaded once through `pytest_plugins`.
 Every context gets a loopback guard: a test fails if any page asked for anything outside
 127.0.0.1 (a CDN, a font service, a tile server) — government intranets have none of those.
+Every context gets an axe-core audit too: each page it loads, and each page's final state when
+the test ends, has no serious or critical accessibility violation (tests/workspace/axe.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.workspace.axe import PageAudit
 from tools import browser as wb
 
 # The live server must listen where the guard allows requests to go.
@@ -39,6 +42,7 @@ class Session:
     def __init__(self, context, guard, base_url: str) -> None:
         self.context = context
         self.guard = guard
+        self.audit = PageAudit().watch(context)
         self.base_url = base_url
         self.page = context.new_page()
 
@@ -51,13 +55,21 @@ class Session:
     def log_in(self, user, password: str = PASSWORD) -> None:
         wb.log_in(self.page, self.base_url, user.username, password)
 
+    def close(self) -> None:
+        """Audit the pages as the test left them, close the context, fail on what was found."""
+        try:
+            self.audit.check_final(self.context)
+        finally:
+            self.context.close()
+        self.guard.assert_clean()
+        self.audit.assert_clean()
+
 
 def _session(chromium, live_server, viewport):
     context, guard = wb.new_context(chromium, viewport=viewport)
     session = Session(context, guard, live_server.url)
     yield session
-    context.close()
-    guard.assert_clean()
+    session.close()
 
 
 @pytest.fixture
@@ -75,14 +87,18 @@ def desktop(chromium, live_server):
 @pytest.fixture
 def browser_factory(chromium, live_server):
     """More browsers in one test (two people at once): `browser_factory(wb.PHONE)`."""
-    made = []
+    made: list[Session] = []
 
     def make(viewport=wb.PHONE, **options):
         context, guard = wb.new_context(chromium, viewport=viewport, **options)
-        made.append((context, guard))
-        return Session(context, guard, live_server.url)
+        made.append(Session(context, guard, live_server.url))
+        return made[-1]
 
     yield make
-    for context, guard in made:
-        context.close()
-        guard.assert_clean()
+    failures = []
+    for session in made:
+        try:
+            session.close()
+        except AssertionError as exc:
+            failures.append(str(exc))
+    assert not failures, "\n\n".join(failures)
