@@ -12,6 +12,7 @@ the test ends, has no serious or critical accessibility violation (tests/workspa
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 
@@ -24,6 +25,47 @@ os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
 # Playwright's sync API keeps an event loop in the test thread; the ORM calls made by fixtures
 # in that thread are still plain synchronous calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class InFlight:
+    """Requests the live server is still answering (counted in its threads only).
+
+    Closing a browser context does not stop a request the server already took; waiting for
+    them keeps one test's last request from landing in the next test's database.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def started(self, **_kwargs) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            with self.changed:
+                self.count += 1
+
+    def finished(self, **_kwargs) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            with self.changed:
+                self.count = max(0, self.count - 1)
+                self.changed.notify_all()
+
+    def wait_idle(self, timeout: float = 15.0) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.count == 0, timeout)
+
+
+in_flight = InFlight()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _count_live_requests():
+    from django.core.signals import request_finished, request_started
+
+    request_started.connect(in_flight.started, dispatch_uid="tests.browser.in_flight")
+    request_finished.connect(in_flight.finished, dispatch_uid="tests.browser.in_flight")
+    yield
+    request_started.disconnect(dispatch_uid="tests.browser.in_flight")
+    request_finished.disconnect(dispatch_uid="tests.browser.in_flight")
 
 
 @pytest.fixture(scope="session")
@@ -56,11 +98,13 @@ class Session:
         wb.log_in(self.page, self.base_url, user.username, password)
 
     def close(self) -> None:
-        """Audit the pages as the test left them, close the context, fail on what was found."""
+        """Audit the pages as the test left them, then close the context."""
         try:
             self.audit.check_final(self.context)
         finally:
             self.context.close()
+
+    def assert_clean(self) -> None:
         self.guard.assert_clean()
         self.audit.assert_clean()
 
@@ -70,6 +114,8 @@ def _session(chromium, live_server, viewport):
     session = Session(context, guard, live_server.url)
     yield session
     session.close()
+    in_flight.wait_idle()
+    session.assert_clean()
 
 
 @pytest.fixture
@@ -95,10 +141,13 @@ def browser_factory(chromium, live_server):
         return made[-1]
 
     yield make
+    for session in made:
+        session.close()
+    in_flight.wait_idle()
     failures = []
     for session in made:
         try:
-            session.close()
+            session.assert_clean()
         except AssertionError as exc:
             failures.append(str(exc))
     assert not failures, "\n\n".join(failures)

@@ -97,7 +97,10 @@ class PageAudit:
         """Each page as the test left it: dialogs open, errors shown, rows added by script."""
         for page in context.pages:
             if page.url.startswith("http") and not page.is_closed():
-                self.check(page)
+                try:
+                    self.check(page)
+                except Exception as exc:
+                    self.failures.append(f"axe could not run on {page.url}: {exc}")
 
     def assert_clean(self) -> None:
         assert not self.failures, "\n\n".join(self.failures)
