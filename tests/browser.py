@@ -5,6 +5,8 @@ One session-wide Playwright driver per test process (a second `sync_playwright()
 process fails), so the fixtures live here, loaded once through `pytest_plugins`.
 Every context gets a loopback guard: a test fails if any page asked for anything outside
 127.0.0.1 (a CDN, a font service, a tile server) — government intranets have none of those.
+Every context gets an axe-core audit too: each page it loads, and each page's final state when
+the test ends, has no serious or critical accessibility violation (tests/workspace/axe.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import threading
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.workspace.axe import PageAudit
 from tools import browser as wb
 
 # The live server must listen where the guard allows requests to go.
@@ -81,6 +84,7 @@ class Session:
     def __init__(self, context, guard, base_url: str) -> None:
         self.context = context
         self.guard = guard
+        self.audit = PageAudit().watch(context)
         self.base_url = base_url
         self.page = context.new_page()
 
@@ -93,14 +97,25 @@ class Session:
     def log_in(self, user, password: str = PASSWORD) -> None:
         wb.log_in(self.page, self.base_url, user.username, password)
 
+    def close(self) -> None:
+        """Audit the pages as the test left them, then close the context."""
+        try:
+            self.audit.check_final(self.context)
+        finally:
+            self.context.close()
+
+    def assert_clean(self) -> None:
+        self.guard.assert_clean()
+        self.audit.assert_clean()
+
 
 def _session(chromium, live_server, viewport):
     context, guard = wb.new_context(chromium, viewport=viewport)
     session = Session(context, guard, live_server.url)
     yield session
-    context.close()
+    session.close()
     in_flight.wait_idle()
-    guard.assert_clean()
+    session.assert_clean()
 
 
 @pytest.fixture
@@ -118,16 +133,21 @@ def desktop(chromium, live_server):
 @pytest.fixture
 def browser_factory(chromium, live_server):
     """More browsers in one test (two people at once): `browser_factory(wb.PHONE)`."""
-    made = []
+    made: list[Session] = []
 
     def make(viewport=wb.PHONE, **options):
         context, guard = wb.new_context(chromium, viewport=viewport, **options)
-        made.append((context, guard))
-        return Session(context, guard, live_server.url)
+        made.append(Session(context, guard, live_server.url))
+        return made[-1]
 
     yield make
-    for context, _guard in made:
-        context.close()
+    for session in made:
+        session.close()
     in_flight.wait_idle()
-    for _context, guard in made:
-        guard.assert_clean()
+    failures = []
+    for session in made:
+        try:
+            session.assert_clean()
+        except AssertionError as exc:
+            failures.append(str(exc))
+    assert not failures, "\n\n".join(failures)

@@ -44,7 +44,7 @@ def test_grid_name_with_markup_is_shown_as_text_on_the_report_map(phone, county,
     # And were markup to slip in anywhere else, the policy refuses its inline handler.
     page.evaluate(
         "document.body.insertAdjacentHTML('beforeend', "
-        '\'<img src="data:,x" onerror="window.__pwned=2">\')'
+        '\'<img src="data:,x" alt="" onerror="window.__pwned=2">\')'
     )
     page.wait_for_timeout(300)
     assert page.evaluate("window.__pwned") is None
