@@ -147,3 +147,13 @@ def test_grid_import_refusal_before_parsing_matches_its_schema(api, admin_user, 
     assert response.status_code == 400
     refusal = answer_schema(openapi, "/api/v1/grids/import/", "post", "400", "application/json")
     assert set(refusal.get("required", [])) <= set(response.json())
+
+
+@pytest.mark.parametrize("path", ["/api/v1/council/meetings/", "/api/v1/funds/accounts/"])
+def test_a_year_no_date_has_is_a_400_not_a_500(api, operator, path):
+    client = api.as_user(operator)
+    for year in ("1952313184262", "86104602", "0", "year"):  # OverflowError / ValueError: 500
+        response = client.get(path, {"year": year})
+        assert response.status_code == 400, (year, response.content)
+        assert "年度" in response.json()["detail"]
+    assert client.get(path, {"year": "2026"}).status_code == 200

@@ -18,7 +18,7 @@ from wangge.cases.selectors import case_get_for_user
 from wangge.core.api import ServiceError
 from wangge.core.pagination import CountedPage
 from wangge.council import services
-from wangge.council.apiutil import flag, grid_by_code, paged, user_by_ref
+from wangge.council.apiutil import flag, grid_by_code, paged, query_year, user_by_ref
 from wangge.council.models import Decision, Meeting, Topic, TopicEvent, TopicSource, TopicStep
 from wangge.council.selectors import (
     council_stats,
@@ -436,14 +436,11 @@ class MeetingListView(APIView):
     )
     def get(self, request: Request) -> Response:
         p = request.query_params
-        year = p.get("year")
-        if year and not year.isdigit():
-            raise ServiceError(_("年度须为数字"))
         qs = meeting_list_for_user(
             request.user,
             state=p.get("state") or None,
             community=p.get("community") or None,
-            year=int(year) if year else None,
+            year=query_year(p.get("year")),
         )
         return Response(paged(request, qs, lambda rows: MeetingOut(rows, many=True).data))
 

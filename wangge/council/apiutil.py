@@ -31,6 +31,17 @@ def paged(request: Request, qs: QuerySet, serialize: Any) -> dict[str, Any]:
     }
 
 
+def query_year(raw: str | None) -> int | None:
+    """A `year` query parameter, or None when absent; 400 unless 1900–2100 (a year past 9999
+    was a 500: no date has it)."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or len(text) != 4 or not 1900 <= int(text) <= 2100:
+        raise ServiceError(_("年度须为 1900 至 2100 之间的数字"), code="year")
+    return int(text)
+
+
 def grid_by_code(code: str | None, *, label: str = "网格") -> Grid:
     code = (code or "").strip()
     if not code:

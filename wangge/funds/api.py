@@ -18,7 +18,7 @@ from wangge.cases.selectors import case_get_for_user
 from wangge.core.api import ServiceError
 from wangge.core.pagination import CountedPage
 from wangge.core.spreadsheets import XLSX_ANSWER
-from wangge.council.apiutil import flag, grid_by_code, paged
+from wangge.council.apiutil import flag, grid_by_code, paged, query_year
 from wangge.council.selectors import decision_get_for_user
 from wangge.council.xlsx import xlsx_response
 from wangge.funds import services
@@ -164,11 +164,10 @@ class AccountListView(APIView):
         summary="应急资金账户（预算、余额、可用余额）",
     )
     def get(self, request: Request) -> Response:
-        year = request.query_params.get("year")
-        if year and not year.isdigit():
-            raise ServiceError(_("年度须为数字"))
         qs = account_list_for_user(
-            request.user, year=int(year) if year else None, unit=request.query_params.get("unit")
+            request.user,
+            year=query_year(request.query_params.get("year")),
+            unit=request.query_params.get("unit"),
         )
         return Response(paged(request, qs, lambda rows: AccountOut(rows, many=True).data))
 
