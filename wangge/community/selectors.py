@@ -28,6 +28,7 @@ from wangge.community.models import (
 from wangge.community.servers import server_profile
 from wangge.core.api import NotFound
 from wangge.grids.models import Grid, GridLevel
+from wangge.grids.selectors import in_grid_subtree
 
 ORDER_RELATED = ("item", "community", "grid", "assignee", "orderer", "team", "case")
 # Lists show grid names; the boundaries (GeoJSON) would travel with every row otherwise.
@@ -90,7 +91,7 @@ def order_list_for_user(
     if takeable:
         qs = qs.filter(_takeable_q(user))
     if grid:
-        qs = qs.filter(Q(grid_path__contains=f"/{grid}/") | Q(grid_path__startswith=f"{grid}/"))
+        qs = in_grid_subtree(qs, grid)
     if item:
         qs = qs.filter(item_id=item)
     if overdue is not None:

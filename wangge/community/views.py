@@ -15,7 +15,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -37,9 +36,25 @@ from wangge.community.servers import server_profile
 from wangge.community.services import order_place
 from wangge.community.workflow import allowed_actions, order_transition, staff_paths
 from wangge.core.api import Forbidden, ServiceError
+from wangge.core.pagination import KeysetListPage, keyset_of
 from wangge.exports.registry import ExportData, ExportSpec
 
 PER_PAGE = 30
+
+
+def _page(request: AuthedHttpRequest, qs: QuerySet) -> KeysetListPage:
+    """A page of orders by cursor in the list's own order (then id): no OFFSET."""
+    order = [str(term) for term in qs.query.order_by]
+    return keyset_of(request, qs, per_page=PER_PAGE, order=order)
+
+
+def _query_without_page(request: AuthedHttpRequest) -> str:
+    query = request.GET.copy()
+    for name in ("page", "cursor"):
+        query.pop(name, None)
+    return query.urlencode()
+
+
 K = OrderEventKind
 
 ACTION_LABELS: dict[str, Any] = {
@@ -162,9 +177,11 @@ def order_new(request: AuthedHttpRequest, item_id: int) -> HttpResponse:
 @login_required
 def my_orders(request: AuthedHttpRequest) -> HttpResponse:
     qs = sel.order_list_for_user(request.user, ordered_by_me=True)
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    page = _page(request, qs)
     return render(
-        request, "community/my_orders.html", {"page": page, "total": page.paginator.count}
+        request,
+        "community/my_orders.html",
+        {"page": page, "total": page.total, "qs": _query_without_page(request)},
     )
 
 
@@ -333,12 +350,10 @@ def desk(request: AuthedHttpRequest) -> HttpResponse:
     counts = base.aggregate(
         **{k: Count("id", filter=cond) for k, (_label, cond) in DESK_TABS.items() if k != "all"}
     )
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    page = _page(request, qs)
     services = ServiceItem.objects.filter(_paths_q(staff_paths(request.user))).order_by(
         "grid_path", "sort"
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "community/desk.html",
@@ -346,11 +361,11 @@ def desk(request: AuthedHttpRequest) -> HttpResponse:
             "tab": tab,
             "tabs": [(k, str(v[0]), counts.get(k)) for k, v in DESK_TABS.items()],
             "page": page,
-            "total": page.paginator.count,
+            "total": page.total,
             "q": q,
             "service": item,
             "services": services.select_related("community"),
-            "qs": query.urlencode(),
+            "qs": _query_without_page(request),
         },
     )
 

@@ -6,13 +6,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db import models
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from rest_framework.fields import Field
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.serializers import Serializer
 
 from wangge.core.api import ServiceError
 
@@ -71,6 +76,24 @@ class OffsetPage(Pagination):
         }
 
 
+class CountedPage(Pagination):
+    """The page {count, limit, offset, results} that the council, notices, funds, community and
+    points lists answer. Those views page by hand; naming this as their `pagination_class` is
+    what declares the page in the OpenAPI document (an APIView never calls it)."""
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["count", "limit", "offset", "results"],
+            "properties": {
+                "count": {"type": "integer", "example": 123},
+                "limit": {"type": "integer", "example": 50},
+                "offset": {"type": "integer", "example": 0},
+                "results": schema,
+            },
+        }
+
+
 # --- keyset (cursor) paging ---------------------------------------------------------------------
 #
 # OFFSET n makes the database read and throw away n rows: page 2,000 of a county's ten million
@@ -86,38 +109,128 @@ COUNT_CAP = 10_000
 
 @dataclass(frozen=True)
 class Position:
-    """Where a page starts: after (or, going back, before) the row (`at`, `pk`)."""
+    """Where a page starts: after (or, going back, before) the row whose sort key is `key`
+    (for the default order, `at` and `pk`)."""
 
-    at: datetime
-    pk: int
+    key: tuple[Any, ...]
     backwards: bool = False
 
+    @property
+    def at(self) -> Any:
+        return self.key[0]
 
-def cursor_encode(row: tuple[datetime, int], *, backwards: bool = False) -> str:
-    at, pk = row
-    raw = json.dumps([at.astimezone(UTC).isoformat(timespec="microseconds"), pk, int(backwards)])
+    @property
+    def pk(self) -> Any:
+        return self.key[-1]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def cursor_encode(row: Sequence[Any], *, backwards: bool = False) -> str:
+    """The cursor after the row whose sort key is `row` (e.g. (created_at, id))."""
+    raw = json.dumps([*(_plain(v) for v in row), int(backwards)], ensure_ascii=False)
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def cursor_decode(raw: str) -> Position:
-    """A cursor made by `cursor_encode`; anything else is a 400 with a clear message."""
+def _bad_cursor() -> ServiceError:
+    return ServiceError(
+        _(
+            "分页游标 cursor 无效：请使用上一页响应中 next / previous 给出的链接，"
+            "或从第一页重新开始"
+        ),
+        code="cursor",
+    )
+
+
+@dataclass(frozen=True)
+class _Key:
+    """One column of a list's order: its name, direction and what its values are."""
+
+    name: str
+    descending: bool
+    field: Any  # the model field (for parsing a cursor's value back)
+
+    @property
+    def nullable(self) -> bool:
+        return bool(getattr(self.field, "null", False))
+
+    def parse(self, raw: Any) -> Any:
+        f = self.field
+        if raw is None:
+            if not self.nullable:
+                raise ValueError("null")
+            return None
+        if isinstance(f, models.DateTimeField):
+            at = datetime.fromisoformat(raw)
+            if at.tzinfo is None:
+                raise ValueError(raw)
+            return at
+        if isinstance(f, models.DateField):
+            return date.fromisoformat(raw)
+        if isinstance(f, models.BooleanField):
+            if not isinstance(raw, bool):
+                raise ValueError(raw)
+            return raw
+        if isinstance(f, (models.IntegerField, models.AutoField, models.ForeignKey)):
+            if not isinstance(raw, int) or isinstance(raw, bool) or not -(2**63) < raw < 2**63:
+                raise ValueError(raw)
+            return raw
+        if not isinstance(raw, str) or len(raw) > 1000:
+            raise ValueError(raw)
+        return raw
+
+
+def _keys(qs: QuerySet, order: Sequence[str]) -> list[_Key]:
+    opts = qs.model._meta
+    keys: list[_Key] = []
+    for term in order:
+        name = term.lstrip("-")
+        field = opts.pk if name in ("pk", "id") else opts.get_field(name)
+        keys.append(
+            _Key(
+                name="pk" if field.primary_key else field.attname,
+                descending=term.startswith("-"),
+                field=field,
+            )
+        )
+    if not keys or keys[-1].name != "pk":
+        # The id breaks ties: without it two rows with one sort key could both be skipped.
+        keys.append(
+            _Key(name="pk", descending=keys[-1].descending if keys else True, field=opts.pk)
+        )
+    return keys
+
+
+def cursor_decode(raw: str, keys: Sequence[_Key] | None = None) -> Position:
+    """A cursor made by `cursor_encode` for a list ordered by `keys` (by default report time
+    and id); anything else is a 400 with a clear message."""
     try:
         text = base64.urlsafe_b64decode(raw.strip() + "=" * (-len(raw.strip()) % 4)).decode()
-        at_raw, pk, backwards = json.loads(text)
-        at = datetime.fromisoformat(at_raw)
-        if at.tzinfo is None or not isinstance(pk, int) or backwards not in (0, 1):
+        values = json.loads(text)
+        if not isinstance(values, list) or len(values) < 2:
             raise ValueError(text)
-        if not 0 < pk < 2**63:
+        *key_raw, backwards = values
+        if backwards not in (0, 1):
             raise ValueError(text)
+        if keys is None:
+            at_raw, pk = key_raw
+            at = datetime.fromisoformat(at_raw)
+            if at.tzinfo is None or not isinstance(pk, int) or not 0 < pk < 2**63:
+                raise ValueError(text)
+            key: tuple[Any, ...] = (at, pk)
+        else:
+            if len(key_raw) != len(keys):
+                raise ValueError(text)
+            key = tuple(k.parse(v) for k, v in zip(keys, key_raw, strict=True))
     except (ValueError, TypeError, UnicodeDecodeError, binascii.Error):
-        raise ServiceError(
-            _(
-                "分页游标 cursor 无效：请使用上一页响应中 next / previous 给出的链接，"
-                "或从第一页重新开始"
-            ),
-            code="cursor",
-        ) from None
-    return Position(at=at, pk=pk, backwards=bool(backwards))
+        raise _bad_cursor() from None
+    return Position(key=key, backwards=bool(backwards))
 
 
 @dataclass
@@ -127,6 +240,28 @@ class KeysetPage:
     previous_cursor: str | None
 
 
+# NULL sorts as the largest value either way (PostgreSQL's own default: ASC NULLS LAST, DESC
+# NULLS FIRST), so a btree index serves the order and "after NULL" is well defined.
+def _beyond(key: _Key, value: Any, *, up: bool) -> Q:
+    """Rows whose `key` comes strictly after `value` walking to larger (`up`) or smaller keys."""
+    if value is None:
+        return Q(**{f"{key.name}__isnull": False}) if not up else Q(pk__in=[])
+    q = Q(**{f"{key.name}__{'gt' if up else 'lt'}": value})
+    if up and key.nullable:
+        q |= Q(**{f"{key.name}__isnull": True})
+    return q
+
+
+def _same(key: _Key, value: Any) -> Q:
+    return Q(**{f"{key.name}__isnull": True}) if value is None else Q(**{key.name: value})
+
+
+def _order_term(key: _Key, *, up: bool) -> Any:
+    if not key.nullable:
+        return key.name if up else f"-{key.name}"
+    return F(key.name).asc(nulls_last=True) if up else F(key.name).desc(nulls_first=True)
+
+
 def keyset_page(
     qs: QuerySet,
     *,
@@ -134,26 +269,35 @@ def keyset_page(
     limit: int,
     field: str = "created_at",
     descending: bool = True,
+    order: Sequence[str] | None = None,
 ) -> KeysetPage:
-    """One page of `qs` ordered by (`field`, id), newest first unless `descending` is False.
+    """One page of `qs` ordered by `order` (e.g. ("grid_path", "name"); the id is added as the
+    last key), by default by (`field`, id), newest first unless `descending` is False.
 
-    The bound `field <= at` (or `>=`) is what the index range starts from; the tie-break on id
-    filters only the rows that share that instant. Two queries never: one read of limit + 1
-    rows says whether another page follows.
+    The keys are columns of the model itself. The bound on the first key (`>=` or `<=` the
+    cursor's value) is what the index range starts from; the rest filters only the rows that
+    share it. One read of limit + 1 rows says whether another page follows.
     """
-    pos = cursor_decode(cursor) if cursor else None
+    keys = _keys(qs, order if order is not None else [f"{'-' if descending else ''}{field}"])
+    pos = None
+    if cursor:
+        pos = cursor_decode(cursor, None if order is None else keys)
     # Reading forwards follows the list's order; reading backwards reverses it.
     forwards = pos is None or not pos.backwards
-    down = descending == forwards  # does this read walk to smaller keys?
+    ups = [k.descending != forwards for k in keys]  # does this read walk to larger keys?
     if pos is not None:
-        after = "lt" if down else "gt"
-        edge = "lte" if down else "gte"
-        qs = qs.filter(
-            Q(**{f"{field}__{after}": pos.at}) | Q(**{field: pos.at, f"pk__{after}": pos.pk}),
-            **{f"{field}__{edge}": pos.at},
-        )
-    sign = "-" if down else ""
-    rows = list(qs.order_by(f"{sign}{field}", f"{sign}pk")[: limit + 1])
+        after = Q(pk__in=[])
+        same = Q()
+        for key, value, up in zip(keys, pos.key, ups, strict=True):
+            after |= same & _beyond(key, value, up=up)
+            same &= _same(key, value)
+        first, value = keys[0], pos.key[0]
+        if value is not None and not (ups[0] and first.nullable):
+            after &= Q(**{f"{first.name}__{'gte' if ups[0] else 'lte'}": value})
+        qs = qs.filter(after)
+    rows = list(
+        qs.order_by(*(_order_term(k, up=u) for k, u in zip(keys, ups, strict=True)))[: limit + 1]
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     if not forwards:
@@ -161,15 +305,15 @@ def keyset_page(
     if not rows:
         return KeysetPage(rows, None, None)
 
-    def key(obj: Any) -> tuple[datetime, int]:
-        return getattr(obj, field), obj.pk
+    def key_of(obj: Any) -> tuple[Any, ...]:
+        return tuple(getattr(obj, k.name) for k in keys)
 
     if forwards:
-        nxt = cursor_encode(key(rows[-1])) if more else None
-        prev = cursor_encode(key(rows[0]), backwards=True) if pos is not None else None
+        nxt = cursor_encode(key_of(rows[-1])) if more else None
+        prev = cursor_encode(key_of(rows[0]), backwards=True) if pos is not None else None
     else:
-        nxt = cursor_encode(key(rows[-1]))
-        prev = cursor_encode(key(rows[0]), backwards=True) if more else None
+        nxt = cursor_encode(key_of(rows[-1]))
+        prev = cursor_encode(key_of(rows[0]), backwards=True) if more else None
     return KeysetPage(rows, nxt, prev)
 
 
@@ -177,3 +321,70 @@ def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """(count, capped): the rows of `qs` counted up to `cap`; capped when there are more."""
     n = qs.order_by().values("pk")[: cap + 1].count()
     return min(n, cap), n > cap
+
+
+@dataclass
+class KeysetListPage:
+    """A page of a staff page's list read by cursor: the rows, the query strings of the links
+    either way and the total counted up to `COUNT_CAP`."""
+
+    object_list: list[Any]
+    total: int
+    capped: bool
+    next_qs: str | None
+    previous_qs: str | None
+    keyset: bool = True
+
+
+def keyset_of(
+    request: HttpRequest,
+    qs: QuerySet,
+    *,
+    per_page: int,
+    descending: bool = True,
+    order: Sequence[str] | None = None,
+) -> KeysetListPage:
+    """The page of `qs` that the request's `cursor` names, ordered by `order` (by default by
+    report time, newest first unless `descending` is False); a bad cursor is a 400 with a
+    clear message. The page links keep the request's other parameters."""
+    page = keyset_page(
+        qs,
+        cursor=request.GET.get("cursor") or None,
+        limit=per_page,
+        descending=descending,
+        order=order,
+    )
+    total, capped = capped_count(qs)
+
+    def link(token: str | None) -> str | None:
+        if token is None:
+            return None
+        q = request.GET.copy()
+        q.pop("page", None)
+        q["cursor"] = token
+        return q.urlencode()
+
+    return KeysetListPage(
+        page.rows, total, capped, link(page.next_cursor), link(page.previous_cursor)
+    )
+
+
+def counted_page_schema(
+    item: type[Serializer], *, name: str = "", extra: dict[str, Field] | None = None
+) -> Any:
+    """The OpenAPI declaration of a {count, limit, offset, results} page of `item` (what the
+    lists paged with their total answer), plus `extra` fields some lists add; its component
+    is `name`, by default the item's name with "Page"."""
+    from drf_spectacular.utils import inline_serializer
+    from rest_framework import serializers
+
+    return inline_serializer(
+        name or f"{item.__name__.removesuffix('Out')}Page",
+        {
+            **(extra or {}),
+            "count": serializers.IntegerField(),
+            "limit": serializers.IntegerField(),
+            "offset": serializers.IntegerField(),
+            "results": item(many=True),
+        },
+    )

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from django.db.models import QuerySet
 
 from wangge.core.api import NotFound
 from wangge.core.scope import scope_for_user
 from wangge.grids.models import Department, Grid
+
+_QS = TypeVar("_QS", bound=QuerySet[Any])
 
 
 def grid_list_for_user(user, *, level: int | None = None, parent_code: str | None = None):
@@ -45,3 +49,13 @@ def department_list_for_user(user) -> QuerySet[Department]:
         if scope.covers_path(area) or any(p.startswith(area) for p in scope.grid_paths):
             visible_ids.add(dep.pk)
     return qs.filter(pk__in=visible_ids)
+
+
+def in_grid_subtree(qs: _QS, code: str, path_field: str = "grid_path") -> _QS:
+    """Rows of `qs` inside the grid with this code and its sub-grids: one indexed prefix match
+    on the copied path (`LIKE 'a/b/%'`, never the leading-wildcard `'%/b/%'`, which reads the
+    whole table); nothing for an unknown code."""
+    path = Grid.objects.filter(code=code.strip()).values_list("path", flat=True).first()
+    if path is None:
+        return qs.none()
+    return qs.filter(**{f"{path_field}__startswith": path})

@@ -17,6 +17,7 @@ from wangge.core.api import NotFound
 from wangge.core.geo import METRES_PER_DEGREE
 from wangge.core.models import AuditLog
 from wangge.grids.models import Department
+from wangge.grids.selectors import in_grid_subtree
 from wangge.people import address
 from wangge.people.crypto import cipher
 from wangge.people.idcard import mask_id, mask_phone, normalise
@@ -122,7 +123,7 @@ def building_list_for_user(user: User, *, q: str = "", grid_code: str = "") -> Q
         Building.objects.select_related("community", "compound", "grid"), "grid_path"
     )
     if grid_code:
-        qs = qs.filter(grid_path__contains=f"/{grid_code}/")
+        qs = in_grid_subtree(qs, grid_code)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(address__icontains=q))
     return qs.order_by("grid_path", "name")
@@ -162,7 +163,7 @@ def resident_list_for_user(
     if building_q:
         qs = qs.filter(household__room__building__name__contains=building_q)
     if grid_code:
-        qs = qs.filter(grid_path__contains=f"/{grid_code}/")
+        qs = in_grid_subtree(qs, grid_code)
     if residence_type:
         qs = qs.filter(residence_type=residence_type)
     if id_number:
@@ -210,7 +211,7 @@ def organisation_list_for_user(
     if kind:
         qs = qs.filter(kind=kind)
     if grid_code:
-        qs = qs.filter(grid_path__contains=f"/{grid_code}/")
+        qs = in_grid_subtree(qs, grid_code)
     return qs.order_by("grid_path", "kind", "name")
 
 
@@ -225,7 +226,7 @@ def asset_list_for_user(
     if category:
         qs = qs.filter(category_code=category.removeprefix("A"))
     if grid_code:
-        qs = qs.filter(grid_path__contains=f"/{grid_code}/")
+        qs = in_grid_subtree(qs, grid_code)
     return qs.order_by("grid_path", "code")
 
 
@@ -240,7 +241,7 @@ def place_list_for_user(
     if kind:
         qs = qs.filter(kind=kind)
     if grid_code:
-        qs = qs.filter(grid_path__contains=f"/{grid_code}/")
+        qs = in_grid_subtree(qs, grid_code)
     return qs.order_by("grid_path", "kind", "name")
 
 

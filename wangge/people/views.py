@@ -16,7 +16,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -29,6 +28,7 @@ from wangge.accounts.models import User
 from wangge.accounts.requests import AuthedHttpRequest
 from wangge.accounts.selectors import Scope, scope_for_user
 from wangge.core.api import Conflict, Forbidden, NotFound, ServiceError, TooManyRequests
+from wangge.core.pagination import KeysetListPage, keyset_of
 from wangge.core.throttling import throttle_wait
 from wangge.grids.models import Grid, GridLevel
 from wangge.grids.selectors import department_list_for_user, grid_get_for_user
@@ -70,13 +70,21 @@ def _staff_or_403(request: AuthedHttpRequest) -> Scope:
     return exports.staff_scope(request.user)
 
 
-def _page(request: AuthedHttpRequest, qs: QuerySet | list, per_page: int = PER_PAGE) -> Page:
-    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+def _page(
+    request: AuthedHttpRequest, qs: QuerySet | list, per_page: int = PER_PAGE
+) -> KeysetListPage:
+    """A page by cursor in the list's own order (its selector's `order_by`, then id): no
+    OFFSET, so the 500th page of a street's residents costs what the first does."""
+    if isinstance(qs, list):  # an exact look-up: a handful of people
+        return KeysetListPage(qs[:per_page], len(qs), False, None, None)
+    order = [str(term) for term in qs.query.order_by]
+    return keyset_of(request, qs, per_page=per_page, order=order)
 
 
 def _query_without_page(request: AuthedHttpRequest) -> str:
     q = request.GET.copy()
     q.pop("page", None)
+    q.pop("cursor", None)
     return q.urlencode()
 
 
@@ -89,10 +97,10 @@ def _leaf_grids(user: User) -> list[Grid]:
     return [g for g in _scope_grids(user) if g.level >= GridLevel.COMMUNITY]
 
 
-def _list_context(request: AuthedHttpRequest, page: Page, **extra: Any) -> dict[str, Any]:
+def _list_context(request: AuthedHttpRequest, page: KeysetListPage, **extra: Any) -> dict[str, Any]:
     return {
         "page": page,
-        "total": page.paginator.count,
+        "total": page.total,
         "qs": _query_without_page(request),
         **extra,
     }

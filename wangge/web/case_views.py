@@ -557,12 +557,13 @@ def console(request: HttpRequest) -> HttpResponse:
         # Oldest first, by cursor: the queue of reports still to be taken in.
         page = listing.keyset_of(request, base.filter(state=CaseState.SUBMITTED), descending=False)
     elif tab == "supervision":
-        cases = base.filter(supervised, state__in=open_states).order_by("resolve_by", "id")
-        # 排序 = 优先级 on the working tabs; the cursor-paged ones keep report-time order.
-        page = listing.page_of(request, listing.apply_sort(cases, form))
+        # By deadline, by cursor; 排序 = 优先级 on the working tabs puts the most pressing first.
+        cases = base.filter(supervised, state__in=open_states)
+        page = listing.keyset_of(request, cases, order=listing.sort_order(form, "resolve_by"))
     elif tab == "open":
-        cases = base.filter(state__in=open_states).order_by("-overdue", "resolve_by", "id")
-        page = listing.page_of(request, listing.apply_sort(cases, form))
+        cases = base.filter(state__in=open_states)
+        order = listing.sort_order(form, "-overdue", "resolve_by")
+        page = listing.keyset_of(request, cases, order=order)
     else:
         # Everything the scope ever had: by cursor, the total counted to a cap.
         page = listing.keyset_of(request, base)
@@ -580,9 +581,7 @@ def console(request: HttpRequest) -> HttpResponse:
             "tabs": [(k, str(v), counts.get(k)) for k, v in CONSOLE_TABS.items()],
             "cases": page.object_list,
             "page": page,
-            "total": (
-                page.total if isinstance(page, listing.KeysetListPage) else page.paginator.count
-            ),
+            "total": page.total,
             "qs": listing.query_without(request),
             "tab_qs": listing.query_without(request, "tab"),
             "filter_form": form,

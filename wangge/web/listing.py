@@ -3,27 +3,26 @@
 Every staff list (console tabs, my cases, the worker's history) takes the same filters —
 state, category, grid, channel, date range, overdue, 待评价 (closed or resolved, a named
 reporter, no rating yet) and words — reads them through the scoped `case_list_for_user`, pages
-by 50 and shows the total. The lists that grow with the years (全部, my history, my reports)
-page by cursor (`keyset_of`) and count up to `COUNT_CAP` rows ("10000+ 条"); the short ones of
-open cases keep numbered pages.
+by 50 and shows the total. Every list pages by cursor (`keyset_of`: no OFFSET, each page costs
+what the first does) and counts up to `COUNT_CAP` rows ("10000+ 条").
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
-from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wangge.cases.models import Case, CaseRating, CaseState, Channel, Priority
+from wangge.core import pagination
 from wangge.core.forms import choice_field
-from wangge.core.pagination import capped_count, keyset_page
+from wangge.core.pagination import KeysetListPage
 from wangge.grids.models import GridLevel
 from wangge.grids.selectors import grid_list_for_user
 
@@ -139,15 +138,12 @@ def apply_extra(qs: QuerySet[Case], form: CaseFilterForm) -> QuerySet[Case]:
     return qs
 
 
-def apply_sort(qs: QuerySet[Case], form: CaseFilterForm) -> QuerySet[Case]:
-    """排序 = 优先级: the most pressing first, the list's own order within each priority."""
+def sort_order(form: CaseFilterForm, *order: str) -> tuple[str, ...]:
+    """The keyset order of a working tab: `order` (then id), after the priority when 排序 =
+    优先级 is chosen."""
     if form.is_valid() and form.cleaned_data.get("sort") == "priority":
-        return qs.order_by("-priority", *qs.query.order_by)
-    return qs
-
-
-def page_of(request: HttpRequest, qs: QuerySet | list, per_page: int = PER_PAGE) -> Page:
-    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+        return ("-priority", *order)
+    return order
 
 
 def query_without(request: HttpRequest, *names: str) -> str:
@@ -157,36 +153,14 @@ def query_without(request: HttpRequest, *names: str) -> str:
     return q.urlencode()
 
 
-@dataclass
-class KeysetListPage:
-    """A page read by cursor: the rows, the links either way and a total counted to a cap."""
-
-    object_list: list[Any]
-    total: int
-    capped: bool
-    next_qs: str | None
-    previous_qs: str | None
-    keyset: bool = True
-
-
 def keyset_of(
-    request: HttpRequest, qs: QuerySet, *, descending: bool = True, per_page: int = PER_PAGE
+    request: HttpRequest,
+    qs: QuerySet,
+    *,
+    descending: bool = True,
+    order: Sequence[str] | None = None,
+    per_page: int = PER_PAGE,
 ) -> KeysetListPage:
-    """The page of `qs` (ordered by report time, newest first unless `descending` is False)
-    that the request's `cursor` names; a bad cursor is a 400 with a clear message."""
-    page = keyset_page(
-        qs, cursor=request.GET.get("cursor") or None, limit=per_page, descending=descending
-    )
-    total, capped = capped_count(qs)
-
-    def link(token: str | None) -> str | None:
-        if token is None:
-            return None
-        q = request.GET.copy()
-        q.pop("page", None)
-        q["cursor"] = token
-        return q.urlencode()
-
-    return KeysetListPage(
-        page.rows, total, capped, link(page.next_cursor), link(page.previous_cursor)
-    )
+    """The page of `qs` (by report time, newest first unless `descending` is False, or by
+    `order`) that the request's `cursor` names; a bad cursor is a 400 with a clear message."""
+    return pagination.keyset_of(request, qs, per_page=per_page, descending=descending, order=order)
