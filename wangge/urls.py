@@ -33,6 +33,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("wangge.exports.urls")),
 ]
 
+handler404 = "wangge.core.errors.not_found"
 handler500 = "wangge.core.errors.server_error"
 
 urlpatterns = [

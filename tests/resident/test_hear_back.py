@@ -10,6 +10,7 @@ from django.test import Client
 
 from tests.conftest import GRID_A, grid_centre
 from tests.resident.conftest import handle
+from wangge.cases.followers import follower_phone
 from wangge.cases.models import CaseFollower, CaseState
 from wangge.cases.workflow import case_transition
 from wangge.notify.models import InboxItem, OutboxMessage, WebhookEndpoint
@@ -114,4 +115,4 @@ def test_nearby_open_reports_are_offered_before_submitting(submit, county, opera
         {"description": "楼下碎玻璃", "contact_phone": "13700003333"},
     )
     assert response.status_code == 302
-    assert CaseFollower.objects.get(case=near).phone == "13700003333"
+    assert follower_phone(CaseFollower.objects.get(case=near)) == "13700003333"

@@ -3,9 +3,11 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from wangge.accounts.models import ApiToken, RoleAssignment, User
+from wangge.accounts.phones import PHONE_RE, user_phone_masked, user_phone_set
 from wangge.accounts.services import (
     role_check,
     role_grant,
@@ -28,13 +30,48 @@ class RoleAssignmentInline(admin.TabularInline):
         return False
 
 
+class UserChangeForm(DjangoUserChangeForm):
+    """The phone is stored encrypted: the form shows it masked and takes a new one."""
+
+    phone = forms.RegexField(
+        label=_("手机号"),
+        regex=PHONE_RE,
+        required=False,
+        max_length=20,
+        error_messages={"invalid": _("手机号格式不正确")},
+    )
+    phone_clear = forms.BooleanField(label=_("清除手机号"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        shown = user_phone_masked(self.instance) if self.instance.pk else ""
+        self.fields["phone"].help_text = (
+            _("当前：%(p)s。留空则不变。") % {"p": shown} if shown else _("未登记")
+        )
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=False)
+        if self.cleaned_data.get("phone_clear"):
+            user_phone_set(user, "")
+        elif self.cleaned_data.get("phone"):
+            user_phone_set(user, self.cleaned_data["phone"])
+        if commit:
+            user.save()
+            self.save_m2m()
+        return user
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserChangeForm
     list_display = ["username", "display_name", "is_active", "is_staff", "last_login"]
     search_fields = ["username", "display_name"]
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        (_("网格平台"), {"fields": ("display_name", "phone", "password_changed_at")}),
+        (
+            _("网格平台"),
+            {"fields": ("display_name", "phone", "phone_clear", "password_changed_at")},
+        ),
     )
     inlines = [RoleAssignmentInline]
 

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
-    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # The mobile number, encrypted and hashed like residents' (accounts/phones.py).
+    phone_cipher = models.TextField(blank=True, default="", editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
 
     # The user's data scope, cached for the rest of the request by `scope_for_user` (not a field).

@@ -19,6 +19,7 @@ from wangge.accounts.models import (
     RoleAssignment,
     User,
 )
+from wangge.accounts.phones import user_phone_set
 from wangge.core.api import Conflict, Forbidden, ServiceError
 from wangge.core.models import AuditLog
 from wangge.core.services import audit_record
@@ -113,7 +114,8 @@ def user_create(
         raise ServiceError("用户名不能为空")
     if User.objects.filter(username=username).exists():
         raise Conflict(f"用户名 “{username}” 已存在")
-    user = User(username=username, display_name=display_name, phone=phone, email=email)
+    user = User(username=username, display_name=display_name, email=email)
+    user_phone_set(user, phone)
     if password:
         validate_password(password, user)
         user.set_password(password)

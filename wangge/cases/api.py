@@ -68,7 +68,7 @@ from wangge.core.pagination import (
 
 
 class CategoryOut(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", default=None)
+    parent_code = serializers.CharField(source="parent.code", default=None, allow_null=True)
 
     class Meta:
         model = Category
@@ -128,12 +128,14 @@ class CaseOut(FieldsOnce, serializers.ModelSerializer):
     public_status = serializers.CharField()
     public_status_display = serializers.SerializerMethodField()
     open311_status = serializers.CharField()
-    category_code = serializers.CharField(source="category.code", default=None)
-    category_name = serializers.CharField(source="category.name", default=None)
-    grid_code = serializers.CharField(source="grid.code", default=None)
+    category_code = serializers.CharField(source="category.code", default=None, allow_null=True)
+    category_name = serializers.CharField(source="category.name", default=None, allow_null=True)
+    grid_code = serializers.CharField(source="grid.code", default=None, allow_null=True)
     handling_unit = serializers.SerializerMethodField()
     assignee_name = serializers.SerializerMethodField()
-    merged_into = serializers.CharField(source="merged_into.tracking_code", default=None)
+    merged_into = serializers.CharField(
+        source="merged_into.tracking_code", default=None, allow_null=True
+    )
 
     class Meta:
         model = Case
@@ -216,7 +218,9 @@ class EventOut(FieldsOnce, serializers.ModelSerializer):
 class CaseDetailOut(CaseOut):
     contact_name = serializers.SerializerMethodField()
     contact_phone = serializers.SerializerMethodField()
-    suggested_category = serializers.CharField(source="suggested_category.code", default=None)
+    suggested_category = serializers.CharField(
+        source="suggested_category.code", default=None, allow_null=True
+    )
     co_departments = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
@@ -258,7 +262,7 @@ class PublicCaseOut(FieldsOnce, serializers.Serializer):
 
     tracking_code = serializers.CharField()
     title = serializers.CharField()
-    category_name = serializers.CharField(source="category.name", default=None)
+    category_name = serializers.CharField(source="category.name", default=None, allow_null=True)
     public_status = serializers.CharField()
     public_status_display = serializers.SerializerMethodField()
     open311_status = serializers.CharField()

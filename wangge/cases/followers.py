@@ -19,12 +19,35 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.cases.contact import case_contact_phone
+from wangge.cases.contact import case_contact_phone, contact_phone_hash, phone_key
 from wangge.cases.models import Case, CaseEvent, CaseFollower, CaseState, Channel, PublicStatus
 from wangge.core.api import Conflict
+from wangge.people.crypto import cipher
 
 # Channels whose reporter left a phone for updates (chat reporters hear in their group).
 SMS_CHANNELS = (Channel.H5, Channel.PHONE, Channel.HOTLINE, Channel.OPEN311, Channel.API)
+
+# Followers' phones are stored like reporters' (cases/contact.py): ciphertext and lookup hash.
+FOLLOWER_PHONE_COLUMN = "cases_casefollower.phone"
+
+
+def follower_phone_fields(phone: str) -> dict[str, str]:
+    """Column values for a follower's phone: its ciphertext and its lookup hash."""
+    phone = (phone or "").strip()
+    return {
+        "phone_cipher": cipher().encrypt(phone, column=FOLLOWER_PHONE_COLUMN) if phone else "",
+        "phone_hash": contact_phone_hash(phone),
+    }
+
+
+def follower_phone(follower: CaseFollower) -> str:
+    """The plain number, to text the follower. Never put it on a page."""
+    return cipher().decrypt(follower.phone_cipher, column=FOLLOWER_PHONE_COLUMN)
+
+
+def _sms_key(phone: str) -> str:
+    """A delivery's dedupe key names the phone by a short keyed hash, not the number."""
+    return contact_phone_hash(phone)[:16]
 
 
 def case_follow(*, case: Case, user: Any = None, phone: str = "") -> CaseFollower:
@@ -39,18 +62,22 @@ def case_follow(*, case: Case, user: Any = None, phone: str = "") -> CaseFollowe
     existing = None
     if user is not None:
         existing = CaseFollower.objects.filter(case=target, user=user).first()
-    elif phone:
-        existing = CaseFollower.objects.filter(case=target, phone=phone).first()
+    phone_fields = follower_phone_fields(phone) if phone_key(phone) else {}
+    if user is None and phone_fields:
+        existing = CaseFollower.objects.filter(
+            case=target, phone_hash=phone_fields["phone_hash"]
+        ).first()
     if existing is not None:
         return existing
     try:
         with transaction.atomic():
             return CaseFollower.objects.create(
-                case=target, user=user, phone=phone, created_at=timezone.now()
+                case=target, user=user, created_at=timezone.now(), **phone_fields
             )
     except IntegrityError:  # the same person pressed twice at once
         return CaseFollower.objects.get(
-            case=target, **({"user": user} if user else {"phone": phone})
+            case=target,
+            **({"user": user} if user else {"phone_hash": phone_fields.get("phone_hash")}),
         )
 
 
@@ -79,11 +106,11 @@ def residents_notify(*, case: Case, event: CaseEvent) -> None:
     if reporter_phone and not case.anonymous and case.channel in SMS_CHANNELS:
         link_note = _("查看进展、确认并评价：%(u)s") % {"u": link_url(case)}
         phones[reporter_phone] = f"{head}。{link_note}"
-    for phone in (
-        CaseFollower.objects.filter(case=case).exclude(phone="").values_list("phone", flat=True)
+    for follower in (
+        CaseFollower.objects.filter(case=case).exclude(phone_cipher="").only("phone_cipher")
     ):
         phones.setdefault(
-            phone,
+            follower_phone(follower),
             _("【网格服务】您关注的问题（查询码 %(c)s）%(s)s")
             % {"c": case.tracking_code, "s": status}
             + (f"：{detail}" if detail else ""),
@@ -92,6 +119,6 @@ def residents_notify(*, case: Case, event: CaseEvent) -> None:
         sms_send(
             phone=phone,
             text=text,
-            dedupe_key=f"case:{case.pk}:{event.seq}:{phone}",
+            dedupe_key=f"case:{case.pk}:{event.seq}:{_sms_key(phone)}",
             purpose="case_update",
         )

@@ -916,7 +916,9 @@ class CaseFollower(models.Model):
         on_delete=models.CASCADE,
         related_name="followed_cases",
     )
-    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # The follower's phone, encrypted and hashed like reporters' (cases/followers.py).
+    phone_cipher = models.TextField(blank=True, default="", editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     created_at = models.DateTimeField(_("时间"))
 
     class Meta:
@@ -927,7 +929,9 @@ class CaseFollower(models.Model):
                 fields=["case", "user"], condition=Q(user__isnull=False), name="follower_user_once"
             ),
             models.UniqueConstraint(
-                fields=["case", "phone"], condition=~Q(phone=""), name="follower_phone_once"
+                fields=["case", "phone_hash"],
+                condition=~Q(phone_hash=""),
+                name="follower_phone_once",
             ),
         ]
 

@@ -31,6 +31,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from wangge.accounts.models import READ_ONLY_ROLES, RoleAssignment, User
+from wangge.accounts.phones import user_phone_hash
 from wangge.accounts.selectors import scope_for_user
 from wangge.cases.models import Case
 from wangge.core.api import ServiceError
@@ -97,7 +98,8 @@ def assignee_resolve(username: str) -> User | None:
 def unit_workers(case: Case, *, q: str = "") -> QuerySet[User]:
     """Active users holding a working role on the case's lead unit: whom it may be assigned to.
 
-    `q` narrows by name, account or phone (the picker's search).
+    `q` narrows by name, account or a whole phone number (the picker's search; phones are
+    stored hashed, so only an exact number finds its holder).
     """
     unit = Q(pk__in=[])
     if case.handling_grid_id:
@@ -107,9 +109,10 @@ def unit_workers(case: Case, *, q: str = "") -> QuerySet[User]:
     holders = RoleAssignment.objects.filter(unit).exclude(role__in=READ_ONLY_ROLES)
     users = User.objects.filter(is_active=True, pk__in=holders.values("user_id"))
     if q:
-        users = users.filter(
-            Q(display_name__contains=q) | Q(username__icontains=q) | Q(phone__startswith=q)
-        )
+        match = Q(display_name__contains=q) | Q(username__icontains=q)
+        if phone_hash := user_phone_hash(q):
+            match |= Q(phone_hash=phone_hash)
+        users = users.filter(match)
     return users.order_by("display_name", "username")
 
 

@@ -46,7 +46,7 @@ from wangge.community.services import (
 )
 from wangge.community.workflow import ACTIONS, allowed_actions, order_transition
 from wangge.core.api import NotFound, ServiceError, request_body
-from wangge.core.pagination import MAX_OFFSET, query_int
+from wangge.core.pagination import MAX_OFFSET, CountedPage, query_int
 from wangge.grids.models import Grid, GridLevel
 
 MAX_LIMIT = 200
@@ -125,8 +125,8 @@ class OrderOut(serializers.ModelSerializer):
     grid_code = serializers.CharField(source="grid.code")
     grid_name = serializers.CharField(source="grid.name")
     assignee_name = serializers.SerializerMethodField()
-    team_name = serializers.CharField(source="team.name", default=None)
-    case_code = serializers.CharField(source="case.tracking_code", default=None)
+    team_name = serializers.CharField(source="team.name", default=None, allow_null=True)
+    case_code = serializers.CharField(source="case.tracking_code", default=None, allow_null=True)
 
     class Meta:
         model = ServiceOrder
@@ -200,7 +200,9 @@ class OrderDetailOut(OrderOut):
     contact_phone = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
-    source_case_code = serializers.CharField(source="source_case.tracking_code", default=None)
+    source_case_code = serializers.CharField(
+        source="source_case.tracking_code", default=None, allow_null=True
+    )
 
     class Meta(OrderOut.Meta):
         fields = [
@@ -281,6 +283,7 @@ class CatalogueView(APIView):
 # --- orders -----------------------------------------------------------------------------------
 class OrderListView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = CountedPage  # declares the page it answers (schema only)
 
     @extend_schema(
         parameters=[
@@ -475,7 +478,7 @@ class OrderFromCaseView(APIView):
 # --- people who serve -------------------------------------------------------------------------
 class PartyMemberOut(serializers.ModelSerializer):
     community_name = serializers.CharField(source="community.name")
-    branch_name = serializers.CharField(source="branch.name", default=None)
+    branch_name = serializers.CharField(source="branch.name", default=None, allow_null=True)
     registration_display = serializers.CharField(source="get_registration_display")
 
     class Meta:
@@ -505,7 +508,7 @@ class VolunteerOut(serializers.ModelSerializer):
 
 class TeamOut(serializers.ModelSerializer):
     community_name = serializers.CharField(source="community.name")
-    leader_name = serializers.CharField(source="leader.display_name", default=None)
+    leader_name = serializers.CharField(source="leader.display_name", default=None, allow_null=True)
 
     class Meta:
         model = ServiceTeam
@@ -538,6 +541,7 @@ def _grids(codes: list[str]) -> list[Grid]:
 
 class PartyMemberListView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = CountedPage  # declares the page it answers (schema only)
 
     @extend_schema(responses=PartyMemberOut(many=True), summary="党员名册（按管辖范围）")
     def get(self, request: Request) -> Response:
@@ -574,6 +578,7 @@ class PartyMemberListView(APIView):
 
 class VolunteerListView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = CountedPage  # declares the page it answers (schema only)
 
     @extend_schema(responses=VolunteerOut(many=True), summary="志愿者名册（按管辖范围）")
     def get(self, request: Request) -> Response:
@@ -597,6 +602,7 @@ class VolunteerListView(APIView):
 
 class TeamListView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = CountedPage  # declares the page it answers (schema only)
 
     @extend_schema(responses=TeamOut(many=True), summary="服务队（按管辖范围）")
     def get(self, request: Request) -> Response:
@@ -604,7 +610,7 @@ class TeamListView(APIView):
 
 
 class HoursOut(serializers.ModelSerializer):
-    order_code = serializers.CharField(source="order.code", default=None)
+    order_code = serializers.CharField(source="order.code", default=None, allow_null=True)
 
     class Meta:
         model = VolunteerHours

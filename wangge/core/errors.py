@@ -1,4 +1,4 @@
-"""The last line of error handling (settings: handler500 in wangge/urls.py).
+"""The last line of error handling (handler404 and handler500 in wangge/urls.py).
 
 API paths (/api/, /open311/) always answer JSON, never Django's HTML error page. When the
 database cannot be reached the answer is 503 with Retry-After, so clients and the proxy retry
@@ -11,6 +11,7 @@ import sys
 
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found
 from django.views.defaults import server_error as html_server_error
 
 JSON_PREFIXES = ("/api/", "/open311/", "/healthz")
@@ -49,3 +50,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     return html_server_error(request)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """An address no view answers: under the API a JSON 404 (the views answer their own 404s
+    in JSON already; this is for a path that matches no route, e.g. a malformed code)."""
+    if request.path.startswith(JSON_PREFIXES):
+        return JsonResponse({"detail": "接口地址不存在，请核对", "code": "not_found"}, status=404)
+    return page_not_found(request, exception)

@@ -15,7 +15,9 @@ from django.db import models
 from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from rest_framework.fields import Field
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.serializers import Serializer
 
 from wangge.core.api import ServiceError
 
@@ -70,6 +72,24 @@ class OffsetPage(Pagination):
                 "offset": {"type": "integer", "example": 0},
                 "next": {"type": "string", "format": "uri", "nullable": True},
                 "previous": {"type": "string", "format": "uri", "nullable": True},
+            },
+        }
+
+
+class CountedPage(Pagination):
+    """The page {count, limit, offset, results} that the council, notices, funds, community and
+    points lists answer. Those views page by hand; naming this as their `pagination_class` is
+    what declares the page in the OpenAPI document (an APIView never calls it)."""
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["count", "limit", "offset", "results"],
+            "properties": {
+                "count": {"type": "integer", "example": 123},
+                "limit": {"type": "integer", "example": 50},
+                "offset": {"type": "integer", "example": 0},
+                "results": schema,
             },
         }
 
@@ -346,4 +366,25 @@ def keyset_of(
 
     return KeysetListPage(
         page.rows, total, capped, link(page.next_cursor), link(page.previous_cursor)
+    )
+
+
+def counted_page_schema(
+    item: type[Serializer], *, name: str = "", extra: dict[str, Field] | None = None
+) -> Any:
+    """The OpenAPI declaration of a {count, limit, offset, results} page of `item` (what the
+    lists paged with their total answer), plus `extra` fields some lists add; its component
+    is `name`, by default the item's name with "Page"."""
+    from drf_spectacular.utils import inline_serializer
+    from rest_framework import serializers
+
+    return inline_serializer(
+        name or f"{item.__name__.removesuffix('Out')}Page",
+        {
+            **(extra or {}),
+            "count": serializers.IntegerField(),
+            "limit": serializers.IntegerField(),
+            "offset": serializers.IntegerField(),
+            "results": item(many=True),
+        },
     )

@@ -19,6 +19,9 @@ from django.utils import timezone
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
+# The OpenAPI answers of a download: an Excel file, or either kind when the client chooses.
+XLSX_ANSWER: dict[Any, Any] = {(200, XLSX_TYPE): bytes}
+SHEET_ANSWERS: dict[Any, Any] = {(200, XLSX_TYPE): bytes, (200, "text/csv"): bytes}
 
 
 def spreadsheet_safe(value: Any) -> Any:

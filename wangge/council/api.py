@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from wangge.cases.selectors import case_get_for_user
 from wangge.core.api import ServiceError
+from wangge.core.pagination import CountedPage
 from wangge.council import services
 from wangge.council.apiutil import flag, grid_by_code, paged, user_by_ref
 from wangge.council.models import Decision, Meeting, Topic, TopicEvent, TopicSource, TopicStep
@@ -38,7 +39,7 @@ from wangge.council.workflow import allowed_actions
 class DecisionOut(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username")
     owner_name = serializers.CharField(source="owner.__str__")
-    case = serializers.CharField(source="case.tracking_code", default=None)
+    case = serializers.CharField(source="case.tracking_code", default=None, allow_null=True)
     topic = serializers.IntegerField(source="topic_id")
     topic_title = serializers.CharField(source="topic.title")
 
@@ -65,7 +66,7 @@ class TopicOut(serializers.ModelSerializer):
     source_display = serializers.CharField(source="get_source_display")
     community = serializers.CharField(source="community.code")
     community_name = serializers.CharField(source="community.name")
-    case = serializers.CharField(source="case.tracking_code", default=None)
+    case = serializers.CharField(source="case.tracking_code", default=None, allow_null=True)
     meeting = serializers.IntegerField(source="meeting_id", allow_null=True)
     decision = serializers.SerializerMethodField()
 
@@ -140,8 +141,8 @@ class MeetingOut(serializers.ModelSerializer):
     state_display = serializers.CharField(source="get_state_display")
     community = serializers.CharField(source="community.code")
     community_name = serializers.CharField(source="community.name")
-    topic_count = serializers.IntegerField(read_only=True, default=None)
-    attendance_count = serializers.IntegerField(read_only=True, default=None)
+    topic_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
+    attendance_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Meeting
@@ -269,6 +270,7 @@ def _topic_detail(request: Request, topic: Topic) -> dict:
 
 class TopicListView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = CountedPage  # declares the page it answers (schema only)
 
     @extend_schema(
         parameters=[
@@ -419,6 +421,7 @@ def _meeting_detail(request: Request, meeting: Meeting) -> dict:
 
 class MeetingListView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = CountedPage  # declares the page it answers (schema only)
 
     @extend_schema(
         parameters=[
@@ -527,6 +530,7 @@ class MeetingArchiveView(APIView):
 
 class DecisionListView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = CountedPage  # declares the page it answers (schema only)
 
     @extend_schema(
         parameters=[

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 
 from wangge.accounts.models import User
 from wangge.core.api import ServiceError
+from wangge.core.pagination import MAX_OFFSET, query_int
 from wangge.grids.models import Grid
 
 MAX_LIMIT = 200
@@ -18,11 +19,9 @@ MAX_LIMIT = 200
 def paged(request: Request, qs: QuerySet, serialize: Any) -> dict[str, Any]:
     """{"count", "limit", "offset", "results"}; the total is shown, as every list shows it."""
     p = request.query_params
-    try:
-        limit = min(max(int(p.get("limit", 50)), 1), MAX_LIMIT)
-        offset = max(int(p.get("offset", 0)), 0)
-    except ValueError as exc:
-        raise ServiceError(_("limit/offset 须为整数")) from exc
+    # Checked before SQL: an offset past bigint was a 500 (PostgreSQL refuses it, SQLite too).
+    limit = query_int(p.get("limit"), name="limit", default=50, lo=1, hi=MAX_LIMIT)
+    offset = query_int(p.get("offset"), name="offset", default=0, lo=0, hi=MAX_OFFSET)
     rows = list(qs[offset : offset + limit])
     return {
         "count": qs.count(),

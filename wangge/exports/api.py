@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from wangge.accounts.requests import AuthedRequest
 from wangge.core.api import ServiceError
+from wangge.core.spreadsheets import SHEET_ANSWERS
 from wangge.exports import selectors, services
 from wangge.exports.models import ExportJob
 from wangge.exports.registry import SPECS
@@ -103,7 +104,7 @@ class ExportDownloadView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("t", str, required=True, description="签名下载令牌")],
-        responses={(200, "application/octet-stream"): bytes},
+        responses=SHEET_ANSWERS,
         summary="下载导出文件（仅申请人，链接到期失效）",
     )
     def get(self, request: AuthedRequest, pk: int) -> HttpResponse:

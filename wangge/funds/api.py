@@ -16,6 +16,8 @@ from rest_framework.views import APIView
 
 from wangge.cases.selectors import case_get_for_user
 from wangge.core.api import ServiceError
+from wangge.core.pagination import CountedPage
+from wangge.core.spreadsheets import XLSX_ANSWER
 from wangge.council.apiutil import flag, grid_by_code, paged
 from wangge.council.selectors import decision_get_for_user
 from wangge.council.xlsx import xlsx_response
@@ -65,10 +67,10 @@ class RequestOut(serializers.ModelSerializer):
     account = serializers.IntegerField(source="account_id")
     unit_name = serializers.CharField(source="account.unit.name")
     state_display = serializers.CharField(source="get_state_display")
-    case = serializers.CharField(source="case.tracking_code", default=None)
+    case = serializers.CharField(source="case.tracking_code", default=None, allow_null=True)
     decision = serializers.IntegerField(source="decision_id", allow_null=True)
     requested_by = serializers.CharField(source="requested_by.__str__")
-    decided_by = serializers.CharField(source="decided_by.__str__", default=None)
+    decided_by = serializers.CharField(source="decided_by.__str__", default=None, allow_null=True)
 
     class Meta:
         model = SpendRequest
@@ -154,6 +156,7 @@ def _request_detail(request: Request, pk: int) -> dict:
 
 class AccountListView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = CountedPage  # declares the page it answers (schema only)
 
     @extend_schema(
         parameters=[OpenApiParameter("year", int), OpenApiParameter("unit", str)],
@@ -197,9 +200,7 @@ class AccountDetailView(APIView):
 class StatementView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(
-        responses={(200, "application/octet-stream"): bytes}, summary="年度明细（Excel）"
-    )
+    @extend_schema(responses=XLSX_ANSWER, summary="年度明细（Excel）")
     def get(self, request: Request, pk: int) -> HttpResponse:
         content, filename = fund_statement_xlsx(account_get_for_user(request.user, pk))
         return xlsx_response(filename, content)
@@ -207,6 +208,7 @@ class StatementView(APIView):
 
 class RequestListView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = CountedPage  # declares the page it answers (schema only)
 
     @extend_schema(
         parameters=[

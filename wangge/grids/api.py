@@ -36,7 +36,7 @@ class IsAdministrator(BasePermission):
 
 
 class GridOut(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", default=None)
+    parent_code = serializers.CharField(source="parent.code", default=None, allow_null=True)
     level_display = serializers.CharField(source="get_level_display")
 
     class Meta:
@@ -117,7 +117,8 @@ GRID_IMPORT_OUT = inline_serializer(
         "created": serializers.IntegerField(required=False),
         "updated": serializers.IntegerField(required=False),
         "unchanged": serializers.IntegerField(required=False),
-        "rejects": serializers.ListField(child=serializers.DictField()),
+        # A body refused before the import (unreadable JSON, a NUL byte) has no reject list.
+        "rejects": serializers.ListField(child=serializers.DictField(), required=False),
         "dry_run": serializers.BooleanField(required=False),
         "detail": serializers.CharField(required=False),
         "code": serializers.CharField(required=False),

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from wangge.hotline.models import HotlineImport, HotlineOrder, HotlineSource
-from wangge.hotline.services import source_key_issue
+from wangge.hotline.services import order_caller_phone_masked, source_key_issue
 
 
 @admin.register(HotlineSource)
@@ -24,12 +24,24 @@ class HotlineSourceAdmin(admin.ModelAdmin):
             )
 
 
+PHONE_COLUMNS = ["caller_phone_cipher", "caller_phone_hash"]
+
+
 @admin.register(HotlineOrder)
 class HotlineOrderAdmin(admin.ModelAdmin):
     list_display = ["order_no", "source", "received_at", "case", "deadline", "revision"]
     list_filter = ["source"]
     search_fields = ["order_no", "case__tracking_code"]
-    readonly_fields = [f.name for f in HotlineOrder._meta.fields]
+    # The caller's number only masked (the case page reveals it with a reason, audited).
+    exclude = PHONE_COLUMNS
+    readonly_fields = [
+        *(f.name for f in HotlineOrder._meta.fields if f.name not in PHONE_COLUMNS),
+        "caller_phone_masked",
+    ]
+
+    @admin.display(description=_("来电号码"))
+    def caller_phone_masked(self, obj: HotlineOrder) -> str:
+        return order_caller_phone_masked(obj)
 
     def has_add_permission(self, request):
         return False

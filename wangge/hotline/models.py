@@ -62,7 +62,9 @@ class HotlineOrder(models.Model):
     )
     received_at = models.DateTimeField(_("受理时间"))
     caller_name = models.CharField(_("来电人"), max_length=50, blank=True)
-    caller_phone = models.CharField(_("来电号码"), max_length=20, blank=True)
+    # The caller's number, encrypted and hashed like reporters' (hotline/services.py).
+    caller_phone_cipher = models.TextField(blank=True, default="", editable=False)
+    caller_phone_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     content = models.TextField(_("诉求内容"))
     address = models.CharField(_("事发地址"), max_length=200, blank=True)
     category_code = models.CharField(_("诉求分类"), max_length=5, blank=True)

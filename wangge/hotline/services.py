@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.cases.contact import contact_phone_hash
 from wangge.cases.models import (
     Case,
     CaseEvent,
@@ -44,20 +45,39 @@ from wangge.core.services import audit_record
 from wangge.hotline.models import HotlineImport, HotlineOrder, HotlineSource, ImportStatus
 from wangge.hotline.parsing import FileError, OrderRow, normalise_order, parse_file
 from wangge.notify.services import outbox_enqueue
+from wangge.people.crypto import cipher
+from wangge.people.idcard import mask_phone
 
 logger = logging.getLogger(__name__)
 
 IMPORT_MAX_BYTES = 50 * 1024 * 1024
-# Order fields compared to tell an update from a repeat.
+# Order fields compared to tell an update from a repeat (the phone by its lookup hash).
 ORDER_FIELDS = (
     "received_at",
     "caller_name",
-    "caller_phone",
+    "caller_phone_hash",
     "content",
     "address",
     "category_code",
     "deadline",
 )
+
+
+# Callers' numbers are stored like reporters' (cases/contact.py): ciphertext and lookup hash.
+CALLER_PHONE_COLUMN = "hotline_hotlineorder.caller_phone"
+
+
+def caller_phone_cipher(phone: str) -> str:
+    return cipher().encrypt(phone, column=CALLER_PHONE_COLUMN) if phone else ""
+
+
+def order_caller_phone(order: HotlineOrder) -> str:
+    """The plain number, for code that must call back. Never put it on a page."""
+    return cipher().decrypt(order.caller_phone_cipher, column=CALLER_PHONE_COLUMN)
+
+
+def order_caller_phone_masked(order: HotlineOrder) -> str:
+    return mask_phone(order_caller_phone(order)) if order.caller_phone_cipher else ""
 
 
 def _key_hash(raw: str) -> str:
@@ -170,7 +190,8 @@ def _order(source: HotlineSource, row: OrderRow, case: Case, now: Any) -> Hotlin
         case=case,
         received_at=row.received_at,
         caller_name=row.caller_name,
-        caller_phone=row.caller_phone,
+        caller_phone_cipher=caller_phone_cipher(row.caller_phone),
+        caller_phone_hash=contact_phone_hash(row.caller_phone),
         content=row.content,
         address=row.address,
         category_code=row.category_code or "",
@@ -215,7 +236,7 @@ def _row_fields(row: OrderRow) -> dict[str, Any]:
     return {
         "received_at": row.received_at,
         "caller_name": row.caller_name,
-        "caller_phone": row.caller_phone,
+        "caller_phone_hash": contact_phone_hash(row.caller_phone),
         "content": row.content,
         "address": row.address,
         "category_code": row.category_code or "",
@@ -230,6 +251,9 @@ def _update(order: HotlineOrder, row: OrderRow, now: Any) -> UpsertResult:
         return UpsertResult(order, "unchanged")
     for f in changed:
         setattr(order, f, new[f])
+    if "caller_phone_hash" in changed:
+        order.caller_phone_cipher = caller_phone_cipher(row.caller_phone)
+        changed.append("caller_phone_cipher")
     order.revision += 1
     order.updated_at = now
     order.save(update_fields=[*changed, "revision", "updated_at"])

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from wangge.attachments.models import Attachment
 from wangge.core.api import NotFound, ServiceError
+from wangge.core.pagination import CountedPage
 from wangge.council.access import is_staff_for
 from wangge.council.apiutil import flag, grid_by_code, paged
 from wangge.notices import services
@@ -30,8 +31,8 @@ from wangge.notices.selectors import (
 class NoticeOut(serializers.ModelSerializer):
     author_name = serializers.CharField(source="author.__str__")
     state_display = serializers.CharField(source="get_state_display")
-    recipient_count = serializers.IntegerField(read_only=True, default=None)
-    read_count = serializers.IntegerField(read_only=True, default=None)
+    recipient_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
+    read_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Notice
@@ -118,6 +119,7 @@ def _detail(request: Request, pk: int) -> dict:
 
 class NoticeListView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = CountedPage  # declares the page it answers (schema only)
 
     @extend_schema(
         parameters=[

@@ -26,6 +26,7 @@ from wangge.accounts.selectors import scope_for_user
 from wangge.attachments.selectors import attachment_list_for_owner, attachments_by_owner
 from wangge.attachments.signing import attachment_url
 from wangge.core.api import NotFound, ServiceError
+from wangge.core.spreadsheets import SHEET_ANSWERS, XLSX_ANSWER
 from wangge.core.throttling import PeopleLookupThrottle
 from wangge.exports.api import ExportJobOut
 from wangge.grids.models import Department, Grid
@@ -662,7 +663,7 @@ class ImportJobDetailView(APIView):
 class ImportRejectsView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes}, summary="未导入行报告")
+    @extend_schema(responses=XLSX_ANSWER, summary="未导入行报告")
     def get(self, request: AuthedRequest, pk: int) -> HttpResponse:
         job = jobs.import_job_get_for_user(request.user, pk)
         resp = HttpResponse(
@@ -705,7 +706,7 @@ class ExportView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("filetype", str), OpenApiParameter("tag", str)],
-        responses={(200, "application/octet-stream"): bytes, 202: ExportJobOut},
+        responses={**SHEET_ANSWERS, 202: ExportJobOut},
         summary="导出居民（脱敏）",
     )
     def get(self, request: AuthedRequest) -> HttpResponse:
@@ -714,7 +715,7 @@ class ExportView(APIView):
 
     @extend_schema(
         request=ExportIn,
-        responses={(200, "application/octet-stream"): bytes, 202: ExportJobOut},
+        responses={**SHEET_ANSWERS, 202: ExportJobOut},
         summary="导出居民（完整信息须填事由，留痕）",
     )
     def post(self, request: AuthedRequest) -> HttpResponse:

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from wangge.community.api import page
 from wangge.core.api import NotFound, ServiceError, request_body
+from wangge.core.pagination import CountedPage, counted_page_schema
 from wangge.grids.models import Grid
 from wangge.grids.selectors import grid_get_for_user
 from wangge.people.models import Resident
@@ -76,8 +77,8 @@ class RuleOut(serializers.ModelSerializer):
 
 class EntryOut(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display")
-    rule_name = serializers.CharField(source="rule.name", default=None)
-    person = serializers.CharField(source="resident.name", default=None)
+    rule_name = serializers.CharField(source="rule.name", default=None, allow_null=True)
+    person = serializers.CharField(source="resident.name", default=None, allow_null=True)
     reversed = serializers.SerializerMethodField()
 
     class Meta:
@@ -182,7 +183,14 @@ class MyPointsView(APIView):
 class HouseholdPointsView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=EntryOut(many=True), summary="某户积分明细（工作人员）")
+    @extend_schema(
+        responses=counted_page_schema(
+            EntryOut,
+            name="HouseholdPoints",
+            extra={"household": serializers.CharField(), "balance": serializers.CharField()},
+        ),
+        summary="某户积分明细（工作人员）",
+    )
     def get(self, request: Request, household_id: int) -> Response:
         hh = sel.household_get_for_user(request.user, household_id)
         response = page(request, sel.entries_for_household(hh), EntryOut)
@@ -355,6 +363,7 @@ class RestockView(APIView):
 
 class RedemptionListView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = CountedPage  # declares the page it answers (schema only)
 
     @extend_schema(
         parameters=[OpenApiParameter("store", int)],
