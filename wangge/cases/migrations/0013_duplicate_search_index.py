@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0011_keyed_chain_checkpoints'),
+        ('cases', '0012_follower_phone_encrypted'),
         ('grids', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
