@@ -208,6 +208,62 @@ def service_cpu(n: int, points) -> tuple[float, float]:
     )
 
 
+def http_in_process(n: int, token: str, key: str, points, *, profile: str = "") -> dict[str, float]:
+    """CPU milliseconds per request of the REST and the Open311 intake through Django's whole
+    stack in this process (middleware, DRF, authentication, the service, rendering; no socket):
+    `n` of each after a warm-up. With `profile`, cProfile's statistics of both go to that file
+    and their 30 costliest functions (by own time) are printed."""
+    import cProfile
+    import pstats
+
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    rng = random.Random(13)
+
+    def rest(i: int) -> None:
+        lat, lng = rng.choice(points)
+        body = json.dumps(
+            {"description": f"{rng.choice(TEXTS)}（p{i}-{time.time_ns()}）", "lat": lat,
+             "lng": lng, "category_code": "E0104"}
+        )  # fmt: skip
+        r = client.post(
+            "/api/v1/cases/", body, content_type="application/json",
+            HTTP_AUTHORIZATION=f"Token {token}", HTTP_IDEMPOTENCY_KEY=f"p-{i}-{time.time_ns()}",
+        )  # fmt: skip
+        assert r.status_code == 201, r.content[:300]
+
+    def open311(i: int) -> None:
+        lat, lng = rng.choice(points)
+        r = client.post(
+            "/open311/v2/requests.json",
+            {"api_key": key, "service_code": "E0104", "lat": lat, "long": lng,
+             "description": f"{rng.choice(TEXTS)}（o{i}-{time.time_ns()}）",
+             "first_name": "明", "last_name": "王"},
+        )  # fmt: skip
+        assert r.status_code == 200, r.content[:300]
+
+    out: dict[str, float] = {}
+    # CPU time, not wall time: round trips to PostgreSQL are not this process's cost.
+    prof = cProfile.Profile(time.process_time) if profile else None
+    for name, fn in (("rest", rest), ("open311", open311)):
+        for i in range(20):
+            fn(-i - 1)
+        cpu0 = time.process_time()
+        if prof:
+            prof.enable()
+        for i in range(n):
+            fn(i)
+        if prof:
+            prof.disable()
+        out[name] = (time.process_time() - cpu0) / n * 1000
+    if prof:
+        prof.dump_stats(profile)
+        pstats.Stats(profile).sort_stats("tottime").print_stats(30)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(80)
+    return out
+
+
 def pg_clients(n: int, seconds: float, templates: dict) -> tuple[int, list[float]]:
     """The same rows per transaction, straight through psycopg."""
     import psycopg
@@ -380,6 +436,17 @@ def time_sweep(label: str, rounds: int = 3) -> float:
     return best
 
 
+def cpu_only(args: argparse.Namespace, token: str, key: str, points) -> None:
+    """CPU per intake in this process: the service alone, then whole requests."""
+    cpu_ms, wall_ms = service_cpu(args.cpu_intakes, points)
+    print(f"case_submit in-process over {args.cpu_intakes} reports: {cpu_ms:.2f} ms CPU, "
+          f"{wall_ms:.2f} ms wall")  # fmt: skip
+    per = http_in_process(args.cpu_intakes, token, key, points, profile=args.profile)
+    print(f"REST POST in-process over {args.cpu_intakes} requests: {per['rest']:.2f} ms CPU")
+    print(f"Open311 POST in-process over {args.cpu_intakes} requests: {per['open311']:.2f} ms CPU")
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
 def row(n: int, seconds: float, count: int, lat: list[float], errors: int, cpu: float) -> str:
     return (
         f"{n:>7} {count / seconds:>8.1f} {pct(lat, 50) * 1000:>8.1f} {pct(lat, 95) * 1000:>8.1f} "
@@ -396,6 +463,11 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--cpu-intakes", type=int, default=300)
+    ap.add_argument("--cpu-only", action="store_true",
+                    help="only the in-process CPU figures (no server, no sweep)")  # fmt: skip
+    ap.add_argument(
+        "--profile", default="", help="with --cpu-only: cProfile statistics to this file"
+    )
     args = ap.parse_args()
     os.environ["WANGGE_SECRET_KEY"] = SECRET_KEY
     # Contact phones are encrypted: the server (DEBUG off) needs keys; fixed ones for the bench.
@@ -405,11 +477,18 @@ def main() -> None:
     os.environ.setdefault(
         "WANGGE_LOOKUP_KEY", base64.b64encode(b"bench-lookup-key".ljust(32)).decode()
     )
+    # The per-client limits of a live deployment would refuse a bench's flood of posts.
+    os.environ.setdefault("WANGGE_OPEN311_POST_RATE", "1000000/hour")
+    os.environ.setdefault("WANGGE_INTAKE_RATE", "1000000/hour")
+    os.environ.setdefault("WANGGE_ANON_RATE", "1000000/hour")
     vendor = setup()
     if vendor != "postgresql":
         sys.exit("bench/intake.py needs DATABASE_URL=postgres://…")
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     token, key, points = prepare()
+    if args.cpu_only:
+        cpu_only(args, token, key, points)
+        return
     proc = server(args.workers, args.threads)
     results = []
     try:

@@ -272,7 +272,7 @@ def build(args: argparse.Namespace) -> None:
         plan_conn.execute("TRUNCATE bench_scale_plan")
         rng = random.Random(args.seed)
         codes = tracking_codes(existing_codes)
-        span = YEARS * 365
+        span = getattr(args, "years", YEARS) * 365
         ev = events.index
         # Per template event: its fields in COPY text, with the slots that change per copy.
         slot_id, slot_case, slot_at, slot_prev, slot_hash = (
@@ -644,6 +644,7 @@ def main() -> None:
     ap.add_argument("--events-days", type=int, default=240,
                     help="cases younger than this carry their whole event chain")  # fmt: skip
     ap.add_argument("--seed", type=int, default=16)
+    ap.add_argument("--years", type=int, default=YEARS, help="the years the cases span")
     ap.add_argument(
         "--full-rollup",
         action="store_true",

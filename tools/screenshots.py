@@ -209,6 +209,38 @@ def _pick_grid(page) -> None:
     page.wait_for_selector("#gp-accept [data-pick-grid]")
 
 
+def _import_map(page) -> None:
+    """The column mapping step: a file uploaded, its columns matched, the first rows previewed."""
+    rows = [
+        "姓名,身份证号,联系电话,社区,楼栋,单元,房号,户籍类型",
+        "陈秀兰,350427194805120027,13805980001,怡园社区,16号楼,1,101,户籍",
+        "赵明,350427198506150019,138059,怡园社区,99号楼,2,202,流动",
+    ]
+    page.set_input_files(
+        "input[type=file]",
+        files=[{"name": "人口表.csv", "mimeType": "text/csv",
+                "buffer": ("\n".join(rows) + "\n").encode()}],
+    )  # fmt: skip
+    page.click("[data-form=import-upload] button[type=submit]")
+    page.wait_for_url("**/imports/map/**")
+
+
+def _reply_templates(page) -> None:
+    """Two templates written through the page's own form (once: --use-db keeps them)."""
+    templates = [
+        ("已派单", "您好，{反映人}：您反映的“{标题}”（查询码 {查询码}）已交{处置单位}办理，"
+                   "我们会尽快处理。"),
+        ("已办结", "您好，{反映人}：{地点}的问题已处理完毕，请在“查进度”里确认并评价。"),
+    ]  # fmt: skip
+    for title, body in templates:
+        if page.locator("[data-table=reply-templates]").get_by_text(title).count():
+            continue
+        page.fill("#id_title", title)
+        page.fill("#id_body", body)
+        page.click("[data-form=reply-template] button[type=submit]")
+        page.wait_for_selector(f"[data-table=reply-templates] >> text={title}")
+
+
 def _resolve_address(page) -> None:
     page.wait_for_selector("#pinmap[data-ready]")
     page.fill("#id_description", "怡园社区16号楼门口路灯不亮，晚上很黑")
@@ -308,6 +340,8 @@ SHOTS: list[Shot] = [
     Shot("people-place-new", "/people/places/new/", "community"),
     Shot("people-imports", "/people/imports/", "community"),
     Shot("people-import-job", _import_job_path, "community"),
+    Shot("people-import-map", "/people/imports/", "community", _import_map),
+    Shot("hotline-import", "/people/imports/hotline/", "operator"),
     Shot("care-due", "/people/care/", "worker_a"),
     Shot("care-visit", _due_visit_path, "worker_a"),
     Shot("journal", "/people/journal/", "worker_a"),
@@ -316,6 +350,9 @@ SHOTS: list[Shot] = [
     Shot("phone-entry-address", "/console/phone/", "operator", _resolve_address),
     Shot("case-dispatch", _case_path("operator", "/cases/", state=["submitted"]), "operator",
          _pick_grid),
+    Shot("reply-templates", "/console/replies/", "operator", _reply_templates),
+    Shot("follow-ups", "/console/follow-ups/", "operator"),
+    Shot("exports", "/exports/", "operator"),
     # Community life (wangge.community, wangge.points).
     Shot("community-services", "/community/services/", "resident", sizes=("phone",)),
     Shot(
@@ -325,6 +362,7 @@ SHOTS: list[Shot] = [
         sizes=("phone",),
     ),
     Shot("community-serve", "/community/serve/", "partymember", sizes=("phone",)),
+    Shot("community-serve-volunteer", "/community/serve/", "volunteer", sizes=("phone",)),
     Shot(
         "community-complete",
         _order_path("partymember", takeable=True),
@@ -428,6 +466,40 @@ def seed_workspace() -> None:
     )
 
 
+def seed_field_and_console() -> None:
+    """民情日志 entries of the grid worker and an export of the operator (once), so those pages
+    show rows rather than their empty state."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from wangge.accounts.models import User
+    from wangge.exports.models import ExportJob
+    from wangge.exports.services import export_job_create, export_job_run
+    from wangge.grids.models import Grid
+    from wangge.people.models import JournalEntry
+    from wangge.people.services import journal_add
+
+    worker = User.objects.get(username="worker_a")
+    if not JournalEntry.objects.filter(author=worker).exists():
+        grid = Grid.objects.get(code="350427001001001001")
+        today = timezone.localdate()
+        entries = [
+            ("patrol", 2, "巡查3号楼至8号楼，8号楼车棚顶棚漏雨，已拍照上报。"),
+            ("visit", 1, "走访16号楼独居老人陈秀兰，身体尚好，反映楼道灯不亮，已报修。"),
+            ("mediation", 0, "调解5号楼楼上楼下漏水纠纷，双方同意请物业检测后分担维修费。"),
+        ]
+        for kind, days_ago, text in entries:
+            journal_add(actor=worker, grid=grid, content=text, kind=kind,
+                        day=today - dt.timedelta(days=days_ago))  # fmt: skip
+    operator = User.objects.get(username="operator")
+    if not ExportJob.objects.filter(created_by=operator).exists():
+        export_job_create(actor=operator, kind="cases.console", query="tab=all&channel=hotline")
+    # No task worker runs beside the screenshots: a queued export is run here, as the worker would.
+    for job in ExportJob.objects.filter(created_by=operator, status=ExportJob.Status.QUEUED):
+        export_job_run(job_id=job.pk)
+
+
 def prepare_database(use_db: bool) -> None:
     import tempfile
 
@@ -445,6 +517,7 @@ def prepare_database(use_db: bool) -> None:
         call_command("demo_load", stdout=open(os.devnull, "w"))  # noqa: SIM115
     seed_scenario()
     seed_workspace()
+    seed_field_and_console()
 
 
 class LiveServer:
@@ -475,6 +548,16 @@ class LiveServer:
         self.httpd.server_close()
 
 
+def compact(target: Path) -> None:
+    """The pictures are committed: 256 colours (flat UI colours and anti-aliased text survive
+    it) and zlib's best compression take a page to about a third of Chromium's PNG."""
+    from PIL import Image
+
+    with Image.open(target) as img:
+        small = img.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE)
+    small.save(target, optimize=True)
+
+
 def take(out: Path, only: set[str] | None = None) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
@@ -493,6 +576,7 @@ def take(out: Path, only: set[str] | None = None) -> list[Path]:
                     continue
                 if shot.persona not in contexts:
                     ctx, guard = new_context(browser, viewport=viewport)
+                    ctx.set_default_timeout(60_000)  # the demo county's pages on a busy machine
                     if shot.persona:
                         log_in(ctx.new_page(), server.url, shot.persona, DEMO_PASSWORD)
                     contexts[shot.persona] = (ctx, guard)
@@ -512,6 +596,7 @@ def take(out: Path, only: set[str] | None = None) -> list[Path]:
                     page.add_style_tag(content=".tabbar { position: static; }")
                 target = out / f"{shot.name}-{size_name}.png"
                 page.screenshot(path=str(target), full_page=shot.full_page)
+                compact(target)
                 page.close()
                 guard.assert_clean()
                 saved.append(target)

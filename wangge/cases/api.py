@@ -53,7 +53,7 @@ from wangge.cases.selectors import (
 from wangge.cases.services import case_report_settled, case_submit
 from wangge.cases.targets import assignee_resolve, target_resolve, unit_workers
 from wangge.cases.workflow import ACTIONS, allowed_actions, case_transition
-from wangge.core.api import Forbidden, NotFound, ServiceError
+from wangge.core.api import FieldsOnce, Forbidden, NotFound, ServiceError
 from wangge.core.pagination import (
     MAX_LIST_OFFSET,
     MAX_OFFSET,
@@ -122,7 +122,7 @@ def _unit(case: Case) -> dict[str, Any] | None:
     return None
 
 
-class CaseOut(serializers.ModelSerializer):
+class CaseOut(FieldsOnce, serializers.ModelSerializer):
     state_display = serializers.CharField(source="get_state_display")
     priority_display = serializers.CharField(source="get_priority_display")
     public_status = serializers.CharField()
@@ -186,7 +186,7 @@ class CaseOut(serializers.ModelSerializer):
         return (a.display_name or a.username) if a else None
 
 
-class EventOut(serializers.ModelSerializer):
+class EventOut(FieldsOnce, serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display")
     attachments = serializers.SerializerMethodField()
 
@@ -257,7 +257,7 @@ class CaseDetailOut(CaseOut):
         return allowed_actions(self.context["user"], case)
 
 
-class PublicCaseOut(serializers.Serializer):
+class PublicCaseOut(FieldsOnce, serializers.Serializer):
     """What anyone with the tracking code may see: no person, no contact, no exact point."""
 
     tracking_code = serializers.CharField()

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Q
 from rapidfuzz import fuzz
 
-from wangge.cases.models import OPEN_STATES, Case, CaseState, Category
+from wangge.cases.models import DUPLICATE_STATES, Case, Category
 from wangge.core.geo import METRES_PER_DEGREE
 
 if TYPE_CHECKING:
@@ -189,7 +189,7 @@ def find_duplicates(
     dlng = dlat / max(math.cos(math.radians(lat)), 0.01)
     since = now - timedelta(hours=settings.CASES_DUPLICATE_WINDOW_HOURS)
     rows = Case.objects.filter(
-        state__in=[*OPEN_STATES, CaseState.RESOLVED, CaseState.SUSPENDED],
+        state__in=DUPLICATE_STATES,  # the same list as the index `case_open_point`
         created_at__gte=since,
         lat__range=(lat - dlat, lat + dlat),
         lng__range=(lng - dlng, lng + dlng),

@@ -126,6 +126,8 @@ class CaseState(models.TextChoices):
 # States in which someone still owes work; the sweep and the partial indexes cover only these.
 OPEN_STATES = (CaseState.SUBMITTED, CaseState.DISPATCHED, CaseState.CLAIMED)
 FINAL_STATES = (CaseState.CLOSED, CaseState.REJECTED, CaseState.MERGED)
+# Where a new report's duplicates are looked for: cases still being worked on or waiting.
+DUPLICATE_STATES = (*OPEN_STATES, CaseState.RESOLVED, CaseState.SUSPENDED)
 
 
 class PublicStatus(models.TextChoices):
@@ -153,6 +155,14 @@ OPEN311_STATUS = {
     s: ("closed" if s in (CaseState.CLOSED, CaseState.REJECTED, CaseState.MERGED) else "open")
     for s in CaseState.values
 }
+
+
+def choice_label(choices: type[models.Choices], value: Any) -> str:
+    """The label of `value` in the active language (the value itself when it is not one)."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
 
 
 class Priority(models.IntegerChoices):
@@ -428,6 +438,13 @@ class Case(models.Model):
                 fields=["unit_path"], name="case_unit_path", opclasses=["varchar_pattern_ops"]
             ),
             models.Index(fields=["root", "state", "created_at"], name="case_root_state"),
+            # The duplicate search at intake: a point's box among the cases still open, a
+            # small part of the table however much is closed (`matching.find_duplicates`).
+            models.Index(
+                fields=["lat", "lng"],
+                name="case_open_point",
+                condition=Q(state__in=DUPLICATE_STATES),
+            ),
             # The SLA sweep reads only open cases: these stay small however much is closed.
             models.Index(
                 fields=["respond_by"],
@@ -518,6 +535,18 @@ class Case(models.Model):
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
+    # Every answer and notice shows these: one enum look-up and one translation each, where
+    # Django's generated get_FOO_display rebuilds the choices dict on every call (hashing,
+    # hence translating, every label).
+    def get_state_display(self) -> str:  # type: ignore[no-redef]
+        return choice_label(CaseState, self.state)
+
+    def get_channel_display(self) -> str:  # type: ignore[no-redef]
+        return choice_label(Channel, self.channel)
+
+    def get_priority_display(self) -> str:  # type: ignore[no-redef]
+        return choice_label(Priority, self.priority)
+
 
 class EventKind(models.TextChoices):
     SUBMIT = "submit", _("反映")
@@ -590,6 +619,9 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.kind}"
+
+    def get_kind_display(self) -> str:  # type: ignore[no-redef]
+        return choice_label(EventKind, self.kind)  # see Case.get_state_display
 
 
 class CaseCheckpoint(models.Model):

@@ -57,6 +57,7 @@ PHONE_RE = re.compile(r"^[0-9+\-() ]{3,20}$")
 
 __all__ = [
     "Intake",
+    "Report",
     "Submitted",
     "case_report_settled",
     "case_submit",
@@ -159,28 +160,47 @@ class Intake:
     body_hash: str
 
 
-def case_submit(
-    *,
-    actor: Any,
-    channel: str,
-    description: str,
-    lat: float | None = None,
-    lng: float | None = None,
-    crs: str = "wgs84",
-    address: str = "",
-    category_code: str | None = None,
-    anonymous: bool = False,
-    contact_name: str = "",
-    contact_phone: str = "",
-    idempotency_key: str | None = None,
-    external_id: str | None = None,
-    deadline_override: datetime | None = None,
-    attachments: Sequence[Any] = (),
-    title: str = "",
-    place_text: str = "",
-    within: Grid | None = None,
-    now: datetime | None = None,
-) -> Submitted:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Report:
+    """A report as a channel hands it in: what `case_submit` and `intake_prepare` take.
+
+    Locating, for every channel alike: the point given (`lat`/`lng` in `crs`); else the
+    building that `address` names; else the one `place_text` names (free text that is not kept
+    as the address, such as a chat message); else, with `within` (the grid a chat group
+    serves), a point inside that grid. `within` also discards a named building outside that
+    grid. `now` is the intake's one reading of the clock (tests and replays pin it).
+    """
+
+    actor: Any
+    channel: str
+    description: str
+    lat: float | None = None
+    lng: float | None = None
+    crs: str = "wgs84"
+    address: str = ""
+    category_code: str | None = None
+    anonymous: bool = False
+    contact_name: str = ""
+    contact_phone: str = ""
+    idempotency_key: str | None = None
+    external_id: str | None = None
+    deadline_override: datetime | None = None
+    attachments: Sequence[Any] = ()
+    title: str = ""
+    place_text: str = ""
+    within: Grid | None = None
+    now: datetime | None = None
+
+
+def _report(report: Report | None, fields: dict[str, Any]) -> Report:
+    if report is None:
+        return Report(**fields)
+    if fields:
+        raise TypeError("pass a Report or its fields as keywords, not both")
+    return report
+
+
+def case_submit(report: Report | None = None, /, **fields: Any) -> Submitted:
     """Accept a report from any channel; returns the case and whether it was a retry.
 
     Validate, locate, suggest a category, look for duplicates, route, compute deadlines, build
@@ -190,30 +210,10 @@ def case_submit(
     Nothing is written on any error.
 
     The retry is found by the database: the case's unique idempotency key (or external id)
-    refuses the second INSERT, and only then is the first case read. Arguments: see
-    `intake_prepare`.
+    refuses the second INSERT, and only then is the first case read. Takes a `Report`, or
+    its fields as keywords.
     """
-    intake = intake_prepare(
-        actor=actor,
-        channel=channel,
-        description=description,
-        lat=lat,
-        lng=lng,
-        crs=crs,
-        address=address,
-        category_code=category_code,
-        anonymous=anonymous,
-        contact_name=contact_name,
-        contact_phone=contact_phone,
-        idempotency_key=idempotency_key,
-        external_id=external_id,
-        deadline_override=deadline_override,
-        attachments=attachments,
-        title=title,
-        place_text=place_text,
-        within=within,
-        now=now,
-    )
+    intake = intake_prepare(_report(report, fields))
     for attempt in range(3):
         try:
             with transaction.atomic():
@@ -239,64 +239,42 @@ def intake_replay(intake: Intake) -> Case | None:
     )
 
 
-def intake_prepare(
-    *,
-    actor: Any,
-    channel: str,
-    description: str,
-    lat: float | None = None,
-    lng: float | None = None,
-    crs: str = "wgs84",
-    address: str = "",
-    category_code: str | None = None,
-    anonymous: bool = False,
-    contact_name: str = "",
-    contact_phone: str = "",
-    idempotency_key: str | None = None,
-    external_id: str | None = None,
-    deadline_override: datetime | None = None,
-    attachments: Sequence[Any] = (),
-    title: str = "",
-    place_text: str = "",
-    within: Grid | None = None,
-    now: datetime | None = None,
-) -> Intake:
+def intake_prepare(report: Report | None = None, /, **fields: Any) -> Intake:
     """Everything `case_submit` decides, without writing: the case with its final state, the
     hash-chained `submit` (and automatic `accept`) events, the co-handling departments and the
     notifications. Reads: the duplicate search (one query, with a point), a named building
     (one, with an address), and the per-process caches of categories, routing rules,
-    departments, grids and the working calendar.
-
-    Locating, for every channel alike: the point given (in `crs`); else the building that
-    `address` names; else the one `place_text` names (free text that is not kept as the
-    address, such as a chat message); else, with `within` (the grid a chat group serves), a
-    point inside that grid. `within` also discards a named building outside that grid.
+    departments, grids and the working calendar. Takes a `Report`, or its fields as keywords.
     """
+    r = _report(report, fields)
+    actor, channel, anonymous, within = r.actor, r.channel, r.anonymous, r.within
+    deadline_override = r.deadline_override
     _check_channel(actor, channel)
     description = _clean_text(
-        description, field="描述", limit=settings.CASES_DESCRIPTION_MAX, required=True
+        r.description, field="描述", limit=settings.CASES_DESCRIPTION_MAX, required=True
     )
-    title = _clean_text(title, field="标题", limit=100)
-    address = _clean_text(address, field="地址", limit=200)
-    contact_name = _clean_text(contact_name, field="联系人", limit=50)
-    contact_phone = _clean_text(contact_phone, field="联系电话", limit=20)
+    title = _clean_text(r.title, field="标题", limit=100)
+    address = _clean_text(r.address, field="地址", limit=200)
+    contact_name = _clean_text(r.contact_name, field="联系人", limit=50)
+    contact_phone = _clean_text(r.contact_phone, field="联系电话", limit=20)
     if contact_phone and not PHONE_RE.match(contact_phone):
         raise ServiceError(_("联系电话格式不正确"), code="phone")
-    idempotency_key = (idempotency_key or "").strip() or None
+    idempotency_key = (r.idempotency_key or "").strip() or None
     if idempotency_key and len(idempotency_key) > 100:
         raise ServiceError(_("Idempotency-Key 不能超过 100 个字符"), code="idempotency_key")
-    external_id = (external_id or "").strip() or None
+    external_id = (r.external_id or "").strip() or None
     if external_id and len(external_id) > 64:
         raise ServiceError(_("外部单号不能超过 64 个字符"), code="external_id")
+    lat, lng, category_code = r.lat, r.lng, r.category_code
     if (lat is None) != (lng is None):
         raise ServiceError(_("经度和纬度须同时提供"), code="coordinates")
     try:
-        crs_value = parse_crs(crs)
+        crs_value = parse_crs(r.crs)
         point = to_wgs84(lat, lng, crs_value) if lat is not None and lng is not None else None
     except CoordinateError as exc:
         raise ServiceError(str(exc), code="coordinates") from exc
     if point is None:
-        point = _point_from_text(address, place_text, within)
+        point = _point_from_text(address, r.place_text, within)
     category = None
     if category_code:
         category = reference.categories().usable(category_code)
@@ -306,7 +284,7 @@ def intake_prepare(
             )
     if deadline_override is not None and timezone.is_naive(deadline_override):
         raise ServiceError(_("办理期限须带时区"), code="deadline")
-    attachment_ids = [str(getattr(a, "pk", a)) for a in attachments]
+    attachment_ids = [str(getattr(a, "pk", a)) for a in r.attachments]
 
     body_hash = _request_hash(
         {
@@ -322,7 +300,7 @@ def intake_prepare(
         }
     )
 
-    now = now or timezone.now()
+    now = r.now or timezone.now()
     location: Location | None = locator.locate(*point) if point else None
     grids = reference.grids()
     root = grids.get(location.chain[0].id) if location else None
@@ -334,7 +312,15 @@ def intake_prepare(
     duplicates = (
         [
             d.as_dict()
-            for d in find_duplicates(lat=point[0], lng=point[1], text=description, now=now)
+            for d in find_duplicates(
+                lat=point[0],
+                lng=point[1],
+                text=description,
+                now=now,
+                # A report of a known category is compared with the same category's (and the
+                # unclassified) only: fewer candidates to cut into words and score.
+                category_id=category.pk if category is not None else None,
+            )
         ]
         if point
         else []
