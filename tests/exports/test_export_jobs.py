@@ -20,6 +20,7 @@ from tests.exports.util import export_rows, sheet_rows
 from tests.people.conftest import id_number
 from wangge.core.models import AuditLog
 from wangge.exports.models import ExportJob
+from wangge.exports.registry import get_spec
 from wangge.exports.services import export_job_create, export_job_run, exports_prune
 from wangge.people.services import resident_create
 
@@ -97,6 +98,8 @@ def test_large_list_is_a_background_job_with_progress_and_expiring_link(
         assert job.expires_at == NOW + dt.timedelta(hours=24)
         fragment = c.get(f"/exports/{job.pk}/progress/").content.decode()
         assert "hx-get" not in fragment  # finished: polling stops
+        mine = c.get("/exports/").content.decode()  # 我的导出: the list by its name, not its key
+        assert str(get_spec("people.residents").label) in mine and "people.residents" not in mine
         url = c.get(f"/api/v1/exports/{job.pk}/").json()["download_url"]
         assert url and re.search(r"\?t=.+", url)
         rows = sheet_rows(c.get(url).content)

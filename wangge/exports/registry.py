@@ -95,3 +95,11 @@ def get_spec(kind: str) -> ExportSpec:
     if not isinstance(spec, ExportSpec) or spec.kind != kind:
         raise TypeError(f"{path} is not the ExportSpec of {kind}")
     return spec
+
+
+def spec_label(kind: str) -> StrOrPromise:
+    """The list's name for people ("事件清单"), or the kind itself if no export has it now."""
+    try:
+        return get_spec(kind).label
+    except NotFound:
+        return kind

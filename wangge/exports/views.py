@@ -19,7 +19,7 @@ from wangge.accounts.requests import AuthedHttpRequest
 from wangge.core.api import Forbidden, NotFound, ServiceError
 from wangge.exports import selectors, services
 from wangge.exports.models import ExportJob
-from wangge.exports.registry import get_spec
+from wangge.exports.registry import get_spec, spec_label
 
 
 def _context(job: ExportJob) -> dict:
@@ -73,8 +73,10 @@ def _back(request: AuthedHttpRequest) -> str:
 
 @login_required
 def export_list(request: AuthedHttpRequest) -> HttpResponse:
-    jobs = selectors.export_job_list_for_user(request.user).defer("query", "options")[:50]
-    return render(request, "exports/list.html", {"jobs": jobs})
+    jobs = list(selectors.export_job_list_for_user(request.user).defer("query", "options")[:50])
+    labels = {kind: spec_label(kind) for kind in {job.kind for job in jobs}}
+    rows = [(job, labels[job.kind]) for job in jobs]
+    return render(request, "exports/list.html", {"rows": rows})
 
 
 @login_required
