@@ -12,6 +12,7 @@ from wangge.accounts.models import (
     RoleAssignment,
     User,
 )
+from wangge.core.compiled import CompiledQuery
 from wangge.core.scope import Scope
 
 __all__ = ["Scope", "scope_for_user", "user_role_list"]
@@ -25,6 +26,15 @@ def _minimal_prefixes(paths: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+# Read on every request that checks access: compiled once (wangge.core.compiled).
+_assignments = CompiledQuery(
+    lambda user_id: RoleAssignment.objects.filter(user_id=user_id).values_list(
+        "role", "grid_id", "grid__path", "department_id", "department__service_area__path"
+    ),
+    int,
+)
+
+
 def scope_for_user(user: User | AnonymousUser | None) -> Scope:
     """The data scope of `user`, cached on the user object for the rest of the request.
 
@@ -35,18 +45,18 @@ def scope_for_user(user: User | AnonymousUser | None) -> Scope:
     cached = getattr(user, "_wangge_scope", None)
     if cached is not None:
         return cached
-    assignments = list(
-        RoleAssignment.objects.filter(user=user).select_related("grid", "department__service_area")
-    )
-    roles = frozenset(a.role for a in assignments)
-    grid_paths = [a.grid.path for a in assignments if a.role in GRID_ROLES and a.grid]
+    rows = _assignments.rows(user.pk)
+    roles = frozenset(role for role, *_ in rows)
+    grid_paths = [path for role, _g, path, _d, _a in rows if role in GRID_ROLES and path]
     role_grid_ids: dict[str, set[int]] = {}
     role_grid_paths: dict[str, set[str]] = {}
-    for a in assignments:
-        if a.grid is not None:
-            role_grid_ids.setdefault(a.role, set()).add(a.grid.pk)
-            role_grid_paths.setdefault(a.role, set()).add(a.grid.path)
-    departments = [a.department for a in assignments if a.role in DEPARTMENT_ROLES]
+    for role, grid_id, path, _d, _a in rows:
+        if grid_id is not None:
+            role_grid_ids.setdefault(role, set()).add(grid_id)
+            role_grid_paths.setdefault(role, set()).add(path)
+    departments = [
+        (dept_id, area) for role, _g, _p, dept_id, area in rows if role in DEPARTMENT_ROLES
+    ]
     scope = Scope(
         user_id=user.pk,
         roles=roles,
@@ -54,10 +64,10 @@ def scope_for_user(user: User | AnonymousUser | None) -> Scope:
         everything=Role.ADMINISTRATOR in roles or user.is_superuser,
         grid_paths=_minimal_prefixes(grid_paths),
         grid_ids=frozenset(
-            a.grid_id for a in assignments if a.role in GRID_ROLES and a.grid_id is not None
+            grid_id for role, grid_id, *_ in rows if role in GRID_ROLES and grid_id is not None
         ),
-        department_ids=frozenset(d.pk for d in departments if d),
-        department_area_paths=_minimal_prefixes([d.service_area.path for d in departments if d]),
+        department_ids=frozenset(d for d, _a in departments if d is not None),
+        department_area_paths=_minimal_prefixes([a for d, a in departments if d is not None]),
         role_grid_ids={k: frozenset(v) for k, v in role_grid_ids.items()},
         role_grid_paths={k: frozenset(v) for k, v in role_grid_paths.items()},
     )

@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import router, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from rest_framework import authentication, exceptions
 
 from wangge.accounts.models import ApiToken, User
+from wangge.core.compiled import CompiledQuery
 from wangge.core.models import AuditLog
 from wangge.core.services import audit_record
 
@@ -128,13 +129,31 @@ def token_revoke_all(
     return count
 
 
+_TOKEN_COLUMNS = [f.attname for f in ApiToken._meta.concrete_fields]
+_USER_COLUMNS = [f.attname for f in User._meta.concrete_fields]
+# Every API request reads its token and user: one join, compiled once (wangge.core.compiled).
+_live_token = CompiledQuery(
+    lambda digest: ApiToken.objects.filter(key_hash=digest, revoked_at__isnull=True).values_list(
+        *_TOKEN_COLUMNS, *(f"user__{c}" for c in _USER_COLUMNS)
+    ),
+    str,
+)
+
+
+def _live_token_by_key(key: str) -> ApiToken | None:
+    rows = _live_token.rows(key_digest(key))
+    if not rows:
+        return None
+    alias = router.db_for_read(ApiToken)
+    n = len(_TOKEN_COLUMNS)
+    token = ApiToken.from_db(alias, _TOKEN_COLUMNS, rows[0][:n])
+    token.user = User.from_db(alias, _USER_COLUMNS, rows[0][n:])
+    return token
+
+
 def token_authenticate(key: str) -> tuple[User, ApiToken]:
     """The user of a presented key, or AuthenticationFailed with a Chinese message."""
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=key_digest(key), revoked_at__isnull=True)
-        .first()
-    )
+    token = _live_token_by_key(key)
     if token is None:
         raise exceptions.AuthenticationFailed("令牌无效或已被吊销，请重新登录")
     now = timezone.now()
