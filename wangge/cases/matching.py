@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 
 import jieba
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from rapidfuzz import fuzz
 
 from wangge.cases.models import DUPLICATE_STATES, Case, Category
+from wangge.core.compiled import CompiledQuery
 from wangge.core.geo import METRES_PER_DEGREE
 
 if TYPE_CHECKING:
@@ -180,6 +181,32 @@ def text_similarity(a: str, b: str) -> float:
     return fuzz.token_set_ratio(_tokens(a), _tokens(b))
 
 
+def _nearby(since: datetime, lat0: float, lat1: float, lng0: float, lng1: float) -> QuerySet:
+    return Case.objects.filter(
+        state__in=DUPLICATE_STATES,  # the same list as the index `case_open_point`
+        created_at__gte=since,
+        lat__range=(lat0, lat1),
+        lng__range=(lng0, lng1),
+    )
+
+
+# The most recent 50 nearby are plenty to offer; older ones are rarely the same problem. Read at
+# every intake, so compiled once (wangge.core.compiled).
+_COLUMNS = ("tracking_code", "lat", "lng", "description")
+_nearby_open = CompiledQuery(
+    lambda *box: _nearby(*box).order_by("-created_at").values_list(*_COLUMNS)[:50],
+    datetime, float, float, float, float,
+)  # fmt: skip
+# Two reports of different known categories are different problems.
+_nearby_open_of_category = CompiledQuery(
+    lambda *box_and_category: _nearby(*box_and_category[:5])
+    .filter(Q(category_id=box_and_category[5]) | Q(category__isnull=True))
+    .order_by("-created_at")
+    .values_list(*_COLUMNS)[:50],
+    datetime, float, float, float, float, int,
+)  # fmt: skip
+
+
 def find_duplicates(
     *, lat: float, lng: float, text: str, now: datetime, category_id: int | None = None
 ) -> list[Duplicate]:
@@ -188,19 +215,13 @@ def find_duplicates(
     dlat = radius / METRES_PER_DEGREE
     dlng = dlat / max(math.cos(math.radians(lat)), 0.01)
     since = now - timedelta(hours=settings.CASES_DUPLICATE_WINDOW_HOURS)
-    rows = Case.objects.filter(
-        state__in=DUPLICATE_STATES,  # the same list as the index `case_open_point`
-        created_at__gte=since,
-        lat__range=(lat - dlat, lat + dlat),
-        lng__range=(lng - dlng, lng + dlng),
-    )
-    if category_id is not None:
-        # Two reports of different known categories are different problems.
-        rows = rows.filter(Q(category_id=category_id) | Q(category__isnull=True))
-    # The most recent 50 nearby are plenty to offer; older ones are rarely the same problem.
-    nearby = rows.order_by("-created_at").values_list("tracking_code", "lat", "lng", "description")
+    box = (since, lat - dlat, lat + dlat, lng - dlng, lng + dlng)
+    if category_id is None:
+        nearby = _nearby_open.rows(*box)
+    else:
+        nearby = _nearby_open_of_category.rows(*box, category_id)
     found = []
-    for code, clat, clng, desc in nearby[:50]:
+    for code, clat, clng, desc in nearby:
         if clat is None or clng is None:  # excluded by the lat/lng ranges
             continue
         d = distance_m(lat, lng, clat, clng)
