@@ -36,7 +36,6 @@ nothing new.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import http.client
 import json
 import os
@@ -184,6 +183,7 @@ def build(args: argparse.Namespace) -> None:
     from wangge.cases.chain import event_hash
     from wangge.cases.demo import KEY_PREFIX
     from wangge.cases.models import FINAL_STATES, Case
+    from wangge.core.hashchain import keyed_hash
 
     t_start = time.perf_counter()
     phases: list[tuple[str, float]] = []
@@ -263,6 +263,7 @@ def build(args: argparse.Namespace) -> None:
         # per table. Events, whose hashes cover the new id and times, are COPYed as computed.
         plan_conn = psycopg.connect(**conn_kw)
         event_conn = psycopg.connect(**conn_kw)
+        opened.extend([plan_conn, event_conn])
         for c in (plan_conn, event_conn):
             c.execute("SET synchronous_commit = off")
         plan_conn.execute(
@@ -353,7 +354,7 @@ def build(args: argparse.Namespace) -> None:
                     at = (at0 - delta).isoformat(timespec="microseconds")
                     # chain.event_hash's canonical JSON, its constant middle made once per template.
                     body = f'[{new_id},{middle},"{at}"]'
-                    h = hashlib.sha256(f"{prev}\n{body}".encode()).hexdigest()
+                    h = keyed_hash(f"{prev}\n{body}")
                     if checked < 2000:  # the shortcut must agree with the project's function
                         assert h == event_hash(
                             prev_hash=prev, case_id=new_id, seq=e[ev["seq"]], kind=e[ev["kind"]],
@@ -431,8 +432,14 @@ def build(args: argparse.Namespace) -> None:
         t0 = phase(f"INSERT … SELECT {target} cases, {n_fb} answers", t0)
         return n_events, n_fb, plan_conn
 
+    opened: list[Any] = []
     try:
         n_events, n_fb, plan_conn = load()
+    except BaseException:
+        # A failed load's open transactions hold the locks the rebuild below needs.
+        for conn in opened:
+            conn.close()
+        raise
     finally:
         # Made again even when the load failed, so a broken build leaves a usable schema.
         rebuild(conn_kw, drops)
@@ -684,6 +691,7 @@ def server_env() -> dict[str, str]:
         WANGGE_SECRET_KEY=settings.SECRET_KEY,
         WANGGE_FIELD_KEYS=",".join(settings.PEOPLE_FIELD_KEYS),
         WANGGE_LOOKUP_KEY=settings.PEOPLE_LOOKUP_KEY,
+        WANGGE_CHAIN_KEY=settings.WANGGE_CHAIN_KEY,
     )
 
 
