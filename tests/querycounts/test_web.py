@@ -113,6 +113,21 @@ def test_case_page_is_flat_in_its_events(flat, make_cases, resident, worker_a):
     )
 
 
+def test_case_page_reads_a_supervisors_roles_once(make_cases, resident, operator):
+    """The district operator supervises every case of the district: which actions the page
+    offers is decided from the scope read once, not by a role query per action."""
+    case = make_cases(1, actor=resident, codes=MICRO, grids=(GRID_A,))[0]
+    client = client_for(operator)
+    url = f"/cases/{case.tracking_code}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    role_reads = [q for q in ctx.captured_queries if "accounts_roleassignment" in q["sql"]]
+    assert len(role_reads) <= 2, "\n".join(q["sql"][:400] for q in role_reads)
+    assert len(ctx.captured_queries) <= 20, len(ctx.captured_queries)
+
+
 def test_tracking_page_is_flat_in_its_replies(flat, make_cases, resident, worker_a):
     case = make_cases(1, actor=resident, codes=MICRO, grids=(GRID_A,))[0]
     case_transition(case=case, actor=worker_a, action="claim")

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.accounts.models import READ_ONLY_ROLES, Role, RoleAssignment
+from wangge.accounts.models import READ_ONLY_ROLES, Role
 from wangge.accounts.selectors import scope_for_user
 from wangge.attachments.services import attachments_link
 from wangge.cases import notifications
@@ -185,10 +185,9 @@ def relations(user: Any, case: Case) -> set[Rel]:
     if scope.department_ids and case.co_departments.filter(pk__in=scope.department_ids).exists():
         rels.add(Rel.CO)
     if scope.has_role(*SUPERVISOR_ROLES):
-        paths = RoleAssignment.objects.filter(
-            user=user, role__in=SUPERVISOR_ROLES, grid__isnull=False
-        ).values_list("grid__path", flat=True)
-        for p in paths:
+        # The supervising grids' paths come with the scope (read once per request).
+        paths = {p for r in SUPERVISOR_ROLES for p in scope.role_grid_paths.get(r, ())}
+        for p in sorted(paths):
             if case.grid_path.startswith(p) or (case.unit_path and case.unit_path.startswith(p)):
                 rels.add(Rel.SUPERVISOR)
                 break

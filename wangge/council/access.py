@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from wangge.accounts.models import Role, RoleAssignment
+from wangge.accounts.models import Role
 from wangge.accounts.selectors import scope_for_user
 
 # The community and those above it run councils, write notices and handle funds; leaders read.
@@ -20,20 +20,11 @@ STAFF_ROLES = frozenset(
 
 
 def role_grid_paths(user: Any, roles: Iterable[str] = STAFF_ROLES) -> list[str]:
-    """Paths of the grids on which `user` holds one of `roles` (one query per request)."""
+    """Paths of the grids on which `user` holds one of `roles` (from the request's scope)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    cache: dict[str, list[str]] | None = getattr(user, "_wangge_role_paths", None)
-    if cache is None:
-        cache = {}
-        rows = RoleAssignment.objects.filter(user=user, grid__isnull=False).values_list(
-            "role", "grid__path"
-        )
-        for role, path in rows:
-            cache.setdefault(role, []).append(path)
-        user._wangge_role_paths = cache
-    wanted = set(roles)
-    return [p for role, paths in cache.items() if role in wanted for p in paths]
+    by_role = scope_for_user(user).role_grid_paths
+    return sorted({p for role in set(roles) for p in by_role.get(role, ())})
 
 
 def is_staff_for(user: Any, path: str, roles: Iterable[str] = STAFF_ROLES) -> bool:
