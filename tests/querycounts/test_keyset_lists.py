@@ -296,7 +296,7 @@ def test_store_redemptions_page_by_cursor_newest_first(county, community_staff):
         building = building_create(actor=None, community=c, number="1号楼", lat=lat, lng=lng)
         hh = household_get_or_create(
             room=room_get_or_create(building=building, unit="", number="1")
-        )  # noqa: E501
+        )
         points_award(
             actor=None, household=hh, rule_code="good_deed", source_type="manual",
             source_id="seed", amount=20,
@@ -313,7 +313,7 @@ def test_store_redemptions_page_by_cursor_newest_first(county, community_staff):
     expected = list(
         Redemption.objects.filter(store=a)
         .order_by("-created_at", "-id")
-        .values_list("code", flat=True)  # noqa: E501
+        .values_list("code", flat=True)
     )
     client = client_for(community_staff)
     client.get(f"/points/store/?store={a.pk}")  # warm the per-process caches
@@ -329,7 +329,7 @@ def test_store_redemptions_page_by_cursor_newest_first(county, community_staff):
     assert (
         _keys(html, "data-redemption") + _keys(second.content.decode(), "data-redemption")
         == expected
-    )  # noqa: E501
+    )
     bad = client.get(f"/points/store/?store={a.pk}&cursor=xyz")
     assert bad.status_code == 400 and "游标" in bad.content.decode()
     # Store B's keeper asking for A's list gets their own store's, never a row of A's.
