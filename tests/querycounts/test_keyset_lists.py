@@ -16,7 +16,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import COMMUNITY_A, GRID_A, GRID_A2, grid_centre
+from tests.conftest import COMMUNITY_A, COMMUNITY_B, GRID_A, GRID_A2, GRID_B, grid_centre, make_user
 from tests.querycounts.conftest import MICRO
 from tests.querycounts.test_web import client_for, rows
 from wangge.cases.models import Case, CaseState, workflow_writes
@@ -211,3 +211,129 @@ def test_resident_page_two_by_cursor_and_grid_prefix(county, community_staff):
 def test_order_desk_pages_by_cursor(county, community_staff):
     r = client_for(community_staff).get("/community/desk/?tab=all&cursor=xyz")
     assert r.status_code == 400 and "游标" in r.content.decode()
+
+
+def _keys(html: str, attr: str) -> list[str]:
+    return re.findall(rf'{attr}="([A-Z0-9]+)"', html)
+
+
+def _walk(client, path: str, query: str, attr: str) -> list[str]:
+    """The rows of every page of a staff list, following its 下一页 links."""
+    seen: list[str] = []
+    link: str | None = query
+    while link is not None:
+        r = client.get(f"{path}?{link}")
+        assert r.status_code == 200, r.content[:300]
+        seen += _keys(r.content.decode(), attr)
+        link = _next(r.content.decode())
+    return seen
+
+
+def test_follow_ups_page_by_cursor_latest_call_first(
+    make_cases, resident, community_staff, operator
+):
+    """回访 · 已回访: 52 calls in community A make two pages read by cursor, the latest call
+    first (ties on the time broken by id), page two costing page one's queries and linking
+    back; the calls of grid B (another community) never appear for A's staff."""
+    from wangge.cases.models import FollowUpStatus, FollowUpTask
+
+    ours = make_cases(52, actor=resident, codes=MICRO, grids=(GRID_A, GRID_A2), photo=False)
+    theirs = make_cases(3, actor=resident, codes=MICRO, grids=(GRID_B,), photo=False)
+    for k, case in enumerate(ours + theirs):
+        # Fixture rows: calls made at five instants, so many share their time.
+        FollowUpTask.objects.create(
+            case=case, closure=1, status=FollowUpStatus.DONE, grid_path=case.grid_path,
+            due_at=T0, done_at=T0 + dt.timedelta(hours=k % 5), created_at=T0,
+        )  # fmt: skip
+    tasks = FollowUpTask.objects.filter(case__in=ours).order_by("-done_at", "-id")
+    expected = [t.case.tracking_code for t in tasks.select_related("case")]
+    client = client_for(community_staff)
+    client.get("/console/follow-ups/?status=done")  # warm the per-process caches
+    with CaptureQueriesContext(connection) as one:
+        first = client.get("/console/follow-ups/?status=done")
+    html = first.content.decode()
+    assert first.status_code == 200 and 'data-total="52"' in html
+    assert not re.search(r"[?&;]page=", html)
+    link = _next(html)
+    assert link and "cursor=" in link and "status=done" in link
+    with CaptureQueriesContext(connection) as two:
+        second = client.get(f"/console/follow-ups/?{link}")
+    page_two = second.content.decode()
+    assert len(two.captured_queries) == len(one.captured_queries)
+    assert _keys(html, "data-task") + _keys(page_two, "data-task") == expected
+    back = re.search(r'href="\?([^"]+)" data-page="prev"', page_two)
+    assert back
+    again = client.get(f"/console/follow-ups/?{unescape(back.group(1))}").content.decode()
+    assert _keys(again, "data-task") == expected[:50]
+    # The operator sees grid B's calls too; community A's staff never do.
+    seen = _walk(client_for(operator), "/console/follow-ups/", "status=done", "data-task")
+    assert len(seen) == 55 and {c.tracking_code for c in theirs} <= set(seen)
+    assert not {c.tracking_code for c in theirs} & set(_keys(html + page_two, "data-task"))
+    bad = client.get("/console/follow-ups/?status=done&cursor=xyz")
+    assert bad.status_code == 400 and "游标" in bad.content.decode()
+
+
+def test_store_redemptions_page_by_cursor_newest_first(county, community_staff):
+    """积分超市管理: 32 redemptions of store A make two pages read by cursor, newest first,
+    each link keeping the store; store B's keeper (another community) cannot open A's list."""
+    from decimal import Decimal
+
+    from wangge.people.services import household_get_or_create, room_get_or_create
+    from wangge.points.models import Goods, Redemption, Store, StoreKind
+    from wangge.points.rules import rules_seed
+    from wangge.points.services import points_award, points_redeem
+
+    rules_seed()
+    stores = {}
+    for grid, community, count in ((GRID_A, COMMUNITY_A, 32), (GRID_B, COMMUNITY_B, 2)):
+        c = county[community]
+        store = Store.objects.create(
+            name=f"{c.name}积分超市", kind=StoreKind.COMMUNITY, community=c, grid_path=c.path,
+            root_id=c.root_id,
+        )  # fmt: skip
+        soap = Goods.objects.create(store=store, name="肥皂", unit="块", price=Decimal(1), stock=99)
+        lat, lng = grid_centre(county[grid])
+        building = building_create(actor=None, community=c, number="1号楼", lat=lat, lng=lng)
+        hh = household_get_or_create(
+            room=room_get_or_create(building=building, unit="", number="1")
+        )
+        points_award(
+            actor=None, household=hh, rule_code="good_deed", source_type="manual",
+            source_id="seed", amount=20,
+        )  # fmt: skip
+        points_award(
+            actor=None, household=hh, rule_code="service_order", source_type="manual",
+            source_id="seed", amount=20,
+        )  # fmt: skip
+        for k in range(count):
+            at = T0 + dt.timedelta(minutes=k // 4)  # four at each instant
+            points_redeem(actor=None, goods=soap, quantity=1, household=hh, now=at)
+        stores[community] = store
+    a, b = stores[COMMUNITY_A], stores[COMMUNITY_B]
+    expected = list(
+        Redemption.objects.filter(store=a)
+        .order_by("-created_at", "-id")
+        .values_list("code", flat=True)
+    )
+    client = client_for(community_staff)
+    client.get(f"/points/store/?store={a.pk}")  # warm the per-process caches
+    with CaptureQueriesContext(connection) as one:
+        first = client.get(f"/points/store/?store={a.pk}")
+    html = first.content.decode()
+    assert first.status_code == 200 and 'data-total="32"' in html
+    link = _next(html)
+    assert link and "cursor=" in link and f"store={a.pk}" in link
+    with CaptureQueriesContext(connection) as two:
+        second = client.get(f"/points/store/?{link}")
+    assert len(two.captured_queries) == len(one.captured_queries)
+    assert (
+        _keys(html, "data-redemption") + _keys(second.content.decode(), "data-redemption")
+        == expected
+    )
+    bad = client.get(f"/points/store/?store={a.pk}&cursor=xyz")
+    assert bad.status_code == 400 and "游标" in bad.content.decode()
+    # Store B's keeper asking for A's list gets their own store's, never a row of A's.
+    keeper_b = make_user("keeper_b")
+    b.keepers.add(keeper_b)
+    theirs = _walk(client_for(keeper_b), "/points/store/", f"store={a.pk}", "data-redemption")
+    assert len(theirs) == 2 and not set(theirs) & set(expected)

@@ -15,7 +15,6 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
-from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from wangge.accounts.selectors import scope_for_user
@@ -54,15 +53,7 @@ from wangge.cases.services import case_report_settled, case_submit
 from wangge.cases.targets import assignee_resolve, target_resolve, unit_workers
 from wangge.cases.workflow import ACTIONS, allowed_actions, case_transition
 from wangge.core.api import FieldsOnce, Forbidden, NotFound, ServiceError
-from wangge.core.pagination import (
-    MAX_LIST_OFFSET,
-    MAX_OFFSET,
-    KeysetPage,
-    OffsetPage,
-    cursor_encode,
-    keyset_page,
-    query_int,
-)
+from wangge.core.pagination import OffsetPage, api_page
 
 # --- serializers ------------------------------------------------------------------------------
 
@@ -374,43 +365,15 @@ class CaseListView(APIView):
             claimable=bool(flag("claimable")),
             q=p.get("q") or None,
         )
-        limit = query_int(p.get("limit"), name="limit", default=50, lo=1, hi=200)
-        offset = query_int(p.get("offset"), name="offset", default=0, lo=0, hi=MAX_OFFSET)
-        cursor = p.get("cursor") or None
-        if offset and cursor:
-            raise ServiceError(_("cursor 与 offset 不能同时使用"), code="paging")
-        if offset > MAX_LIST_OFFSET:
-            raise ServiceError(
-                _("offset 最大为 %(n)d；更深的页请沿响应中的 next 链接（cursor）翻页")
-                % {"n": MAX_LIST_OFFSET},
-                code="paging",
-            )
-        if offset:
-            # Small offsets stay for old clients; the page still carries a cursor onwards.
-            rows = list(qs[offset : offset + limit + 1])
-            page = KeysetPage(
-                rows[:limit],
-                cursor_encode((rows[limit - 1].created_at, rows[limit - 1].pk))
-                if len(rows) > limit
-                else None,
-                None,
-            )
-        else:
-            page = keyset_page(qs, cursor=cursor, limit=limit)
-
-        def link(token: str | None) -> str | None:
-            if token is None:
-                return None
-            url = replace_query_param(request.build_absolute_uri(), "cursor", token)
-            return remove_query_param(url, "offset")
-
+        # By cursor (created_at, id), newest first; a small offset still works for old clients.
+        page = api_page(request, qs, order=("-created_at",), max_limit=200)
         return Response(
             {
                 "results": CaseOut(page.rows, many=True).data,
-                "limit": limit,
-                "offset": offset,
-                "next": link(page.next_cursor),
-                "previous": link(page.previous_cursor),
+                "limit": page.limit,
+                "offset": page.offset,
+                "next": page.next,
+                "previous": page.previous,
             }
         )
 

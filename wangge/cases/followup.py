@@ -130,16 +130,17 @@ def followup_sweep(*, now: datetime | None = None, batch: int = 1000) -> FollowU
 def followup_list_for_user(
     user: Any, *, status: str = FollowUpStatus.OPEN
 ) -> QuerySet[FollowUpTask]:
-    """Follow-up tasks in the user's subtrees (operators and district/street/community staff)."""
+    """Follow-up tasks in the user's subtrees (operators and district/street/community staff):
+    calls owed by their deadline, the soonest first; calls made (or given up) the latest first,
+    a history that grows by one row per closed case."""
     scope = scope_for_user(user)
     qs = FollowUpTask.objects.all()
     if not scope.everything:
         qs = qs.filter(scope.path_q("grid_path")) if scope.grid_paths else qs.none()
     if status:
         qs = qs.filter(status=status)
-    return qs.select_related("case", "case__category", "case__handling_grid").order_by(
-        "due_at", "id"
-    )
+    order = ("due_at", "id") if status == FollowUpStatus.OPEN else ("-done_at", "-id")
+    return qs.select_related("case", "case__category", "case__handling_grid").order_by(*order)
 
 
 def followup_get_for_user(user: Any, task_id: int) -> FollowUpTask:

@@ -895,6 +895,8 @@ class FollowUpTask(models.Model):
                 condition=Q(status="open"),
                 opclasses=["varchar_pattern_ops", "timestamptz_ops"],
             ),
+            # The tabs of calls made or given up, the latest first: one row per closed case.
+            models.Index(fields=["status", "done_at", "id"], name="follow_up_done"),
         ]
 
     def __str__(self) -> str:

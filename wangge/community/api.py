@@ -46,28 +46,23 @@ from wangge.community.services import (
 )
 from wangge.community.workflow import ACTIONS, allowed_actions, order_transition
 from wangge.core.api import NotFound, ServiceError, request_body
-from wangge.core.pagination import MAX_OFFSET, CountedPage, query_int
+from wangge.core.pagination import CursorCountedPage, counted_page
 from wangge.grids.models import Grid, GridLevel
 
 MAX_LIMIT = 200
 
 
 def page(request: Request, qs: QuerySet, out: type[serializers.Serializer], **ctx: Any) -> Response:
-    """A limit/offset page with the total, the way every list here answers."""
-    p = request.query_params
-    try:
-        limit = query_int(p.get("limit"), name="limit", default=50, lo=1, hi=MAX_LIMIT)
-        offset = query_int(p.get("offset"), name="offset", default=0, lo=0, hi=MAX_OFFSET)
-    except ValueError:
-        raise ServiceError(_("limit/offset 须为整数"), code="paging") from None
-    rows = list(qs[offset : offset + limit])
+    """A page by cursor in the list's own order (its selector's `order_by`, then id), with the
+    total up to 10,000 and `next`/`previous` links; a small `offset` still works for old
+    clients. Residents' orders of a whole street grow without bound: no OFFSET scan."""
     return Response(
-        {
-            "count": qs.count(),
-            "limit": limit,
-            "offset": offset,
-            "results": out(rows, many=True, context={"request": request, **ctx}).data,
-        }
+        counted_page(
+            request,
+            qs,
+            lambda rows: out(rows, many=True, context={"request": request, **ctx}).data,
+            max_limit=MAX_LIMIT,
+        )
     )
 
 
@@ -283,7 +278,7 @@ class CatalogueView(APIView):
 # --- orders -----------------------------------------------------------------------------------
 class OrderListView(APIView):
     permission_classes = [IsAuthenticated]
-    pagination_class = CountedPage  # declares the page it answers (schema only)
+    pagination_class = CursorCountedPage  # declares the page it answers (schema only)
 
     @extend_schema(
         parameters=[
@@ -294,8 +289,6 @@ class OrderListView(APIView):
             OpenApiParameter("grid", str, description="网格编码（含下级）"),
             OpenApiParameter("overdue", bool),
             OpenApiParameter("q", str, description="单号/内容/联系人/服务名称"),
-            OpenApiParameter("limit", int),
-            OpenApiParameter("offset", int),
         ],
         responses=OrderOut(many=True),
         summary="服务订单列表（按范围，含总数）",
@@ -541,7 +534,7 @@ def _grids(codes: list[str]) -> list[Grid]:
 
 class PartyMemberListView(APIView):
     permission_classes = [IsAuthenticated]
-    pagination_class = CountedPage  # declares the page it answers (schema only)
+    pagination_class = CursorCountedPage  # declares the page it answers (schema only)
 
     @extend_schema(responses=PartyMemberOut(many=True), summary="党员名册（按管辖范围）")
     def get(self, request: Request) -> Response:
@@ -578,7 +571,7 @@ class PartyMemberListView(APIView):
 
 class VolunteerListView(APIView):
     permission_classes = [IsAuthenticated]
-    pagination_class = CountedPage  # declares the page it answers (schema only)
+    pagination_class = CursorCountedPage  # declares the page it answers (schema only)
 
     @extend_schema(responses=VolunteerOut(many=True), summary="志愿者名册（按管辖范围）")
     def get(self, request: Request) -> Response:
@@ -602,7 +595,7 @@ class VolunteerListView(APIView):
 
 class TeamListView(APIView):
     permission_classes = [IsAuthenticated]
-    pagination_class = CountedPage  # declares the page it answers (schema only)
+    pagination_class = CursorCountedPage  # declares the page it answers (schema only)
 
     @extend_schema(responses=TeamOut(many=True), summary="服务队（按管辖范围）")
     def get(self, request: Request) -> Response:

@@ -17,6 +17,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wangge.grids.models import PATH_COLLATION
+
 PATH_OPS = ["varchar_pattern_ops"]
 
 
@@ -110,7 +112,7 @@ class PartyMember(models.Model):
         related_name="party_members",
     )
     community = _grid("party_members")
-    grid_path = models.CharField(max_length=255, editable=False)
+    grid_path = models.CharField(max_length=255, editable=False, db_collation=PATH_COLLATION)
     root = _root()
     registration = models.CharField(
         _("类别"), max_length=12, choices=Registration.choices, default=Registration.RESIDENT
@@ -139,7 +141,11 @@ class PartyMember(models.Model):
                 condition=~Q(registration="in_service") | Q(reported_on__isnull=False),
             ),
         ]
-        indexes = [models.Index(fields=["grid_path"], name="party_path", opclasses=PATH_OPS)]
+        indexes = [
+            models.Index(fields=["grid_path"], name="party_path", opclasses=PATH_OPS),
+            # The list's order (selectors.party_member_list_for_user), for paging by cursor.
+            models.Index(fields=["grid_path", "name", "id"], name="party_list"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -164,7 +170,7 @@ class Volunteer(models.Model):
     )
     name = models.CharField(_("姓名"), max_length=50)
     community = _grid("volunteers")
-    grid_path = models.CharField(max_length=255, editable=False)
+    grid_path = models.CharField(max_length=255, editable=False, db_collation=PATH_COLLATION)
     root = _root()
     skills = models.CharField(_("特长"), max_length=200, blank=True)
     grids = models.ManyToManyField(
@@ -182,7 +188,11 @@ class Volunteer(models.Model):
         constraints = [
             models.CheckConstraint(name="volunteer_hours_nonneg", condition=Q(hours_total__gte=0))
         ]
-        indexes = [models.Index(fields=["grid_path"], name="vol_path", opclasses=PATH_OPS)]
+        indexes = [
+            models.Index(fields=["grid_path"], name="vol_path", opclasses=PATH_OPS),
+            # The list's order (selectors.volunteer_list_for_user), for paging by cursor.
+            models.Index(fields=["grid_path", "name", "id"], name="vol_list"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -464,6 +474,8 @@ class ServiceOrder(models.Model):
         ]
         indexes = [
             models.Index(fields=["grid_path"], name="order_path", opclasses=PATH_OPS),
+            # The lists' order, newest first, for paging by cursor (API, desk, my orders).
+            models.Index(fields=["created_at", "id"], name="order_created"),
             models.Index(fields=["root", "state", "created_at"], name="order_root_state"),
             models.Index(fields=["assignee", "state"], name="order_assignee_state"),
             # The reminder sweep reads only live orders with a deadline.

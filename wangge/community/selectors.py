@@ -207,7 +207,11 @@ def volunteer_list_for_user(user: Any, *, q: str = "") -> QuerySet[Volunteer]:
 
 
 def team_list_for_user(user: Any) -> QuerySet[ServiceTeam]:
-    return _scoped(ServiceTeam.objects.all(), user).select_related("community", "leader")
+    return (
+        _scoped(ServiceTeam.objects.all(), user)
+        .select_related("community", "leader")
+        .order_by("grid_path", "name", "id")
+    )
 
 
 def hours_for_user(user: Any) -> QuerySet[VolunteerHours]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -17,7 +17,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from rest_framework.fields import Field
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.response import Response
 from rest_framework.serializers import Serializer
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from wangge.core.api import ServiceError
 
@@ -77,9 +79,10 @@ class OffsetPage(Pagination):
 
 
 class CountedPage(Pagination):
-    """The page {count, limit, offset, results} that the council, notices, funds, community and
-    points lists answer. Those views page by hand; naming this as their `pagination_class` is
-    what declares the page in the OpenAPI document (an APIView never calls it)."""
+    """The page {count, limit, offset, results} that the council, notices and funds lists
+    answer (per-community lists of tens of rows: an offset costs nothing there). Those views
+    page by hand; naming this as their `pagination_class` is what declares the page in the
+    OpenAPI document (an APIView never calls it)."""
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -92,6 +95,84 @@ class CountedPage(Pagination):
                 "results": schema,
             },
         }
+
+
+PAGE_PARAMETERS: list[dict[str, Any]] = [
+    {
+        "name": "limit",
+        "required": False,
+        "in": "query",
+        "description": "每页条数",
+        "schema": {"type": "integer"},
+    },
+    {
+        "name": "offset",
+        "required": False,
+        "in": "query",
+        "description": "最大 1000；更深的页用 cursor",
+        "schema": {"type": "integer"},
+    },
+    {
+        "name": "cursor",
+        "required": False,
+        "in": "query",
+        "description": "翻页游标：取自上一页的 next / previous",
+        "schema": {"type": "string"},
+    },
+]
+
+
+def page_parameters() -> list[Any]:
+    """`PAGE_PARAMETERS` as drf-spectacular parameters, for a view that declares its answer by
+    hand (`counted_page_schema`) and so has no paginator to declare them."""
+    from drf_spectacular.utils import OpenApiParameter
+
+    kinds = {"integer": int, "string": str}
+    return [
+        OpenApiParameter(p["name"], kinds[p["schema"]["type"]], description=p["description"])
+        for p in PAGE_PARAMETERS
+    ]
+
+
+def counted_page_properties(results: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a page read by cursor with its total counted up to `COUNT_CAP`."""
+    uri = {"type": "string", "format": "uri", "nullable": True}
+    return {
+        "count": {"type": "integer", "example": 123},
+        "count_capped": {"type": "boolean", "description": "为真时总数超过 count（显示为 N+）"},
+        "limit": {"type": "integer", "example": 50},
+        "offset": {"type": "integer", "example": 0},
+        "next": uri,
+        "previous": uri,
+        "results": results,
+    }
+
+
+class CursorCountedPage(Pagination):
+    """The page {count, count_capped, limit, offset, next, previous, results} of the lists that
+    grow without bound and still show a total (residents, buildings, service orders, party
+    members, redemptions …): read by `cursor` in the list's own order (`api_page`), the total
+    counted up to `COUNT_CAP`. A ListAPIView pages with it; an APIView that pages by hand
+    (`counted_page`) names it to declare that page in the OpenAPI document."""
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any]:
+        if not isinstance(queryset, QuerySet):  # a list has no columns to take a cursor from
+            raise TypeError("CursorCountedPage pages a queryset")
+        self.page = api_page(
+            request, queryset, default_limit=self.default_limit or 50, max_limit=self.max_limit
+        )
+        self.total = capped_count(queryset)
+        return self.page.rows
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(counted_answer(self.page, self.total, data))
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        props = counted_page_properties(schema)
+        return {"type": "object", "required": list(props), "properties": props}
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [dict(p) for p in PAGE_PARAMETERS]
 
 
 # --- keyset (cursor) paging ---------------------------------------------------------------------
@@ -155,10 +236,11 @@ class _Key:
     name: str
     descending: bool
     field: Any  # the model field (for parsing a cursor's value back)
+    through_null: bool = False  # reached through a relation that may be empty
 
     @property
     def nullable(self) -> bool:
-        return bool(getattr(self.field, "null", False))
+        return self.through_null or bool(getattr(self.field, "null", False))
 
     def parse(self, raw: Any) -> Any:
         f = self.field
@@ -191,13 +273,19 @@ def _keys(qs: QuerySet, order: Sequence[str]) -> list[_Key]:
     keys: list[_Key] = []
     for term in order:
         name = term.lstrip("-")
-        field = opts.pk if name in ("pk", "id") else opts.get_field(name)
+        *through, last = name.split("__")
+        model, null = qs.model, False
+        for part in through:  # a column of a related row, e.g. `level__order`
+            relation = model._meta.get_field(part)
+            null = null or bool(relation.null)
+            model = relation.related_model
+        field = opts.pk if name in ("pk", "id") else model._meta.get_field(last)
+        if through:
+            key_name = "__".join([*through, field.attname])
+        else:
+            key_name = "pk" if field.primary_key else field.attname
         keys.append(
-            _Key(
-                name="pk" if field.primary_key else field.attname,
-                descending=term.startswith("-"),
-                field=field,
-            )
+            _Key(name=key_name, descending=term.startswith("-"), field=field, through_null=null)
         )
     if not keys or keys[-1].name != "pk":
         # The id breaks ties: without it two rows with one sort key could both be skipped.
@@ -305,22 +393,130 @@ def keyset_page(
     if not rows:
         return KeysetPage(rows, None, None)
 
-    def key_of(obj: Any) -> tuple[Any, ...]:
-        return tuple(getattr(obj, k.name) for k in keys)
-
     if forwards:
-        nxt = cursor_encode(key_of(rows[-1])) if more else None
-        prev = cursor_encode(key_of(rows[0]), backwards=True) if pos is not None else None
+        nxt = cursor_encode(_key_of(rows[-1], keys)) if more else None
+        prev = cursor_encode(_key_of(rows[0], keys), backwards=True) if pos is not None else None
     else:
-        nxt = cursor_encode(key_of(rows[-1]))
-        prev = cursor_encode(key_of(rows[0]), backwards=True) if more else None
+        nxt = cursor_encode(_key_of(rows[-1], keys))
+        prev = cursor_encode(_key_of(rows[0], keys), backwards=True) if more else None
     return KeysetPage(rows, nxt, prev)
+
+
+def _key_of(obj: Any, keys: Sequence[_Key]) -> tuple[Any, ...]:
+    """The sort key of a row (a key through a relation, `level__order`, follows it)."""
+    values = []
+    for k in keys:
+        value = obj
+        for part in k.name.split("__"):
+            value = getattr(value, part)
+        values.append(value)
+    return tuple(values)
+
+
+def list_order(qs: QuerySet) -> list[str]:
+    """The order `qs` is read in, as column names: its `order_by`, else its model's ordering,
+    else the id. A list pages by cursor in this same order (the id breaks ties)."""
+    terms = list(qs.query.order_by)
+    if not terms and qs.query.default_ordering:
+        terms = list(qs.model._meta.ordering)
+    names = [t for t in terms if isinstance(t, str)]
+    if len(names) != len(terms):
+        raise TypeError(f"a keyset order is column names, not {terms!r}")
+    return names or ["pk"]
+
+
+@dataclass
+class ApiPage:
+    """One page of an API list: read by `cursor`, or by a small `offset` for old clients; the
+    links either way carry a cursor."""
+
+    rows: list[Any]
+    limit: int
+    offset: int
+    next: str | None
+    previous: str | None
+
+
+def api_page(
+    request: Any,
+    qs: QuerySet,
+    *,
+    order: Sequence[str] | None = None,
+    default_limit: int = 50,
+    max_limit: int = 200,
+) -> ApiPage:
+    """The page of `qs` that the request's `limit` and `cursor` (or `offset` up to
+    `MAX_LIST_OFFSET`) name, in `order` (by default the queryset's own). An offset beyond that,
+    an offset with a cursor, or a cursor that is not one are a 400 naming `cursor`."""
+    p = request.query_params
+    limit = query_int(p.get("limit"), name="limit", default=default_limit, lo=1, hi=max_limit)
+    offset = query_int(p.get("offset"), name="offset", default=0, lo=0, hi=MAX_OFFSET)
+    cursor = p.get("cursor") or None
+    if offset and cursor:
+        raise ServiceError(_("cursor 与 offset 不能同时使用"), code="paging")
+    if offset > MAX_LIST_OFFSET:
+        raise ServiceError(
+            _("offset 最大为 %(n)d；更深的页请沿响应中的 next 链接（cursor）翻页")
+            % {"n": MAX_LIST_OFFSET},
+            code="paging",
+        )
+    order = list(order) if order is not None else list_order(qs)
+    if offset:
+        # Small offsets stay for old clients, read in the cursor's order so that the links
+        # onwards (and back) carry on from the rows shown.
+        keys = _keys(qs, order)
+        ordered = qs.order_by(*(_order_term(k, up=not k.descending) for k in keys))
+        rows = list(ordered[offset : offset + limit + 1])
+        more, rows = len(rows) > limit, rows[:limit]
+        page = KeysetPage(
+            rows,
+            cursor_encode(_key_of(rows[-1], keys)) if more else None,
+            cursor_encode(_key_of(rows[0], keys), backwards=True) if rows else None,
+        )
+    else:
+        page = keyset_page(qs, cursor=cursor, limit=limit, order=order)
+
+    def link(token: str | None) -> str | None:
+        if token is None:
+            return None
+        url = replace_query_param(request.build_absolute_uri(), "cursor", token)
+        return remove_query_param(url, "offset")
+
+    return ApiPage(page.rows, limit, offset, link(page.next_cursor), link(page.previous_cursor))
 
 
 def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """(count, capped): the rows of `qs` counted up to `cap`; capped when there are more."""
     n = qs.order_by().values("pk")[: cap + 1].count()
     return min(n, cap), n > cap
+
+
+def counted_answer(page: ApiPage, total: tuple[int, bool], results: Any) -> dict[str, Any]:
+    """The body of a `CursorCountedPage`: the page, its links and the capped total."""
+    count, capped = total
+    return {
+        "count": count,
+        "count_capped": capped,
+        "limit": page.limit,
+        "offset": page.offset,
+        "next": page.next,
+        "previous": page.previous,
+        "results": results,
+    }
+
+
+def counted_page(
+    request: Any,
+    qs: QuerySet,
+    serialize: Callable[[list[Any]], Any],
+    *,
+    order: Sequence[str] | None = None,
+    max_limit: int = 200,
+) -> dict[str, Any]:
+    """The `CursorCountedPage` body of `qs` for an APIView that pages by hand: the page the
+    request names (`api_page`), its rows through `serialize`, the total up to `COUNT_CAP`."""
+    page = api_page(request, qs, order=order, max_limit=max_limit)
+    return counted_answer(page, capped_count(qs), serialize(page.rows))
 
 
 @dataclass
@@ -372,9 +568,9 @@ def keyset_of(
 def counted_page_schema(
     item: type[Serializer], *, name: str = "", extra: dict[str, Field] | None = None
 ) -> Any:
-    """The OpenAPI declaration of a {count, limit, offset, results} page of `item` (what the
-    lists paged with their total answer), plus `extra` fields some lists add; its component
-    is `name`, by default the item's name with "Page"."""
+    """The OpenAPI declaration of a `CursorCountedPage` of `item` (what `counted_page`
+    answers), plus `extra` fields some lists add; its component is `name`, by default the
+    item's name with "Page"."""
     from drf_spectacular.utils import inline_serializer
     from rest_framework import serializers
 
@@ -383,8 +579,11 @@ def counted_page_schema(
         {
             **(extra or {}),
             "count": serializers.IntegerField(),
+            "count_capped": serializers.BooleanField(),
             "limit": serializers.IntegerField(),
             "offset": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
             "results": item(many=True),
         },
     )

@@ -17,7 +17,10 @@ MAX_LIMIT = 200
 
 
 def paged(request: Request, qs: QuerySet, serialize: Any) -> dict[str, Any]:
-    """{"count", "limit", "offset", "results"}; the total is shown, as every list shows it."""
+    """{"count", "limit", "offset", "results"}; the total is shown, as every list shows it.
+
+    Offset, not cursor: topics, meetings, decisions, notices and fund accounts/requests are
+    per-community lists of tens of rows a year, so an OFFSET never reads much to throw away."""
     p = request.query_params
     # Checked before SQL: an offset past bigint was a 500 (PostgreSQL refuses it, SQLite too).
     limit = query_int(p.get("limit"), name="limit", default=50, lo=1, hi=MAX_LIMIT)

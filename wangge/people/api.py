@@ -26,6 +26,7 @@ from wangge.accounts.selectors import scope_for_user
 from wangge.attachments.selectors import attachment_list_for_owner, attachments_by_owner
 from wangge.attachments.signing import attachment_url
 from wangge.core.api import NotFound, ServiceError
+from wangge.core.pagination import CursorCountedPage
 from wangge.core.spreadsheets import SHEET_ANSWERS, XLSX_ANSWER
 from wangge.core.throttling import PeopleLookupThrottle
 from wangge.exports.api import ExportJobOut
@@ -340,6 +341,7 @@ def _valid(serializer_cls, data) -> dict:
 # --- views -------------------------------------------------------------------------------------
 class BuildingListView(ListAPIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = CursorCountedPage
     serializer_class = BuildingOut
     # For the schema generator only: get_queryset scopes every real request.
     queryset = Building.objects.none()
@@ -411,6 +413,7 @@ class AddressResolveView(APIView):
 
 class ResidentListView(ListAPIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = CursorCountedPage
     serializer_class = ResidentOut
     # For the schema generator only: get_queryset scopes every real request.
     queryset = Resident.objects.none()
@@ -538,6 +541,7 @@ class CareEnrolView(APIView):
 
 class CareDueListView(ListAPIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = CursorCountedPage
     serializer_class = CareOut
     # For the schema generator only: get_queryset scopes every real request.
     queryset = CareRecord.objects.none()
@@ -555,6 +559,7 @@ class CareDueListView(ListAPIView):
 
 class VisitListView(ListAPIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = CursorCountedPage
     serializer_class = VisitOut
     # For the schema generator only: get_queryset scopes every real request.
     queryset = Visit.objects.none()
@@ -583,6 +588,7 @@ class VisitListView(ListAPIView):
 
 class JournalListView(ListAPIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = CursorCountedPage
     serializer_class = JournalOut
     # For the schema generator only: get_queryset scopes every real request.
     queryset = JournalEntry.objects.none()
@@ -836,6 +842,7 @@ def _org_args(request: AuthedRequest, data: dict) -> dict:
 
 class OrganisationListView(ListAPIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = CursorCountedPage
     serializer_class = OrganisationOut
     # For the schema generator only: get_queryset scopes every real request.
     queryset = Organisation.objects.none()
@@ -919,6 +926,7 @@ def _department(request: AuthedRequest, code: str) -> Department:
 
 class AssetListView(ListAPIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = CursorCountedPage
     serializer_class = AssetOut
     # For the schema generator only: get_queryset scopes every real request.
     queryset = Asset.objects.none()
@@ -973,6 +981,7 @@ class AssetDetailView(APIView):
 
 class PlaceListView(ListAPIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = CursorCountedPage
     serializer_class = PlaceOut
     # For the schema generator only: get_queryset scopes every real request.
     queryset = Place.objects.none()

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.leases import LeasedJob
-from wangge.grids.models import Department, Grid
+from wangge.grids.models import PATH_COLLATION, Department, Grid
 
 PATH_OPS = ["varchar_pattern_ops"]
 
@@ -83,7 +83,7 @@ class Building(models.Model):
     lat = models.FloatField(_("纬度"))
     lng = models.FloatField(_("经度"))
     grid = _grid_fk("buildings_located")
-    grid_path = models.CharField(max_length=255, editable=False)
+    grid_path = models.CharField(max_length=255, editable=False, db_collation=PATH_COLLATION)
     root = _root_fk()
     units = models.PositiveSmallIntegerField(_("单元数"), default=1)
     floors = models.PositiveSmallIntegerField(_("层数"), null=True, blank=True)
@@ -109,7 +109,11 @@ class Building(models.Model):
                 condition=Q(lat__gte=-90, lat__lte=90, lng__gte=-180, lng__lte=180),
             ),
         ]
-        indexes = [models.Index(fields=["grid_path"], name="bld_path", opclasses=PATH_OPS)]
+        indexes = [
+            models.Index(fields=["grid_path"], name="bld_path", opclasses=PATH_OPS),
+            # The list's order (selectors.building_list_for_user), for paging by cursor.
+            models.Index(fields=["grid_path", "name", "id"], name="bld_list"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -169,14 +173,18 @@ class Place(models.Model):
     lat = models.FloatField(_("纬度"))
     lng = models.FloatField(_("经度"))
     grid = _grid_fk("places")
-    grid_path = models.CharField(max_length=255, editable=False)
+    grid_path = models.CharField(max_length=255, editable=False, db_collation=PATH_COLLATION)
     operator_name = models.CharField(_("经营者"), max_length=50, blank=True)
     last_inspected_on = models.DateField(_("最近检查"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("场所")
         verbose_name_plural = _("场所")
-        indexes = [models.Index(fields=["grid_path"], name="place_path", opclasses=PATH_OPS)]
+        indexes = [
+            models.Index(fields=["grid_path"], name="place_path", opclasses=PATH_OPS),
+            # The list's order (selectors.place_list_for_user), for paging by cursor.
+            models.Index(fields=["grid_path", "kind", "name", "id"], name="place_list"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -259,7 +267,7 @@ class Resident(models.Model):
         db_index=False,
         db_constraint=False,
     )
-    grid_path = models.CharField(max_length=255, editable=False)
+    grid_path = models.CharField(max_length=255, editable=False, db_collation=PATH_COLLATION)
     root = models.ForeignKey(
         Grid,
         verbose_name=_("所属区县"),
@@ -293,6 +301,8 @@ class Resident(models.Model):
         ]
         indexes = [
             models.Index(fields=["grid_path"], name="res_path", opclasses=PATH_OPS),
+            # The list's order (selectors.resident_list_for_user), for paging by cursor.
+            models.Index(fields=["grid_path", "household", "id"], name="res_list"),
             models.Index(fields=["phone_hash"], name="res_phone_hash"),
         ]
 
@@ -335,7 +345,7 @@ class Organisation(models.Model):
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     # The community (or any grid) the organisation belongs to; its scope for workers.
     grid = _grid_fk("organisations")
-    grid_path = models.CharField(max_length=255, editable=False)
+    grid_path = models.CharField(max_length=255, editable=False, db_collation=PATH_COLLATION)
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     # Often the contact person's own mobile: encrypted and hashed like residents' phones
     # (`organisation_contact_*` in wangge/people/services.py).
@@ -350,7 +360,11 @@ class Organisation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["grid", "kind", "name"], name="org_unique_name")
         ]
-        indexes = [models.Index(fields=["grid_path"], name="org_path", opclasses=PATH_OPS)]
+        indexes = [
+            models.Index(fields=["grid_path"], name="org_path", opclasses=PATH_OPS),
+            # The list's order (selectors.organisation_list_for_user), for paging by cursor.
+            models.Index(fields=["grid_path", "kind", "name", "id"], name="org_list"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -373,7 +387,7 @@ class Asset(models.Model):
     lat = models.FloatField(_("纬度"))
     lng = models.FloatField(_("经度"))
     grid = _grid_fk("assets")
-    grid_path = models.CharField(max_length=255, editable=False)
+    grid_path = models.CharField(max_length=255, editable=False, db_collation=PATH_COLLATION)
     is_active = models.BooleanField(_("在用"), default=True)
 
     class Meta:
@@ -387,6 +401,8 @@ class Asset(models.Model):
         indexes = [
             models.Index(fields=["category_code", "lat", "lng"], name="asset_cat_point"),
             models.Index(fields=["grid_path"], name="asset_path", opclasses=PATH_OPS),
+            # The list's order (selectors.asset_list_for_user), for paging by cursor.
+            models.Index(fields=["grid_path", "code", "id"], name="asset_list"),
         ]
 
     def __str__(self) -> str:
@@ -498,7 +514,11 @@ class Visit(models.Model):
         verbose_name = _("走访记录")
         verbose_name_plural = _("走访记录")
         ordering = ["-visited_at", "-id"]
-        indexes = [models.Index(fields=["grid_path", "visited_at"], name="visit_path_time")]
+        indexes = [
+            models.Index(fields=["grid_path", "visited_at"], name="visit_path_time"),
+            # The list's order, newest first, for paging by cursor over a street or a county.
+            models.Index(fields=["visited_at", "id"], name="visit_time"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="visit_checkin_complete",
@@ -540,7 +560,11 @@ class JournalEntry(models.Model):
         verbose_name = _("民情日志")
         verbose_name_plural = _("民情日志")
         ordering = ["-day", "-id"]
-        indexes = [models.Index(fields=["grid_path", "day"], name="journal_path_day")]
+        indexes = [
+            models.Index(fields=["grid_path", "day"], name="journal_path_day"),
+            # The list's order, newest first, for paging by cursor over a street or a county.
+            models.Index(fields=["day", "id"], name="journal_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.get_kind_display()}"

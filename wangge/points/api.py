@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from wangge.community.api import page
 from wangge.core.api import NotFound, ServiceError, request_body
-from wangge.core.pagination import CountedPage, counted_page_schema
+from wangge.core.pagination import CursorCountedPage, counted_page_schema, page_parameters
 from wangge.grids.models import Grid
 from wangge.grids.selectors import grid_get_for_user
 from wangge.people.models import Resident
@@ -158,15 +158,12 @@ class MyPointsView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        responses=inline_serializer(
-            "MyPoints",
-            {
-                "household": serializers.CharField(),
-                "balance": serializers.CharField(),
-                "count": serializers.IntegerField(),
-                "results": EntryOut(many=True),
-            },
+        responses=counted_page_schema(
+            EntryOut,
+            name="MyPoints",
+            extra={"household": serializers.CharField(), "balance": serializers.CharField()},
         ),
+        parameters=page_parameters(),
         summary="我家的积分：余额与明细",
     )
     def get(self, request: Request) -> Response:
@@ -189,6 +186,7 @@ class HouseholdPointsView(APIView):
             name="HouseholdPoints",
             extra={"household": serializers.CharField(), "balance": serializers.CharField()},
         ),
+        parameters=page_parameters(),
         summary="某户积分明细（工作人员）",
     )
     def get(self, request: Request, household_id: int) -> Response:
@@ -363,7 +361,7 @@ class RestockView(APIView):
 
 class RedemptionListView(APIView):
     permission_classes = [IsAuthenticated]
-    pagination_class = CountedPage  # declares the page it answers (schema only)
+    pagination_class = CursorCountedPage  # declares the page it answers (schema only)
 
     @extend_schema(
         parameters=[OpenApiParameter("store", int)],

@@ -441,6 +441,8 @@ class Redemption(models.Model):
         indexes = [
             models.Index(fields=["store", "created_at"], name="redemption_store_time"),
             models.Index(fields=["household", "created_at"], name="redemption_hh_time"),
+            # The staff list over every store in scope, newest first, for paging by cursor.
+            models.Index(fields=["created_at", "id"], name="redemption_time"),
         ]
 
     def __str__(self) -> str:

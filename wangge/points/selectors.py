@@ -133,8 +133,13 @@ def redemptions_for_user(user: Any, *, store: Store | None = None) -> QuerySet[R
         q |= Q(household_id=acct.household_id)
     stores = store_list_for_user(user)
     scope = scope_for_user(user)
-    if scope.roles or stores.filter(keepers=user).exists():
-        q |= Q(store__in=stores.filter(Q(keepers=user) | scope.path_q("grid_path")))
+    run = Q(keepers=user) | scope.path_q("grid_path") if scope.roles else Q(keepers=user)
+    # The stores the user runs as values, not a subquery: a handful of ids, and none at all
+    # for a staff member without a store in scope, which PostgreSQL then knows has no rows here
+    # (with a subquery it walked the whole list by date looking for one).
+    store_ids = list(stores.filter(run).values_list("pk", flat=True))
+    if store_ids:
+        q |= Q(store_id__in=store_ids)
     qs = Redemption.objects.filter(q)
     if store is not None:
         qs = qs.filter(store=store)

@@ -28,6 +28,7 @@ from wangge.community.exporting import xlsx_response
 from wangge.community.selectors import resident_account_for
 from wangge.community.workflow import staff_paths
 from wangge.core.api import ServiceError
+from wangge.core.pagination import keyset_of, list_order
 from wangge.grids.models import Grid, GridLevel
 from wangge.grids.selectors import grid_get_for_user
 from wangge.people.models import Household
@@ -51,6 +52,9 @@ def mine(request: AuthedHttpRequest) -> HttpResponse:
     if account is None:
         return render(request, "points/mine.html", {"account": None})
     household = account.household
+    # One household's own ledger: a few entries a month (awards, redemptions, corrections),
+    # some hundreds in a lifetime, on the (household) index. Numbered pages cost nothing there,
+    # so this list keeps them; the lists of a store or a grid page by cursor.
     entries = Paginator(sel.entries_for_household(household), PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -151,9 +155,9 @@ def store(request: AuthedHttpRequest) -> HttpResponse:
         except (ServiceError, ValueError, KeyError) as exc:
             messages.error(request, getattr(exc, "message", _("输入有误")))
         return redirect(f"{request.path}?store={current.pk}")
-    redemptions = Paginator(
-        sel.redemptions_for_user(request.user, store=current), PER_PAGE
-    ).get_page(request.GET.get("page"))
+    # A store's redemptions grow by every hand-over, for years: by cursor, newest first.
+    qs = sel.redemptions_for_user(request.user, store=current)
+    redemptions = keyset_of(request, qs, per_page=PER_PAGE, order=list_order(qs))
     return render(
         request,
         "points/store.html",
@@ -162,8 +166,7 @@ def store(request: AuthedHttpRequest) -> HttpResponse:
             "store": current,
             "goods": list(sel.goods_for_store(current, include_inactive=True)),
             "page": redemptions,
-            "total": redemptions.paginator.count,
-            "qs": f"store={current.pk}",
+            "total": redemptions.total,
         },
     )
 

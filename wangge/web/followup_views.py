@@ -1,16 +1,16 @@
 """回访: the centre's list of follow-up calls owed, and the call's answers.
 
 The list is scoped like the console (operators and district/street/community staff see the
-tasks in their subtrees), filtered by status, paged with the total, exportable to Excel. The
-call is recorded on the row: the two questions and a note, through `followup_record` (the one
-feedback service), or "未接通" which counts the try and, after the last one, gives up.
+tasks in their subtrees), filtered by status, paged by cursor with the total, exportable to
+Excel. The call is recorded on the row: the two questions and a note, through
+`followup_record` (the one feedback service), or "未接通" which counts the try and, after the
+last one, gives up.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,6 +26,8 @@ from wangge.cases.followup import (
 )
 from wangge.cases.models import FeedbackSatisfaction, FeedbackSolved, FollowUpStatus
 from wangge.core.api import ServiceError
+from wangge.core.pagination import list_order
+from wangge.web import listing
 from wangge.web.case_views import console_or_403
 
 PAGE_SIZE = 50
@@ -44,8 +46,9 @@ def _list_page(
     if status not in FollowUpStatus.values:
         status = FollowUpStatus.OPEN
     tasks = followup_list_for_user(request.user, status=status)
-    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
-    for task in page:
+    # By cursor in the list's own order: the answered calls grow by one per closed case.
+    page = listing.keyset_of(request, tasks, order=list_order(tasks), per_page=PAGE_SIZE)
+    for task in page.object_list:
         # The list shows the mask; the full number is revealed on the case page, with a reason
         # and an audit row, like every reporter's phone.
         setattr(task.case, "phone_masked", case_contact_phone_masked(task.case))  # noqa: B010
@@ -54,6 +57,7 @@ def _list_page(
         "web/follow_ups.html",
         {
             "page": page,
+            "total": page.total,
             "status": status,
             "statuses": FollowUpStatus.choices,
             "now": timezone.now(),
