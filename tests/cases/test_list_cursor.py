@@ -129,4 +129,18 @@ def test_grid_filter_sql_is_a_prefix_match(api, operator, cases, county):
         assert len(codes(api.get(f"/api/v1/cases/?grid={GRID_A}"))) == len(cases)
     sql = " ".join(q["sql"] for q in ctx.captured_queries if "cases_case" in q["sql"])
     assert f"%/{GRID_A}/%" not in sql
-    assert f"{county[GRID_A].path}%" in sql
+    # A micro-grid (no sub-grids) is its own cases: an equality on the located grid.
+    assert f'"grid_id" = {county[GRID_A].pk}' in sql and f"{county[GRID_A].path}%" not in sql
+
+
+def test_grid_filter_on_a_subtree_is_a_prefix_match(api, operator, cases, county):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    parent = county[GRID_A].parent
+    api.as_user(operator)
+    with CaptureQueriesContext(connection) as ctx:
+        assert len(codes(api.get(f"/api/v1/cases/?grid={parent.code}"))) == len(cases)
+    sql = " ".join(q["sql"] for q in ctx.captured_queries if "cases_case" in q["sql"])
+    assert f"%/{parent.code}/%" not in sql
+    assert f"{parent.path}%" in sql

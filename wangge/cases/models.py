@@ -463,6 +463,15 @@ class Case(models.Model):
             models.Index(fields=["closed_at"], name="case_closed_at", condition=Q(state="closed")),
             # Lists read newest first by the cursor (created_at, id) (`core.pagination`).
             models.Index(fields=["created_at", "id"], name="case_created_id"),
+            # The same order among the cases not yet settled (a state filter within them reads
+            # a few thousand index rows, not the years of closed ones), and within one
+            # micro-grid (a leaf's list is `grid_id = …`, `cases.selectors.case_list_for_user`).
+            models.Index(
+                fields=["created_at", "id"],
+                name="case_unsettled_created",
+                condition=Q(state__in=DUPLICATE_STATES),
+            ),
+            models.Index(fields=["grid", "created_at", "id"], name="case_grid_created"),
             # The worker's queue: what I hold (处置中), by deadline; what my units may claim.
             models.Index(
                 fields=["assignee", "resolve_by"],

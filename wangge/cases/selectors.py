@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from wangge.accounts.selectors import scope_for_user
@@ -46,10 +46,20 @@ def case_visible_q(user: Any) -> Q:
 
 def grid_path_of(code: str) -> str:
     """The path of the grid with this code, for subtree filters; 400 for an unknown code."""
-    path = Grid.objects.filter(code=code.strip()).values_list("path", flat=True).first()
-    if path is None:
+    return _grid_of(code)[1]
+
+
+def _grid_of(code: str) -> tuple[int, str, bool]:
+    """(id, path, is a leaf) of the grid with this code; 400 for an unknown code."""
+    row = (
+        Grid.objects.filter(code=code.strip())
+        .annotate(leaf=~Exists(Grid.objects.filter(parent=OuterRef("pk"))))
+        .values_list("pk", "path", "leaf")
+        .first()
+    )
+    if row is None:
         raise ServiceError(_("未知网格编码：%(code)s") % {"code": code[:40]}, code="grid")
-    return path
+    return row
 
 
 def case_list_for_user(
@@ -75,8 +85,11 @@ def case_list_for_user(
     if channel:
         qs = qs.filter(channel=channel)
     if grid:
-        # The subtree of a grid is one indexed prefix match on its path (never `%/code/%`).
-        qs = qs.filter(grid_path__startswith=grid_path_of(grid))
+        grid_id, path, leaf = _grid_of(grid)
+        # A micro-grid's cases are those located in it: `case_grid_created` walks them newest
+        # first. A bigger subtree is one prefix match on the copied path (never `%/code/%`),
+        # read along the report-time order.
+        qs = qs.filter(grid_id=grid_id) if leaf else qs.filter(grid_path__startswith=path)
     if overdue is not None:
         qs = qs.filter(overdue=overdue)
     if priority is not None:
