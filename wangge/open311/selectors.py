@@ -17,7 +17,7 @@ from wangge.attachments.signing import attachment_url
 from wangge.cases.models import OPEN311_STATUS, Case, CaseEvent, Category, EventKind
 from wangge.core.api import NotFound
 from wangge.core.config import config_loader
-from wangge.core.pagination import COUNT_CAP, capped_count
+from wangge.core.pagination import capped_count
 from wangge.open311.models import LIST_TYPES, Open311Request, ServiceAttribute
 from wangge.open311.params import RequestFilter
 
@@ -113,6 +113,12 @@ def _requests_qs() -> QuerySet[Case]:
 
 def _states_for(statuses: list[str]) -> list[str]:
     return [s for s, status in OPEN311_STATUS.items() if status in statuses]
+
+
+# A public client's total is counted to this many rows at most (`X-Total-Capped` past it): the
+# count reads every counted row's channel, so at a city's volume 10,000 rows cost 200 ms, more
+# than the page itself; 1,000 is ten default pages.
+COUNT_CAP = 1_000
 
 
 def request_list(f: RequestFilter) -> tuple[list[Case], int, bool]:
