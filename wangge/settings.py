@@ -353,6 +353,9 @@ else:
             "OPTIONS": {"MAX_ENTRIES": env_int("WANGGE_CACHE_MAX_ENTRIES", 100_000)},
         }
     }
+# The cockpit's payload is kept in this cache between two roll-ups (its key carries the summary
+# tables' stamp, so a roll-up's write is seen at once); at most this long. 0: computed each time.
+STATS_COCKPIT_CACHE_SECONDS = env_int("WANGGE_STATS_COCKPIT_CACHE_SECONDS", 600)
 # How many reverse proxies in front of the application append to X-Forwarded-For. 0: the
 # socket address is the client (X-Forwarded-For is ignored, the client could write anything
 # there). 1: one nginx in front; its appended entry (the last one) is the client.

@@ -136,7 +136,8 @@ def test_registered_as_a_periodic_task():
     assert any(path == "wangge.stats.tasks.rollup_cases" for path, _ in PERIODIC_TASKS)
 
 
-def test_reads_only_the_summary_tables(week, leader):
+def test_reads_only_the_summary_tables(week, leader, settings):
+    settings.STATS_COCKPIT_CACHE_SECONDS = 0  # the computation itself, not the cache
     stats_rollup(full=True)
     sq = selectors.stats_query_for_user(leader, start="2026-11-01", end="2026-11-30")
     with CaptureQueriesContext(connection) as ctx:
@@ -145,6 +146,27 @@ def test_reads_only_the_summary_tables(week, leader):
     assert '"cases_case"' not in sql and "cases_case " not in sql
     # A fixed number of queries, however many rows the period holds.
     assert len(ctx.captured_queries) <= 20
+
+
+def test_cockpit_is_computed_once_between_roll_ups(report, leader, local_cache):
+    for day in (2, 3, 4):
+        report(at(day, 10))
+    stats_rollup(full=True)
+    sq = selectors.stats_query_for_user(leader, start="2026-11-01", end="2026-11-30")
+    first = selectors.cockpit(sq)
+    assert first["summary"]["registered"] == 3
+    with CaptureQueriesContext(connection) as ctx:
+        again = selectors.cockpit(sq)
+    assert again == first
+    # The summary tables' stamp (newest rows, the roll-up's runs) and nothing else.
+    assert len(ctx.captured_queries) == 2, [q["sql"][:120] for q in ctx.captured_queries]
+    # Another period, or another scope, is another entry.
+    other = selectors.stats_query_for_user(leader, start="2026-11-03", end="2026-11-30")
+    assert selectors.cockpit(other)["summary"]["registered"] == 2
+    # A roll-up that writes is seen by the next read at once.
+    report(at(5, 10))
+    stats_rollup()
+    assert selectors.cockpit(sq)["summary"]["registered"] == 4
 
 
 def test_query_count_does_not_grow_with_cases(report, leader, django_assert_max_num_queries):

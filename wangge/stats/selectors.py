@@ -13,6 +13,8 @@ in the future), so "the last 365 days" reads one partial month from the daily ta
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -21,8 +23,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import connections, router
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from wangge.accounts.models import Role
@@ -617,8 +622,59 @@ def rate_denominator(r: dict[str, Any], indicator: str) -> int:
     return r["accepted"]
 
 
+def summary_stamp() -> tuple[Any, ...]:
+    """Changes whenever the summary tables are written: the newest row of each table (every
+    write inserts rows) and the roll-up's run count and time. Index look-ups only."""
+    from wangge.stats.models import CaseDurationStat, CaseMonthDurationStat, RollupState
+
+    conn = connections[router.db_for_read(CaseDailyStat)]
+    qn = conn.ops.quote_name
+    tables = (CaseDailyStat, CaseMonthStat, CaseDurationStat, CaseMonthDurationStat)
+    sql = "SELECT " + ", ".join(
+        f"(SELECT max({qn(m._meta.pk.column)}) FROM {qn(m._meta.db_table)})" for m in tables
+    )
+    with conn.cursor() as cursor:
+        cursor.execute(sql)
+        newest = cursor.fetchone()
+    runs = RollupState.objects.order_by("name").values_list("name", "runs", "last_run_at")
+    return (*newest, *((n, r, str(at)) for n, r, at in runs))
+
+
+def _cockpit_key(sq: StatsQuery, interval: str) -> str:
+    scope = sq.scope
+    what = [
+        get_language(),
+        interval,
+        sorted(sq.as_params().items()),
+        scope.everything,
+        sorted(scope.grid_paths),
+        sorted(scope.department_ids),
+        summary_stamp(),
+    ]
+    digest = hashlib.sha256(json.dumps(what, default=str).encode()).hexdigest()
+    return f"wangge:cockpit:{digest}"
+
+
 def cockpit(sq: StatsQuery, *, interval: str = "day") -> dict[str, Any]:
-    """Everything the leader cockpit shows, in one payload (the page renders exactly this)."""
+    """Everything the leader cockpit shows, in one payload (the page renders exactly this).
+
+    Every figure comes from the summary tables, which change only when the roll-up writes
+    them: the payload is kept in the shared cache under the tables' stamp (`summary_stamp`)
+    and the caller's scope and filters, so leaders opening the same view between two roll-ups
+    share one computation (`STATS_COCKPIT_CACHE_SECONDS` at most; 0 turns it off)."""
+    seconds = settings.STATS_COCKPIT_CACHE_SECONDS
+    key = _cockpit_key(sq, interval) if seconds > 0 else ""
+    if key:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+    data = _cockpit(sq, interval=interval)
+    if key:
+        cache.set(key, data, seconds)
+    return data
+
+
+def _cockpit(sq: StatsQuery, *, interval: str) -> dict[str, Any]:
     return {
         "params": sq.as_params(),
         "summary": summary(sq),
