@@ -631,7 +631,7 @@ def summary_stamp() -> tuple[Any, ...]:
     qn = conn.ops.quote_name
     tables = (CaseDailyStat, CaseMonthStat, CaseDurationStat, CaseMonthDurationStat)
     sql = "SELECT " + ", ".join(
-        f"(SELECT max({qn(m._meta.pk.column)}) FROM {qn(m._meta.db_table)})" for m in tables
+        f"(SELECT max({qn(m._meta.pk.attname)}) FROM {qn(m._meta.db_table)})" for m in tables
     )
     with conn.cursor() as cursor:
         cursor.execute(sql)
