@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from wangge.accounts.models import Role, RoleAssignment, User
 from wangge.cases.contact import contact_phone_fields
+from wangge.cases.matching import description_words
 from wangge.cases.models import (
     Case,
     Category,
@@ -284,6 +285,7 @@ def _build(root: Grid, now: datetime, stdout) -> int:
             tracking_code=tracking,
             title=text[:30],
             description=text,
+            description_words=description_words(text),
             channel=channel,
             category=category,
             reporter=reporter,

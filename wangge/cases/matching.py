@@ -174,6 +174,11 @@ def _tokens(text: str) -> str:
 _PUNCT = re.compile(r"^[\W_]+$")
 
 
+def description_words(text: str) -> str:
+    """What `Case.description_words` holds for a description."""
+    return _tokens(text)
+
+
 def text_similarity(a: str, b: str) -> float:
     """0–100: how alike two reports read, compared word by word (jieba) in any order.
 
@@ -194,7 +199,7 @@ def _nearby(since: datetime, lat0: float, lat1: float, lng0: float, lng1: float)
 
 # The most recent 50 nearby are plenty to offer; older ones are rarely the same problem. Read at
 # every intake, so compiled once (wangge.core.compiled).
-_COLUMNS = ("tracking_code", "lat", "lng", "description")
+_COLUMNS = ("tracking_code", "lat", "lng", "description", "description_words")
 _nearby_open = CompiledQuery(
     lambda *box: _nearby(*box).order_by("-created_at").values_list(*_COLUMNS)[:50],
     datetime, float, float, float, float,
@@ -223,13 +228,14 @@ def find_duplicates(
     else:
         nearby = _nearby_open_of_category.rows(*box, category_id)
     found = []
-    for code, clat, clng, desc in nearby:
+    words = _tokens(text)
+    for code, clat, clng, desc, desc_words in nearby:
         if clat is None or clng is None:  # excluded by the lat/lng ranges
             continue
         d = distance_m(lat, lng, clat, clng)
         if d > radius:
             continue
-        sim = text_similarity(text, desc)
+        sim = fuzz.token_set_ratio(words, desc_words or _tokens(desc))
         if sim >= settings.CASES_DUPLICATE_MIN_SIMILARITY:
             found.append(Duplicate(code, d, sim))
     found.sort(key=lambda x: (-x.similarity, x.distance_m))

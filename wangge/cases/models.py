@@ -250,6 +250,10 @@ class Case(models.Model):
     tracking_code = models.CharField(_("查询码"), max_length=8, unique=True, editable=False)
     title = models.CharField(_("标题"), max_length=100)
     description = models.TextField(_("描述"))
+    # The description's words (jieba, stop words dropped), cut once at intake: the duplicate
+    # search compares a new report with up to 50 open neighbours without cutting theirs again.
+    # Empty for cases written before it; the search cuts those when it meets them.
+    description_words = models.TextField(blank=True, default="", db_default="", editable=False)
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
     state = models.CharField(
         _("状态"),

@@ -25,7 +25,7 @@ from wangge.attachments.services import attachments_link
 from wangge.cases import reference
 from wangge.cases.chain import hash_of
 from wangge.cases.contact import contact_phone_fields
-from wangge.cases.matching import category_suggestions, find_duplicates
+from wangge.cases.matching import category_suggestions, description_words, find_duplicates
 from wangge.cases.models import (
     Case,
     CaseEvent,
@@ -338,6 +338,7 @@ def intake_prepare(report: Report | None = None, /, **fields: Any) -> Intake:
         tracking_code=new_tracking_code(),
         title=title or description[:30],
         description=description,
+        description_words=description_words(description),
         channel=channel,
         category=category,
         suggested_category=suggested,
