@@ -76,3 +76,25 @@ def test_bad_input_and_anonymous(api, resident):
     assert anonymous.post("/api/v1/inbox/read/", {"all": True}).status_code == 401
     # Residents get their replies in the inbox too.
     assert client.get("/api/v1/inbox/unread-count/").data == {"unread": 1}
+
+
+def test_inbox_pages_by_cursor_newest_first(api, worker_a, worker_b):
+    notify([worker_a], 7)
+    notify([worker_b], 2, topic="case.overdue")
+    client = api.as_user(worker_a)
+    seen, url = [], "/api/v1/inbox/?limit=3"
+    while url:
+        res = client.get(url)
+        assert res.status_code == 200 and res.data["count"] == 7
+        assert res.data["count_capped"] is False
+        seen += [r["id"] for r in res.data["results"]]
+        url = res.data["next"]
+    mine = list(InboxItem.objects.filter(user=worker_a).order_by("-created_at", "-id"))
+    assert seen == [m.id for m in mine]  # each once, newest first, none of worker_b's
+    # Back from the last page by its `previous` link.
+    last = client.get("/api/v1/inbox/?limit=3&offset=6")
+    back = client.get(last.data["previous"])
+    assert [r["id"] for r in back.data["results"]] == seen[3:6]
+    bad = client.get("/api/v1/inbox/?cursor=not-a-cursor")
+    assert bad.status_code == 400 and "cursor" in bad.data["detail"]
+    assert client.get("/api/v1/inbox/?offset=5000").status_code == 400

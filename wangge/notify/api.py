@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from wangge.core.pagination import CursorCountedPage
 from wangge.notify.models import InboxItem
 from wangge.notify.selectors import inbox_get_for_user, inbox_list_for_user, inbox_unread_count
 from wangge.notify.services import inbox_mark_read
@@ -43,6 +44,9 @@ class InboxListView(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = InboxItemOut
     filter_backends: list = []
+    # A district operator hears of every case: years of notices. Newest first by cursor, the
+    # total counted up to 10,000.
+    pagination_class = CursorCountedPage
 
     @extend_schema(
         parameters=[
