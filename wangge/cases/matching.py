@@ -162,9 +162,7 @@ _STOPWORDS = frozenset(
 )
 
 
-# Each intake compares its text with up to 50 nearby open cases, and in a busy spot the next
-# intake meets the same ones: their words are kept (a few MB at most) instead of cut again.
-@functools.lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=4096)
 def _tokens(text: str) -> str:
     return " ".join(
         t for t in jieba.lcut(text) if t.strip() and t not in _STOPWORDS and not _PUNCT.match(t)
@@ -175,17 +173,12 @@ _PUNCT = re.compile(r"^[\W_]+$")
 
 
 def description_words(text: str) -> str:
-    """What `Case.description_words` holds for a description."""
-    return _tokens(text)
-
-
-def text_similarity(a: str, b: str) -> float:
-    """0–100: how alike two reports read, compared word by word (jieba) in any order.
+    """What `Case.description_words` holds: the words of a report, compared in any order.
 
     Chinese has no spaces, so plain token matching would compare whole sentences; function
     words and place fillers are dropped so "16号楼楼下一地碎玻璃" meets "16号楼下面好多碎玻璃".
     """
-    return fuzz.token_set_ratio(_tokens(a), _tokens(b))
+    return _tokens(text)
 
 
 def _nearby(since: datetime, lat0: float, lat1: float, lng0: float, lng1: float) -> QuerySet:

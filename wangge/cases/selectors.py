@@ -44,11 +44,6 @@ def case_visible_q(user: Any) -> Q:
     return q
 
 
-def grid_path_of(code: str) -> str:
-    """The path of the grid with this code, for subtree filters; 400 for an unknown code."""
-    return _grid_of(code)[1]
-
-
 def _grid_of(code: str) -> tuple[int, str, bool]:
     """(id, path, is a leaf) of the grid with this code; 400 for an unknown code."""
     row = (
