@@ -98,3 +98,21 @@ def test_wrong_arguments_are_refused():
         CompiledQuery(lambda d: User.objects.filter(pk=d), dict)
     with pytest.raises(ValueError, match="naive"):
         JOINED.rows(datetime(2026, 1, 1), "u")
+
+
+def test_a_bound_query_embeds_the_sql_the_orm_would_compile(users):
+    """`bind` keeps the values; `sql_with_params` gives the statement to embed in another one
+    (an INSERT … SELECT), equal to what the ORM compiles for those values."""
+    bound = JOINED.bind(T0 + timedelta(hours=1), "u3")
+    assert bound.db == "default"
+    sql, params = bound.sql_with_params()
+    orm_sql, orm_params = (
+        _joined_since(T0 + timedelta(hours=1), "u3").query.get_compiler(using="default").as_sql()
+    )
+    assert sql == orm_sql
+    assert list(params) == list(orm_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) x", params)
+        assert cursor.fetchone()[0] == 3
+    with pytest.raises(TypeError):
+        JOINED.bind(T0)

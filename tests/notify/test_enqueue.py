@@ -97,3 +97,59 @@ def test_long_title_is_shortened_and_payload_normalised(worker_a):
     item = InboxItem.objects.get()
     assert len(item.title) == 200 and item.title.endswith("…")
     assert item.payload == {"at": "2026-03-10T09:00:00Z", "n": 1}
+
+
+def test_readers_expanded_by_the_database_from_a_queryset_or_a_bound_compiled_query(
+    county, worker_a, worker_b, operator
+):
+    """The same readers, given as a queryset or as a compiled query bound to its values, give
+    the same inbox rows in one INSERT, the actor left out of either."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import GRID_A, make_user
+    from wangge.accounts.models import Role, RoleAssignment
+    from wangge.core.compiled import CompiledQuery
+    from wangge.notify.services import Notice, outbox_enqueue_many
+
+    grid_a = county[GRID_A]
+    second = make_user("worker_a2", Role.GRID_WORKER, grid_a)
+    make_user("head_a", Role.BUILDING_HEAD, grid_a)  # another role: filtered out below
+    in_grid = CompiledQuery(
+        lambda grid_id: (
+            RoleAssignment.objects.filter(grid_id=grid_id, role=Role.GRID_WORKER)
+            .order_by()
+            .values_list("user_id", flat=True)
+            .distinct()
+        ),
+        int,
+    )
+
+    def notice(key: str, readers, exclude=None) -> Notice:
+        return Notice(
+            topic="case.dispatched", title="派遣", body="", payload={"k": key},
+            dedupe_key=key, readers=readers, exclude_user_id=exclude,
+        )  # fmt: skip
+
+    as_queryset = RoleAssignment.objects.filter(grid=grid_a, role=Role.GRID_WORKER)
+    with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+        outbox_enqueue_many(
+            [
+                notice("qs", as_queryset),
+                notice("qs-x", as_queryset, exclude=worker_a.pk),
+                notice("bound", in_grid.bind(grid_a.pk)),
+                notice("bound-x", in_grid.bind(grid_a.pk), exclude=worker_a.pk),
+                notice("bound-none", in_grid.bind(-1)),
+            ]
+        )
+    assert [q["sql"] for q in ctx.captured_queries if "notify_inboxitem" in q["sql"]] == [
+        ctx.captured_queries[-1]["sql"]
+    ]
+
+    def readers_of(key: str) -> set[int]:
+        return set(InboxItem.objects.filter(dedupe_key=key).values_list("user_id", flat=True))
+
+    assert readers_of("qs") == readers_of("bound") == {worker_a.pk, second.pk}
+    assert readers_of("qs-x") == readers_of("bound-x") == {second.pk}
+    assert readers_of("bound-none") == set()
+    assert worker_b.pk not in readers_of("bound") and operator.pk not in readers_of("bound")

@@ -78,7 +78,7 @@ class CategoryOut(serializers.ModelSerializer):
         ]
 
 
-class SubmitIn(serializers.Serializer):
+class SubmitIn(FieldsOnce, serializers.Serializer):
     description = serializers.CharField(trim_whitespace=True)
     title = serializers.CharField(required=False, allow_blank=True, default="")
     channel = serializers.ChoiceField(

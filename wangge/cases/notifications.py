@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from wangge.accounts.models import READ_ONLY_ROLES, Role, RoleAssignment
 from wangge.cases.models import Case, CaseEvent
+from wangge.core.compiled import BoundQuery, CompiledQuery
 from wangge.notify.services import Notice, outbox_enqueue_many
 
 TOPICS = (
@@ -55,6 +56,59 @@ def triage_operator_ids(case: Case) -> set[int]:
     return set(triage_operators(case).values_list("user_id", flat=True))
 
 
+# The readers of a new case's two notices, compiled once (wangge.core.compiled): every intake
+# names them, and building and compiling their querysets cost more than the database's answer.
+_TRIAGE_READERS = CompiledQuery(
+    lambda root_id: (
+        RoleAssignment.objects.filter(role=Role.OPERATOR, grid_id=root_id)
+        .order_by()
+        .values_list("user_id", flat=True)
+        .distinct()
+    ),
+    int,
+)
+_GRID_READERS = CompiledQuery(
+    lambda grid_id: (
+        RoleAssignment.objects.filter(grid_id=grid_id)
+        .exclude(role__in=READ_ONLY_ROLES)
+        .order_by()
+        .values_list("user_id", flat=True)
+        .distinct()
+    ),
+    int,
+)
+_DEPARTMENT_READERS = CompiledQuery(
+    lambda department_id: (
+        RoleAssignment.objects.filter(department_id=department_id)
+        .exclude(role__in=READ_ONLY_ROLES)
+        .order_by()
+        .values_list("user_id", flat=True)
+        .distinct()
+    ),
+    int,
+)
+
+
+def triage_operator_readers(case: Case) -> QuerySet[RoleAssignment] | BoundQuery:
+    """`triage_operators` as a notice's readers."""
+    if case.root_id is None:
+        return triage_operators(case)
+    return _TRIAGE_READERS.bind(case.root_id)
+
+
+def unit_member_readers(
+    case: Case, co_department_ids: Iterable[int]
+) -> QuerySet[RoleAssignment] | BoundQuery:
+    """`unit_members` as a notice's readers: compiled for the common lead unit alone (a grid or
+    a department, no co-handlers), the queryset otherwise."""
+    co = list(co_department_ids)
+    if not co and case.handling_grid_id and not case.handling_department_id:
+        return _GRID_READERS.bind(case.handling_grid_id)
+    if not co and case.handling_department_id and not case.handling_grid_id:
+        return _DEPARTMENT_READERS.bind(case.handling_department_id)
+    return unit_members(case, co_department_ids=co)
+
+
 def reporter_ids(case: Case) -> set[int]:
     """The reporter and the reporters of cases merged into this one: they all get the answer."""
     ids = set(
@@ -79,7 +133,7 @@ def case_notice(
     event: CaseEvent,
     topic: str,
     user_ids: Iterable[int] = (),
-    readers: QuerySet[RoleAssignment] | None = None,
+    readers: QuerySet[RoleAssignment] | BoundQuery | None = None,
 ) -> Notice:
     """What `topic` says about `event`, to `user_ids` and/or the users of `readers` (role
     assignments, expanded by the database), never to the event's own actor."""

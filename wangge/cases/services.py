@@ -36,7 +36,7 @@ from wangge.cases.models import (
     default_priority,
     workflow_writes,
 )
-from wangge.cases.notifications import case_notice, triage_operators, unit_members
+from wangge.cases.notifications import case_notice, triage_operator_readers, unit_member_readers
 from wangge.cases.routing import route_case
 from wangge.cases.selectors import case_prefetched
 from wangge.cases.triage import routable_category
@@ -385,7 +385,7 @@ def intake_prepare(report: Report | None = None, /, **fields: Any) -> Intake:
             case=case,
             event=events[0],
             topic="case.created",
-            readers=triage_operators(case),
+            readers=triage_operator_readers(case),
         )
     ]
     co: list[Department] = []
@@ -416,7 +416,7 @@ def intake_prepare(report: Report | None = None, /, **fields: Any) -> Intake:
                 case=case,
                 event=events[1],
                 topic="case.dispatched",
-                readers=unit_members(case, co_department_ids=[d.pk for d in co]),
+                readers=unit_member_readers(case, [d.pk for d in co]),
             )
         )
     return Intake(

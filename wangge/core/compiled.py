@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,7 +50,7 @@ class CompiledQuery:
         self.model = build(*(_SAMPLES[k](i) for i, k in enumerate(kinds))).model
         self._local = threading.local()
 
-    def _compiled(self, alias: str) -> tuple[str, list[Any], list[int | None], Any]:
+    def _compiled(self, alias: str) -> tuple[str, list[Any], list[int | None], Any, dict]:
         cache = self._local.__dict__.setdefault("by_alias", {})
         hit = cache.get(alias)
         if hit is not None:
@@ -68,24 +69,53 @@ class CompiledQuery:
             raise ValueError(
                 f"arguments {sorted(missing)} do not reach the SQL as plain values: {sql}"
             )
-        hit = (sql, list(params), slots, compiler)
+        # The converters depend on the select list only: found once, as results_iter would.
+        converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
+        hit = (sql, list(params), slots, compiler, converters)
         cache[alias] = hit
         return hit
 
-    def rows(self, *args: Any) -> list[tuple[Any, ...]]:
+    def sql_with_params(self, alias: str, *args: Any) -> tuple[str, list[Any]]:
+        """The compiled SQL and its parameters for these values on database `alias`."""
         if len(args) != len(self.kinds):
             raise TypeError(f"expected {len(self.kinds)} arguments, got {len(args)}")
+        sql, constants, slots, _compiler, _converters = self._compiled(alias)
+        values = [_prepare(connections[alias], a) for a in args]
+        return sql, [constants[n] if s is None else values[s] for n, s in enumerate(slots)]
+
+    def bind(self, *args: Any) -> BoundQuery:
+        """These values, kept to be compiled into another statement (an INSERT … SELECT)."""
+        if len(args) != len(self.kinds):
+            raise TypeError(f"expected {len(self.kinds)} arguments, got {len(args)}")
+        return BoundQuery(self, args)
+
+    def rows(self, *args: Any) -> list[tuple[Any, ...]]:
         alias = router.db_for_read(self.model)
-        sql, constants, slots, compiler = self._compiled(alias)
+        sql, params = self.sql_with_params(alias, *args)
+        compiler, converters = self._compiled(alias)[3:]
         connection = connections[alias]
-        values = [_prepare(connection, a) for a in args]
-        params = [constants[n] if s is None else values[s] for n, s in enumerate(slots)]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
-        if not fetched:
-            return []
-        return [tuple(r) for r in compiler.results_iter([fetched])]
+        if not converters:
+            return [tuple(r) for r in fetched]
+        return [tuple(r) for r in compiler.apply_converters(fetched, converters)]
+
+
+@dataclass(frozen=True)
+class BoundQuery:
+    """A compiled query with its values, not yet run: `sql_with_params()` gives what to embed.
+    `db` is the database the ORM would read it from, as `QuerySet.db`."""
+
+    query: CompiledQuery
+    args: tuple[Any, ...]
+
+    @property
+    def db(self) -> str:
+        return router.db_for_read(self.query.model)
+
+    def sql_with_params(self, alias: str | None = None) -> tuple[str, list[Any]]:
+        return self.query.sql_with_params(alias or self.db, *self.args)
 
 
 def _prepare(connection: Any, value: Any) -> Any:
