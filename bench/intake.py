@@ -3,17 +3,19 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wangge_bench_intake \\
         .venv/bin/python bench/intake.py --seconds 8 --closed 0
 
-1. Starts gunicorn (one worker per CPU × 8 threads) on loopback against the database, and drives
+1. Starts gunicorn (the layout of gunicorn.conf.py unless `--workers`/`--threads` say otherwise:
+   one worker per CPU plus one, one thread each) on loopback against the database, and drives
    `POST /api/v1/cases/` from 1, 8 and 32 client threads (keep-alive HTTP/1.1, a token user)
    for `--seconds` each: sustained rate and p50/p95/p99 latency. Every request runs the whole
    intake (validate, locate, suggest, duplicates, route, deadlines, two chained events, inbox
    rows for the grid's worker and the district's operator) in one transaction.
 2. Beside it, the same client counts commit the same rows straight through psycopg (a case, its
-   two events, one inbox row per transaction): what PostgreSQL alone does with this schema.
+   two events, the two inbox rows per transaction): what PostgreSQL alone does with this schema.
 3. Beside it again, `POST /open311/v2/requests.json` (url-encoded, an API key) from the same
    client counts: the Open311 face of the same intake.
 4. CPU: the gunicorn workers' user+system CPU (from /proc) over each round divided by the
-   requests answered; and in this process, `time.process_time()` around `case_submit` alone
+   requests answered, and PostgreSQL's (every `postgres` process on the host) per request and
+   per bare transaction; and in this process, `time.process_time()` around `case_submit` alone
    over `--cpu-intakes` reports (the service without HTTP, DRF and authentication).
 5. Unless `--closed 0`: adds `--closed` closed cases and `--open` open ones (INSERT … SELECT),
    then times the sweep: idle before and after the closed history, and with 1% of the open
@@ -166,11 +168,31 @@ def http_clients(
 
 def server_cpu(proc: subprocess.Popen) -> float:
     """User + system CPU seconds of the gunicorn master and its workers so far (/proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
     pids = [proc.pid]
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
     if children.exists():
         pids += [int(p) for p in children.read_text().split()]
+    return cpu_of(pids)
+
+
+def db_cpu() -> float:
+    """User + system CPU seconds so far of every PostgreSQL process on this host (the server
+    runs on the same machine: its backends, WAL writer and checkpointer are the database's
+    share of each round). The postmaster's reaped children count too (cutime, cstime): a
+    backend that closed during the round keeps its share."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return cpu_of(pids, reaped=True)
+
+
+def cpu_of(pids: list[int], *, reaped: bool = False) -> float:
+    tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in pids:
         try:
@@ -178,6 +200,8 @@ def server_cpu(proc: subprocess.Popen) -> float:
         except OSError:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime
+        if reaped:
+            total += int(fields[13]) + int(fields[14])  # cutime, cstime
     return total / tick
 
 
@@ -264,8 +288,9 @@ def http_in_process(n: int, token: str, key: str, points, *, profile: str = "") 
     return out
 
 
-def pg_clients(n: int, seconds: float, templates: dict) -> tuple[int, list[float]]:
-    """The same rows per transaction, straight through psycopg."""
+def pg_clients(n: int, seconds: float, templates: dict) -> tuple[int, list[float], float]:
+    """The same rows per transaction, straight through psycopg. Returns (committed, latencies,
+    PostgreSQL's CPU seconds over the round, read before the connections close)."""
     import psycopg
     from django.conf import settings
 
@@ -286,7 +311,13 @@ def pg_clients(n: int, seconds: float, templates: dict) -> tuple[int, list[float
 
     case_sql = insert_sql("cases_case", case_cols, True)
     ev_sql = insert_sql("cases_caseevent", ev_cols)
-    inbox_sql = insert_sql("notify_inboxitem", inbox_cols)
+    # One inbox row per reader the intake notifies (the grid's worker, the district's operator),
+    # in one statement as the intake writes them.
+    readers = templates["readers"]
+    one_row = f"({', '.join(['%s'] * len(inbox_cols))})"
+    inbox_sql = f"INSERT INTO notify_inboxitem ({', '.join(inbox_cols)}) VALUES " + ", ".join(
+        [one_row] * len(readers)
+    )
 
     def run(k: int) -> None:
         mine = []
@@ -302,20 +333,30 @@ def pg_clients(n: int, seconds: float, templates: dict) -> tuple[int, list[float
                         ev = dict(zip(ev_cols, ev_vals, strict=True))
                         ev.update(case_id=case_id, seq=seq)
                         conn.execute(ev_sql, list(ev.values()))
-                    ib = dict(zip(inbox_cols, inbox_vals, strict=True))
-                    ib["dedupe_key"] = f"pg:{case_id}"
-                    conn.execute(inbox_sql, list(ib.values()))
+                    values = []
+                    for user_id in readers:
+                        ib = dict(zip(inbox_cols, inbox_vals, strict=True))
+                        ib.update(user_id=user_id, dedupe_key=f"pg:{case_id}")
+                        values += ib.values()
+                    conn.execute(inbox_sql, values)
                 mine.append(time.perf_counter() - t0)
                 i += 1
+            done.wait()  # the backends' CPU is read while they still exist
+            closing.wait()
         with lock:
             latencies.extend(mine)
 
+    done, closing = threading.Barrier(n + 1), threading.Barrier(n + 1)
     threads = [threading.Thread(target=run, args=(k,)) for k in range(n)]
+    db0 = db_cpu()
     for t in threads:
         t.start()
+    done.wait()
+    db = db_cpu() - db0
+    closing.wait()
     for t in threads:
         t.join()
-    return len(latencies), latencies
+    return len(latencies), latencies, db
 
 
 def row_templates() -> dict:
@@ -331,6 +372,12 @@ def row_templates() -> dict:
         vals = [Jsonb(row[c]) if isinstance(row[c], dict | list) else row[c] for c in cols]
         return cols, vals
 
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT user_id FROM notify_inboxitem WHERE dedupe_key = "
+            "(SELECT dedupe_key FROM notify_inboxitem ORDER BY id DESC LIMIT 1)"
+        )
+        readers = [r[0] for r in cur.fetchall()]
     case = fetch("SELECT * FROM cases_case ORDER BY id DESC LIMIT 1")
     cols, vals = case
     # Keys that must stay unique are left empty (NULL) in the copies.
@@ -342,7 +389,16 @@ def row_templates() -> dict:
         "case": (cols, vals),
         "event": fetch("SELECT * FROM cases_caseevent ORDER BY id DESC LIMIT 1"),
         "inbox": fetch("SELECT * FROM notify_inboxitem ORDER BY id DESC LIMIT 1"),
+        "readers": readers,
     }
+
+
+def layout(workers: int, threads: int) -> tuple[int, int]:
+    """The server's processes × threads: the command line's, else gunicorn.conf.py's."""
+    import runpy
+
+    conf = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    return workers or conf["workers"], threads or conf["threads"]
 
 
 def server(workers: int, threads: int) -> subprocess.Popen:
@@ -364,12 +420,8 @@ def server(workers: int, threads: int) -> subprocess.Popen:
             "wangge.wsgi",
             "-b",
             f"127.0.0.1:{PORT}",
-            "-w",
-            str(workers),
-            "-k",
-            "gthread",
-            "--threads",
-            str(threads),
+            *(["-w", str(workers)] if workers else []),
+            *(["--threads", str(threads)] if threads else []),
             "--log-level",
             "warning",
         ],
@@ -447,10 +499,13 @@ def cpu_only(args: argparse.Namespace, token: str, key: str, points) -> None:
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
-def row(n: int, seconds: float, count: int, lat: list[float], errors: int, cpu: float) -> str:
+def row(
+    n: int, seconds: float, count: int, lat: list[float], errors: int, cpu: float, db: float
+) -> str:
+    per = 1000 / max(count, 1)
     return (
         f"{n:>7} {count / seconds:>8.1f} {pct(lat, 50) * 1000:>8.1f} {pct(lat, 95) * 1000:>8.1f} "
-        f"{pct(lat, 99) * 1000:>8.1f} {errors:>6} {cpu / max(count, 1) * 1000:>8.1f}"
+        f"{pct(lat, 99) * 1000:>8.1f} {errors:>6} {cpu * per:>8.1f} {db * per:>7.1f}"
     )
 
 
@@ -460,8 +515,8 @@ def main() -> None:
     ap.add_argument("--clients", default="1,8,32")
     ap.add_argument("--closed", type=int, default=0, help="closed cases to add for the sweep")
     ap.add_argument("--open", type=int, default=10_000)
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=0, help="default: gunicorn.conf.py's")
+    ap.add_argument("--threads", type=int, default=0, help="default: gunicorn.conf.py's")
     ap.add_argument("--cpu-intakes", type=int, default=300)
     ap.add_argument("--cpu-only", action="store_true",
                     help="only the in-process CPU figures (no server, no sweep)")  # fmt: skip
@@ -492,28 +547,29 @@ def main() -> None:
     proc = server(args.workers, args.threads)
     results = []
     try:
-        print(f"intake over HTTP (gunicorn {args.workers}×{args.threads}) vs psycopg alone")
+        workers, threads = layout(args.workers, args.threads)
+        print(f"intake over HTTP (gunicorn {workers}×{threads}) vs psycopg alone")
         http_clients(32, 5, token, points)  # warm up every worker (jieba, locator, caches)
         http_clients(8, 3, token, points, open311_key=key)
         templates = row_templates()
         head = (
             f"{'clients':>7} {'posts/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-            f"{'errors':>6} {'cpu ms':>8}"
+            f"{'errors':>6} {'cpu ms':>8} {'db ms':>7}"
         )
         for n in [int(x) for x in args.clients.split(",")]:
-            cpu0 = server_cpu(proc)
+            cpu0, db0 = server_cpu(proc), db_cpu()
             count, lat, errors = http_clients(n, args.seconds, token, points)
-            rest_cpu = server_cpu(proc) - cpu0
-            pg_count, pg_lat = pg_clients(n, args.seconds, templates)
-            cpu0 = server_cpu(proc)
+            rest_cpu, rest_db = server_cpu(proc) - cpu0, db_cpu() - db0
+            pg_count, pg_lat, pg_db = pg_clients(n, args.seconds, templates)
+            cpu0, db0 = server_cpu(proc), db_cpu()
             o_count, o_lat, o_errors = http_clients(n, args.seconds, token, points, open311_key=key)
-            o_cpu = server_cpu(proc) - cpu0
+            o_cpu, o_db = server_cpu(proc) - cpu0, db_cpu() - db0
             results.append(
                 (
                     n,
-                    (count, lat, errors, rest_cpu),
-                    (pg_count, pg_lat),
-                    (o_count, o_lat, o_errors, o_cpu),
+                    (count, lat, errors, rest_cpu, rest_db),
+                    (pg_count, pg_lat, pg_db),
+                    (o_count, o_lat, o_errors, o_cpu, o_db),
                 )
             )
             print(f"  {n} clients done (load {os.getloadavg()[0]:.2f})")
@@ -525,18 +581,24 @@ def main() -> None:
             proc.kill()
             proc.wait()
     s = args.seconds
-    print("\nREST POST /api/v1/cases/ (cpu ms: gunicorn CPU per answered request)")
-    print(head + f" {'pg/s':>8} {'pg p50':>7} {'pg p99':>7} {'ratio':>6}")
-    for n, (count, lat, errors, cpu), (pg_count, pg_lat), _o in results:
+    print(
+        "\nREST POST /api/v1/cases/ (cpu ms: gunicorn CPU per answered request; db ms: "
+        "PostgreSQL's CPU per request, then per bare transaction)"
+    )
+    print(head + f" {'pg/s':>8} {'pg p50':>7} {'pg p99':>7} {'pg db':>6} {'ratio':>6}")
+    for n, (count, lat, errors, cpu, db), (pg_count, pg_lat, pg_db), _o in results:
         print(
-            row(n, s, count, lat, errors, cpu)
+            row(n, s, count, lat, errors, cpu, db)
             + f" {pg_count / s:>8.1f} {pct(pg_lat, 50) * 1000:>7.1f} "
-            f"{pct(pg_lat, 99) * 1000:>7.1f} {count / max(pg_count, 1):>6.2f}"
+            f"{pct(pg_lat, 99) * 1000:>7.1f} {pg_db * 1000 / max(pg_count, 1):>6.2f} "
+            f"{count / max(pg_count, 1):>6.2f}"
         )
     print("\nOpen311 POST /open311/v2/requests.json beside the REST intake")
     print(head + f" {'/REST':>6}")
-    for n, (count, *_r), _pg, (o_count, o_lat, o_errors, o_cpu) in results:
-        print(row(n, s, o_count, o_lat, o_errors, o_cpu) + f" {o_count / max(count, 1):>6.2f}")
+    for n, (count, *_r), _pg, (o_count, o_lat, o_errors, o_cpu, o_db) in results:
+        print(
+            row(n, s, o_count, o_lat, o_errors, o_cpu, o_db) + f" {o_count / max(count, 1):>6.2f}"
+        )
     cpu_ms, wall_ms = service_cpu(args.cpu_intakes, points)
     print(
         f"\ncase_submit in-process over {args.cpu_intakes} reports: {cpu_ms:.2f} ms CPU, "
