@@ -235,8 +235,9 @@ def service_cpu(n: int, points) -> tuple[float, float]:
 def http_in_process(n: int, token: str, key: str, points, *, profile: str = "") -> dict[str, float]:
     """CPU milliseconds per request of the REST and the Open311 intake through Django's whole
     stack in this process (middleware, DRF, authentication, the service, rendering; no socket):
-    `n` of each after a warm-up. With `profile`, cProfile's statistics of both go to that file
-    and their 30 costliest functions (by own time) are printed."""
+    `n` of each after a warm-up, and PostgreSQL's CPU per request (`rest_db`, `open311_db`).
+    With `profile`, cProfile's statistics of both go to that file and their 30 costliest
+    functions (by own time) are printed."""
     import cProfile
     import pstats
 
@@ -273,7 +274,7 @@ def http_in_process(n: int, token: str, key: str, points, *, profile: str = "") 
     for name, fn in (("rest", rest), ("open311", open311)):
         for i in range(20):
             fn(-i - 1)
-        cpu0 = time.process_time()
+        cpu0, db0 = time.process_time(), db_cpu()
         if prof:
             prof.enable()
         for i in range(n):
@@ -281,6 +282,7 @@ def http_in_process(n: int, token: str, key: str, points, *, profile: str = "") 
         if prof:
             prof.disable()
         out[name] = (time.process_time() - cpu0) / n * 1000
+        out[f"{name}_db"] = (db_cpu() - db0) / n * 1000
     if prof:
         prof.dump_stats(profile)
         pstats.Stats(profile).sort_stats("tottime").print_stats(30)
@@ -494,8 +496,11 @@ def cpu_only(args: argparse.Namespace, token: str, key: str, points) -> None:
     print(f"case_submit in-process over {args.cpu_intakes} reports: {cpu_ms:.2f} ms CPU, "
           f"{wall_ms:.2f} ms wall")  # fmt: skip
     per = http_in_process(args.cpu_intakes, token, key, points, profile=args.profile)
-    print(f"REST POST in-process over {args.cpu_intakes} requests: {per['rest']:.2f} ms CPU")
-    print(f"Open311 POST in-process over {args.cpu_intakes} requests: {per['open311']:.2f} ms CPU")
+    for name, label in (("rest", "REST"), ("open311", "Open311")):
+        print(
+            f"{label} POST in-process over {args.cpu_intakes} requests: {per[name]:.2f} ms CPU, "
+            f"PostgreSQL {per[name + '_db']:.2f} ms CPU"
+        )
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
