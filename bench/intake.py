@@ -4,11 +4,12 @@
         .venv/bin/python bench/intake.py --seconds 8 --closed 0
 
 1. Starts gunicorn (the layout of gunicorn.conf.py unless `--workers`/`--threads` say otherwise:
-   one worker per CPU plus one, one thread each) on loopback against the database, and drives
-   `POST /api/v1/cases/` from 1, 8 and 32 client threads (keep-alive HTTP/1.1, a token user)
-   for `--seconds` each: sustained rate and p50/p95/p99 latency. Every request runs the whole
-   intake (validate, locate, suggest, duplicates, route, deadlines, two chained events, inbox
-   rows for the grid's worker and the district's operator) in one transaction.
+   one sync worker per CPU plus one) on loopback against the database, and drives
+   `POST /api/v1/cases/` from 1, 8 and 32 client threads (HTTP/1.1, keep-alive where the
+   server keeps it, a token user) for `--seconds` each: sustained rate and p50/p95/p99
+   latency. Every request runs the whole intake (validate, locate, suggest, duplicates, route,
+   deadlines, two chained events, inbox rows for the grid's worker and the district's
+   operator) in one transaction.
 2. Beside it, the same client counts commit the same rows straight through psycopg (a case, its
    two events, the two inbox rows per transaction): what PostgreSQL alone does with this schema.
 3. Beside it again, `POST /open311/v2/requests.json` (url-encoded, an API key) from the same
@@ -553,7 +554,8 @@ def main() -> None:
     results = []
     try:
         workers, threads = layout(args.workers, args.threads)
-        print(f"intake over HTTP (gunicorn {workers}×{threads}) vs psycopg alone")
+        kind = "sync workers" if threads == 1 else f"gthread workers × {threads} threads"
+        print(f"intake over HTTP (gunicorn, {workers} {kind}) vs psycopg alone")
         http_clients(32, 5, token, points)  # warm up every worker (jieba, locator, caches)
         http_clients(8, 3, token, points, open311_key=key)
         templates = row_templates()
