@@ -348,7 +348,8 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            # Django's, with a write in one statement and the table counted now and then.
+            "BACKEND": "wangge.core.cache.DatabaseCache",
             "LOCATION": "wangge_cache",
             "OPTIONS": {"MAX_ENTRIES": env_int("WANGGE_CACHE_MAX_ENTRIES", 100_000)},
         }
