@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -110,7 +109,15 @@ class FieldsOnce:
         if built is None:
             built = super().get_fields()  # type: ignore[misc]
             cls._fields_once = built  # type: ignore[attr-defined]
-        return {name: copy.copy(field) for name, field in built.items()}
+        return {name: _shallow(field) for name, field in built.items()}
+
+
+def _shallow(field: serializers.Field) -> serializers.Field:
+    """`copy.copy` of a field without its pickle protocol detour (a field has no __copy__ and
+    no slots: the copy is a new instance sharing the attributes), several times faster."""
+    clone = object.__new__(type(field))
+    clone.__dict__.update(field.__dict__)
+    return clone
 
 
 class ErrorOut(serializers.Serializer):
