@@ -55,3 +55,54 @@ def test_a_refused_intake_leaves_no_notification(submit, resident, worker_a):
     with pytest.raises(ServiceError):
         submit(resident, category_code="X0000")
     assert InboxItem.objects.count() == 0
+
+
+def test_a_new_cases_compiled_readers_are_the_querysets_readers(
+    submit, resident, worker_a, operator, county, departments
+):
+    """The intake names its notices' readers by compiled queries (a grid, a department, the
+    district's operators); each yields the users its queryset would, and a case with
+    co-handlers keeps the queryset."""
+    from django.db import connection
+
+    from tests.conftest import GRID_A, make_user
+    from wangge.accounts.models import Role
+    from wangge.cases.notifications import (
+        _reader_ids,
+        triage_operator_readers,
+        triage_operators,
+        unit_member_readers,
+        unit_members,
+    )
+    from wangge.core.compiled import BoundQuery
+
+    head = make_user("head_a", Role.BUILDING_HEAD, county[GRID_A])
+    handler = make_user("handler_x", Role.DEPARTMENT_HANDLER, department=departments["chengguan"])
+
+    def ids(readers) -> set[int]:
+        if isinstance(readers, BoundQuery):
+            sql, params = readers.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return {row[0] for row in cursor.fetchall()}
+        return set(_reader_ids(readers))
+
+    case = submit(resident)
+    by_grid, triage = unit_member_readers(case, []), triage_operator_readers(case)
+    assert isinstance(by_grid, BoundQuery) and isinstance(triage, BoundQuery)
+    assert ids(by_grid) == ids(unit_members(case, co_department_ids=[])) != set()
+    assert {worker_a.pk, head.pk} <= ids(by_grid)
+    assert ids(triage) == ids(triage_operators(case)) == {operator.pk}
+
+    # A community handles it: its staff hear, its leader (a read-only role) does not.
+    staff = make_user("staff_c", Role.COMMUNITY_STAFF, county[COMMUNITY_A])
+    make_user("leader_c", Role.LEADER, county[COMMUNITY_A])
+    case.handling_grid_id = county[COMMUNITY_A].pk
+    by_community = unit_member_readers(case, [])
+    assert ids(by_community) == ids(unit_members(case, co_department_ids=[])) == {staff.pk}
+
+    case.handling_grid_id, case.handling_department_id = None, departments["chengguan"].pk
+    by_department = unit_member_readers(case, [])
+    assert isinstance(by_department, BoundQuery)
+    assert ids(by_department) == ids(unit_members(case, co_department_ids=[])) == {handler.pk}
+    assert not isinstance(unit_member_readers(case, [departments["chengguan"].pk]), BoundQuery)

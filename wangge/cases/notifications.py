@@ -40,6 +40,11 @@ def unit_members(
             q |= Q(department_id__in=ids)
     elif with_co:
         q |= Q(department__in=case.co_departments.all())
+    return _working(q)
+
+
+def _working(q: Q) -> QuerySet[RoleAssignment]:
+    """The assignments matching `q` whose role works cases (not a read-only one)."""
     return RoleAssignment.objects.filter(q).exclude(role__in=READ_ONLY_ROLES)
 
 
@@ -49,43 +54,28 @@ def unit_member_ids(case: Case, *, with_co: bool = False) -> set[int]:
 
 
 def triage_operators(case: Case) -> QuerySet[RoleAssignment]:
-    return RoleAssignment.objects.filter(role=Role.OPERATOR, grid_id=case.root_id)
+    return _operators_on(case.root_id)
+
+
+def _operators_on(root_id: int | None) -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.filter(role=Role.OPERATOR, grid_id=root_id)
 
 
 def triage_operator_ids(case: Case) -> set[int]:
     return set(triage_operators(case).values_list("user_id", flat=True))
 
 
+def _reader_ids(assignments: QuerySet[RoleAssignment]) -> QuerySet:
+    """A notice's readers as the INSERT … SELECT embeds them: `DISTINCT user_id AS user_id`."""
+    return assignments.order_by().values_list("user_id", flat=True).distinct()
+
+
 # The readers of a new case's two notices, compiled once (wangge.core.compiled): every intake
 # names them, and building and compiling their querysets cost more than the database's answer.
-_TRIAGE_READERS = CompiledQuery(
-    lambda root_id: (
-        RoleAssignment.objects.filter(role=Role.OPERATOR, grid_id=root_id)
-        .order_by()
-        .values_list("user_id", flat=True)
-        .distinct()
-    ),
-    int,
-)
-_GRID_READERS = CompiledQuery(
-    lambda grid_id: (
-        RoleAssignment.objects.filter(grid_id=grid_id)
-        .exclude(role__in=READ_ONLY_ROLES)
-        .order_by()
-        .values_list("user_id", flat=True)
-        .distinct()
-    ),
-    int,
-)
+_TRIAGE_READERS = CompiledQuery(lambda root_id: _reader_ids(_operators_on(root_id)), int)
+_GRID_READERS = CompiledQuery(lambda grid_id: _reader_ids(_working(Q(grid_id=grid_id))), int)
 _DEPARTMENT_READERS = CompiledQuery(
-    lambda department_id: (
-        RoleAssignment.objects.filter(department_id=department_id)
-        .exclude(role__in=READ_ONLY_ROLES)
-        .order_by()
-        .values_list("user_id", flat=True)
-        .distinct()
-    ),
-    int,
+    lambda department_id: _reader_ids(_working(Q(department_id=department_id))), int
 )
 
 
