@@ -58,7 +58,8 @@ def triage_operators(case: Case) -> QuerySet[RoleAssignment]:
 
 
 def _operators_on(root_id: int | None) -> QuerySet[RoleAssignment]:
-    return RoleAssignment.objects.filter(role=Role.OPERATOR, grid_id=root_id)
+    # No root (a case not located yet): the ORM reads `grid_id IS NULL`, no operator.
+    return RoleAssignment.objects.filter(Q(role=Role.OPERATOR), Q(grid_id=root_id))
 
 
 def triage_operator_ids(case: Case) -> set[int]:

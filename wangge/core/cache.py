@@ -16,6 +16,7 @@ import base64
 import pickle
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,11 +35,15 @@ _check_lock = threading.Lock()
 
 
 class DatabaseCache(DjangoDatabaseCache):
+    # Django's backend has these; its type stubs do not.
+    _table: str
+    _cull: Callable[[str, Any, datetime, int], None]
+
     def _base_set(self, mode: str, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> bool:
         db = router.db_for_write(self.cache_model_class)
         connection = connections[db]
         if connection.vendor not in ("postgresql", "sqlite"):
-            return super()._base_set(mode, key, value, timeout)
+            return super()._base_set(mode, key, value, timeout)  # type: ignore[misc]
         timeout = self.get_backend_timeout(timeout)
         now = tz_now().replace(microsecond=0)
         if timeout is None:
