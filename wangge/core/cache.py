@@ -7,7 +7,9 @@ inserts it inside a transaction: five statements and a scan of the table for eac
 request, the scan growing with the number of client addresses seen in the last hour. Here a
 write is one `INSERT … ON CONFLICT DO UPDATE` (PostgreSQL and SQLite both have it), and the
 table is counted and culled, as Django does it, at most once per `CULL_CHECK_SECONDS` in a
-process: between two checks it may pass MAX_ENTRIES by the writes of those seconds.
+process: between two checks it may pass MAX_ENTRIES by the writes of those seconds. `touch`
+of a key that has expired answers False (Django's backend extended it and answered True,
+though `get` already treated it as missing).
 """
 
 from __future__ import annotations
