@@ -68,13 +68,13 @@ def test_a_new_cases_compiled_readers_are_the_querysets_readers(
     from tests.conftest import GRID_A, make_user
     from wangge.accounts.models import Role
     from wangge.cases.notifications import (
-        _reader_ids,
         triage_operator_readers,
         triage_operators,
         unit_member_readers,
         unit_members,
     )
     from wangge.core.compiled import BoundQuery
+    from wangge.notify.services import reader_ids
 
     head = make_user("head_a", Role.BUILDING_HEAD, county[GRID_A])
     handler = make_user("handler_x", Role.DEPARTMENT_HANDLER, department=departments["chengguan"])
@@ -85,7 +85,7 @@ def test_a_new_cases_compiled_readers_are_the_querysets_readers(
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 return {row[0] for row in cursor.fetchall()}
-        return set(_reader_ids(readers))
+        return set(reader_ids(readers))
 
     case = submit(resident)
     by_grid, triage = unit_member_readers(case, []), triage_operator_readers(case)

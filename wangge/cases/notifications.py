@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from wangge.accounts.models import READ_ONLY_ROLES, Role, RoleAssignment
 from wangge.cases.models import Case, CaseEvent
 from wangge.core.compiled import BoundQuery, CompiledQuery
-from wangge.notify.services import Notice, outbox_enqueue_many
+from wangge.notify.services import Notice, outbox_enqueue_many, reader_ids
 
 TOPICS = (
     "case.created",
@@ -66,17 +66,12 @@ def triage_operator_ids(case: Case) -> set[int]:
     return set(triage_operators(case).values_list("user_id", flat=True))
 
 
-def _reader_ids(assignments: QuerySet[RoleAssignment]) -> QuerySet:
-    """A notice's readers as the INSERT … SELECT embeds them: `DISTINCT user_id AS user_id`."""
-    return assignments.order_by().values_list("user_id", flat=True).distinct()
-
-
 # The readers of a new case's two notices, compiled once (wangge.core.compiled): every intake
 # names them, and building and compiling their querysets cost more than the database's answer.
-_TRIAGE_READERS = CompiledQuery(lambda root_id: _reader_ids(_operators_on(root_id)), int)
-_GRID_READERS = CompiledQuery(lambda grid_id: _reader_ids(_working(Q(grid_id=grid_id))), int)
+_TRIAGE_READERS = CompiledQuery(lambda root_id: reader_ids(_operators_on(root_id)), int)
+_GRID_READERS = CompiledQuery(lambda grid_id: reader_ids(_working(Q(grid_id=grid_id))), int)
 _DEPARTMENT_READERS = CompiledQuery(
-    lambda department_id: _reader_ids(_working(Q(department_id=department_id))), int
+    lambda department_id: reader_ids(_working(Q(department_id=department_id))), int
 )
 
 

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connections, router
 from django.db.models import QuerySet
@@ -50,7 +50,7 @@ class CompiledQuery:
         self.model = build(*(_SAMPLES[k](i) for i, k in enumerate(kinds))).model
         self._local = threading.local()
 
-    def _compiled(self, alias: str) -> tuple[str, list[Any], list[int | None], Any, dict]:
+    def _compiled(self, alias: str) -> _Compiled:
         cache = self._local.__dict__.setdefault("by_alias", {})
         hit = cache.get(alias)
         if hit is not None:
@@ -71,17 +71,20 @@ class CompiledQuery:
             )
         # The converters depend on the select list only: found once, as results_iter would.
         converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
-        hit = (sql, list(params), slots, compiler, converters)
+        hit = _Compiled(sql, list(params), slots, compiler, converters)
         cache[alias] = hit
         return hit
 
     def sql_with_params(self, alias: str, *args: Any) -> tuple[str, list[Any]]:
         """The compiled SQL and its parameters for these values on database `alias`."""
+        return self._filled(self._compiled(alias), alias, args)
+
+    def _filled(self, hit: _Compiled, alias: str, args: tuple[Any, ...]) -> tuple[str, list]:
         if len(args) != len(self.kinds):
             raise TypeError(f"expected {len(self.kinds)} arguments, got {len(args)}")
-        sql, constants, slots, _compiler, _converters = self._compiled(alias)
         values = [_prepare(connections[alias], a) for a in args]
-        return sql, [constants[n] if s is None else values[s] for n, s in enumerate(slots)]
+        params = [hit.constants[n] if s is None else values[s] for n, s in enumerate(hit.slots)]
+        return hit.sql, params
 
     def bind(self, *args: Any) -> BoundQuery:
         """These values, kept to be compiled into another statement (an INSERT … SELECT)."""
@@ -91,15 +94,22 @@ class CompiledQuery:
 
     def rows(self, *args: Any) -> list[tuple[Any, ...]]:
         alias = router.db_for_read(self.model)
-        sql, params = self.sql_with_params(alias, *args)
-        compiler, converters = self._compiled(alias)[3:]
-        connection = connections[alias]
-        with connection.cursor() as cursor:
+        hit = self._compiled(alias)
+        sql, params = self._filled(hit, alias, args)
+        with connections[alias].cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
-        if not converters:
+        if not hit.converters:
             return [tuple(r) for r in fetched]
-        return [tuple(r) for r in compiler.apply_converters(fetched, converters)]
+        return [tuple(r) for r in hit.compiler.apply_converters(fetched, hit.converters)]
+
+
+class _Compiled(NamedTuple):
+    sql: str
+    constants: list[Any]  # the parameters as compiled from the samples
+    slots: list[int | None]  # per parameter: the argument that fills it, None for a constant
+    compiler: Any
+    converters: dict  # the compiler's, for the select list
 
 
 @dataclass(frozen=True)

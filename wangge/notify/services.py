@@ -194,6 +194,12 @@ def _delivery(
     )
 
 
+def reader_ids(readers: QuerySet) -> QuerySet:
+    """A notice's readers as the INSERT … SELECT embeds them: `DISTINCT user_id AS user_id`
+    (what a compiled query given as `Notice.readers` must select too)."""
+    return readers.order_by().values_list("user_id", flat=True).distinct()
+
+
 def _inbox_insert_select(selected: list[tuple[Notice, str, dict]], now: datetime) -> None:
     """INSERT … SELECT: one inbox row per distinct reader each notice's query yields, all
     notices in one statement (UNION ALL). Django has no INSERT … SELECT; the reader queries
@@ -207,17 +213,14 @@ def _inbox_insert_select(selected: list[tuple[Notice, str, dict]], now: datetime
     selects, params = [], []
     for notice, title, payload in selected:
         readers = notice.readers
+        assert readers is not None
         if isinstance(readers, BoundQuery):
             sub_sql, sub_params = readers.sql_with_params(db)
-            if notice.exclude_user_id is not None:
-                sub_sql = f"SELECT * FROM ({sub_sql}) x WHERE x.user_id <> %s"
-                sub_params = [*sub_params, notice.exclude_user_id]
         else:
-            assert readers is not None
-            if notice.exclude_user_id is not None:
-                readers = readers.exclude(user_id=notice.exclude_user_id)
-            readers = readers.order_by().values_list("user_id", flat=True).distinct()
-            sub_sql, sub_params = readers.query.get_compiler(using=db).as_sql()
+            sub_sql, sub_params = reader_ids(readers).query.get_compiler(using=db).as_sql()
+        if notice.exclude_user_id is not None:
+            sub_sql = f"SELECT * FROM ({sub_sql}) x WHERE x.user_id <> %s"
+            sub_params = [*sub_params, notice.exclude_user_id]
         values = [notice.topic, title, notice.body, notice.link, payload, notice.dedupe_key, now]
         params += [f.get_db_prep_save(v, conn) for f, v in zip(fields, values, strict=True)]
         params += list(sub_params)
