@@ -68,6 +68,14 @@ def test_bulk_writes_of_states_raise(case):
         Case.objects.bulk_create([copy])
     with pytest.raises(StateWriteError):
         copy.save()
+    # The intake's own INSERT (compiled once) is a state write too: refused outside the
+    # workflow, and never a second time for a stored case.
+    copy.pk = 9_000_001
+    with pytest.raises(StateWriteError):
+        copy.insert()
+    with workflow_writes(), pytest.raises(ValueError, match="already stored"):
+        Case.objects.get(pk=case.pk).insert()
+    assert not Case.objects.filter(pk=copy.pk).exists()
     _unchanged(case)
 
 

@@ -1,4 +1,4 @@
-"""Reads compiled once (wangge.core.compiled) answer what the ORM answers, on every database."""
+"""Reads and inserts compiled once (wangge.core.compiled) do what the ORM does, on every database."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from django.db.models import Value
+from django.db.models.functions import Now
+
 from wangge.accounts.models import User
-from wangge.core.compiled import CompiledQuery
+from wangge.core.compiled import CompiledInsert, CompiledQuery
+from wangge.notify.models import InboxItem
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +120,68 @@ def test_a_bound_query_embeds_the_sql_the_orm_would_compile(users):
         assert cursor.fetchone()[0] == 3
     with pytest.raises(TypeError):
         JOINED.bind(T0)
+
+
+INBOX_INSERT = CompiledInsert(InboxItem)
+USER_INSERT = CompiledInsert(User)
+
+
+def _inbox(user: User, n: int, **extra) -> list[InboxItem]:
+    return [
+        InboxItem(
+            user=user, topic="case.created", title=f"标题{i}", body="碎玻璃\n'引号'",
+            link=f"/cases/X{i}/", payload={"seq": i, "words": ["玻璃", None], "ok": True},
+            dedupe_key=f"k{i}", **extra,
+        )  # fmt: skip
+        for i in range(n)
+    ]
+
+
+def _stored(ids) -> list[dict]:
+    rows = InboxItem.objects.filter(pk__in=ids).order_by("pk").values()
+    return [{k: v for k, v in r.items() if k not in ("id", "user_id", "created_at")} for r in rows]
+
+
+def test_an_insert_writes_what_bulk_create_writes_and_numbers_the_rows(users):
+    """Values prepared as the ORM prepares them (JSON, quotes, a foreign key, the time an
+    auto_now_add field takes); ids from the database, set on the objects in their order."""
+    compiled = _inbox(users[0], 3)
+    with CaptureQueriesContext(connection) as ctx:
+        INBOX_INSERT.insert(compiled)
+    assert len(ctx.captured_queries) == 1
+    assert all(item.pk is not None and not item._state.adding for item in compiled)
+    assert len({item.pk for item in compiled}) == 3
+    by_orm = InboxItem.objects.bulk_create(_inbox(users[1], 3))
+    assert _stored([i.pk for i in compiled]) == _stored([i.pk for i in by_orm])
+    for item in compiled:
+        stored = InboxItem.objects.get(pk=item.pk)
+        assert (stored.title, stored.payload) == (item.title, item.payload)
+        assert stored.created_at == item.created_at and item.created_at.tzinfo is not None
+
+
+def test_rows_that_carry_their_ids_are_written_with_them(users):
+    made = [User(pk=9_000_001 + i, username=f"given{i}", date_joined=T0) for i in range(2)]
+    USER_INSERT.insert(made)
+    assert list(
+        User.objects.filter(pk__gt=9_000_000).order_by("pk").values_list("pk", "username")
+    ) == [(9_000_001, "given0"), (9_000_002, "given1")]
+    with pytest.raises(ValueError, match="with and without"):
+        USER_INSERT.insert([User(pk=9_000_010, username="a"), User(username="b")])
+
+
+def test_the_statement_is_built_once_per_row_count(users):
+    INBOX_INSERT.insert(_inbox(users[1], 2))
+    INBOX_INSERT.insert(_inbox(users[2], 2))
+    INBOX_INSERT.insert(_inbox(users[3], 1))
+    mine = {k: v for k, v in INBOX_INSERT._sql.items() if k[0] == connection.alias}
+    assert {rows for _alias, _with_pk, rows in mine} >= {1, 2}
+    assert InboxItem.objects.filter(user__in=users[1:4]).count() == 5
+    INBOX_INSERT.insert([])  # nothing to write: no statement
+
+
+def test_values_the_orm_would_write_as_sql_are_refused(users):
+    with pytest.raises(ValueError, match="expression"):
+        INBOX_INSERT.insert(_inbox(users[0], 1, read_at=Now()))
+    with pytest.raises(ValueError, match="expression"):
+        INBOX_INSERT.insert([InboxItem(user=users[0], topic=Value("x"), dedupe_key="v")])
+    assert not InboxItem.objects.exists()

@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.compiled import CompiledInsert
 from wangge.core.config import ConfigQuerySet
 from wangge.grids.models import DepartmentKind, GridLevel
 
@@ -526,6 +527,16 @@ class Case(models.Model):
             super().save(*args, update_fields=fields, **kwargs)
         self._loaded_state = self.__dict__.get("state")
 
+    def insert(self) -> None:
+        """The intake's one INSERT of a new case, final state and chain head included: a write
+        of the state, so only inside `workflow_writes()`. The statement is built once
+        (`CompiledInsert`); no model signal is sent (none is listened for)."""
+        if not self._state.adding:
+            raise ValueError(f"case {self.pk} is already stored")
+        _refuse({"state"})
+        _case_insert.insert([self])
+        self._loaded_state = self.__dict__.get("state")
+
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any, **kwargs: Any) -> Case:
         instance = super().from_db(db, field_names, values, **kwargs)
@@ -635,6 +646,12 @@ class CaseEvent(models.Model):
 
     def get_kind_display(self) -> str:  # type: ignore[no-redef]
         return choice_label(EventKind, self.kind)  # see Case.get_state_display
+
+
+# The rows written by every report and every transition, by statements built once
+# (wangge.core.compiled): `Case.insert()` for a new case, `event_insert.insert(events)` for events.
+_case_insert = CompiledInsert(Case)
+event_insert = CompiledInsert(CaseEvent)
 
 
 class CaseCheckpoint(models.Model):

@@ -34,6 +34,7 @@ from wangge.cases.models import (
     Channel,
     EventKind,
     default_priority,
+    event_insert,
     workflow_writes,
 )
 from wangge.cases.notifications import case_notice, triage_operator_readers, unit_member_readers
@@ -459,8 +460,8 @@ def intake_store(intake: Intake) -> None:
     An IntegrityError means the key, external id, tracking code or id was taken."""
     case = intake.case
     with workflow_writes():
-        case.save(force_insert=True)
-    CaseEvent.objects.bulk_create(intake.events)
+        case.insert()
+    event_insert.insert(intake.events)
     if intake.co_departments:
         through = Case.co_departments.through
         through.objects.bulk_create(

@@ -38,6 +38,7 @@ from wangge.cases.models import (
     Category,
     EventKind,
     ExtensionRequest,
+    event_insert,
     workflow_writes,
 )
 from wangge.cases.targets import assignee_check, escalation_target, target_check
@@ -256,7 +257,7 @@ def _store(case: Case, changes: dict[str, Any], event: CaseEvent) -> None:
         setattr(case, name, value)
     case.version += 1
     case._loaded_state = case.state
-    event.save(force_insert=True)
+    event_insert.insert([event])
 
 
 def case_transition(

@@ -1,4 +1,4 @@
-"""Reads the ORM compiles once, then runs with new values.
+"""Reads and inserts the ORM compiles once, then runs with new values.
 
 Turning a QuerySet into SQL (resolving lookups and joins, quoting names, building the select
 list) costs Django 0.3–0.5 ms of CPU whatever the query, more than the database spends on an
@@ -11,6 +11,11 @@ come back through the compiler's own converters, as `values_list` would give the
 Only plain values fill slots (an int, a str, a float, an aware datetime compared with `=`, `<`,
 `>=` …): a lookup that rewrites its value (`contains`, `in` with a list argument) cannot be
 compiled this way and is refused when the query is first built.
+
+`CompiledInsert` does the same for the rows every intake writes: a case is 47 columns, and
+`save()` or `bulk_create()` builds an insert compiler, a placeholder and a quoted name per column
+on every call (0.4–0.5 ms of CPU for the case, as much again for its two events); the statement
+depends only on the model, the database and the number of rows, so it is built once for them.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from django.db import connections, router
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 # Sample values unlikely to occur among a query's own constants; the compiled parameters are
 # searched for them to learn which slot each argument fills.
@@ -135,3 +140,69 @@ def _prepare(connection: Any, value: Any) -> Any:
             raise ValueError("naive datetime")
         return connection.ops.adapt_datetimefield_value(value)
     return value
+
+
+class CompiledInsert:
+    """`insert(objs)`: one INSERT of new rows of `model`, as `bulk_create(objs)` writes them.
+
+    Every concrete column is written, the primary key too when the rows carry one (ids drawn
+    ahead, as a case's are); otherwise the database numbers them and they are set on the objects
+    (RETURNING, in the order of the rows). Each field prepares its value as the ORM's insert does
+    (`pre_save` with add, then `get_db_prep_save`). Rows whose values the ORM would have to write
+    as SQL (an expression, a default left to the database) or fields with their own placeholder
+    are refused: they are not what this is for. Like `bulk_create`, no model signal is sent.
+    """
+
+    def __init__(self, model: type[Model]) -> None:
+        self.model = model
+        meta = model._meta
+        fields = [f for f in meta.local_concrete_fields if not f.generated]
+        custom = [f.name for f in fields if hasattr(f, "get_placeholder")]
+        if custom or meta.parents:
+            raise TypeError(f"{meta.label}: {custom or 'inherited'} need the ORM's insert")
+        self._with_pk = fields
+        self._without_pk = [f for f in fields if f is not meta.pk]
+        self._sql: dict[tuple[str, bool, int], str] = {}
+
+    def _statement(self, alias: str, with_pk: bool, rows: int) -> str:
+        key = (alias, with_pk, rows)
+        sql = self._sql.get(key)
+        if sql is None:
+            ops = connections[alias].ops
+            meta = self.model._meta
+            fields = self._with_pk if with_pk else self._without_pk
+            row = f"({', '.join(['%s'] * len(fields))})"
+            sql = (
+                f"INSERT INTO {ops.quote_name(meta.db_table)} "
+                f"({', '.join(ops.quote_name(f.column) for f in fields)}) "
+                f"VALUES {', '.join([row] * rows)}"
+            )
+            if not with_pk:
+                sql += f" RETURNING {ops.quote_name(meta.pk.column)}"
+            self._sql[key] = sql  # a race builds the same string twice
+        return sql
+
+    def insert(self, objs: list[Model]) -> None:
+        if not objs:
+            return
+        with_pk = objs[0].pk is not None
+        if any((obj.pk is not None) != with_pk for obj in objs):
+            raise ValueError("rows with and without a primary key in one insert")
+        alias = router.db_for_write(self.model)
+        connection = connections[alias]
+        fields = self._with_pk if with_pk else self._without_pk
+        params = []
+        for obj in objs:
+            for field in fields:
+                value = field.pre_save(obj, True)
+                if hasattr(value, "resolve_expression"):
+                    raise ValueError(f"{field.name}: an expression needs the ORM's insert")
+                params.append(field.get_db_prep_save(value, connection))
+        with connection.cursor() as cursor:
+            cursor.execute(self._statement(alias, with_pk, len(objs)), params)
+            if not with_pk:
+                for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+                    obj.pk = pk
+        for obj in objs:
+            obj._state.adding = False
+            obj._state.db = alias
