@@ -110,3 +110,27 @@ def test_admin_role_form_refuses_second_system_role(client, db):
     assert r.status_code == 200
     assert "须由不同的人担任" in r.content.decode()
     assert not RoleAssignment.objects.filter(user=admin, role=Role.AUDITOR).exists()
+
+
+def test_an_api_token_read_brings_the_scope_along(county, departments, resident):
+    """The token's one read joins the role assignments: the request's scope then costs no query,
+    and is the scope read on its own (several roles, a department's, none at all)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from wangge.accounts.models import User
+    from wangge.accounts.tokens import token_authenticate, token_issue
+
+    user = make_user("many_roles", Role.GRID_WORKER, county[GRID_A])
+    role_grant(actor=None, user=user, role=Role.COMMUNITY_STAFF, grid=county[COMMUNITY_A])
+    dept = next(iter(departments.values()))
+    role_grant(actor=None, user=user, role=Role.DEPARTMENT_HANDLER, department=dept)
+    for person in (user, resident):
+        key = token_issue(user=person).key
+        with CaptureQueriesContext(connection) as ctx:
+            authenticated, _token = token_authenticate(key)
+            scope = scope_for_user(authenticated)
+        assert len(ctx.captured_queries) == 1
+        assert scope == scope_for_user(User.objects.get(pk=person.pk))
+    assert scope_for_user(authenticated).is_empty  # the resident's
+    assert scope.user_id == resident.pk

@@ -15,7 +15,7 @@ from wangge.accounts.models import (
 from wangge.core.compiled import CompiledQuery
 from wangge.core.scope import Scope
 
-__all__ = ["Scope", "scope_for_user", "user_role_list"]
+__all__ = ["ASSIGNMENT_COLUMNS", "Scope", "scope_for_user", "scope_remember", "user_role_list"]
 
 
 def _minimal_prefixes(paths: list[str]) -> tuple[str, ...]:
@@ -26,11 +26,13 @@ def _minimal_prefixes(paths: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-# Read on every request that checks access: compiled once (wangge.core.compiled).
+# What a user's scope is built from, a row per role assignment. Read on every request that
+# checks access: compiled once (wangge.core.compiled), or joined to the token's own read.
+ASSIGNMENT_COLUMNS = (
+    "role", "grid_id", "grid__path", "department_id", "department__service_area__path"
+)  # fmt: skip
 _assignments = CompiledQuery(
-    lambda user_id: RoleAssignment.objects.filter(user_id=user_id).values_list(
-        "role", "grid_id", "grid__path", "department_id", "department__service_area__path"
-    ),
+    lambda user_id: RoleAssignment.objects.filter(user_id=user_id).values_list(*ASSIGNMENT_COLUMNS),
     int,
 )
 
@@ -45,7 +47,12 @@ def scope_for_user(user: User | AnonymousUser | None) -> Scope:
     cached = getattr(user, "_wangge_scope", None)
     if cached is not None:
         return cached
-    rows = _assignments.rows(user.pk)
+    return scope_remember(user, _assignments.rows(user.pk))
+
+
+def scope_remember(user: User, rows: list[tuple]) -> Scope:
+    """Build `user`'s scope from their assignment rows (`ASSIGNMENT_COLUMNS`, read by whoever
+    already reads the user: the API token's join) and keep it for the rest of the request."""
     roles = frozenset(role for role, *_ in rows)
     grid_paths = [path for role, _g, path, _d, _a in rows if role in GRID_ROLES and path]
     role_grid_ids: dict[str, set[int]] = {}

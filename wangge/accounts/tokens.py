@@ -21,6 +21,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from rest_framework import authentication, exceptions
 
 from wangge.accounts.models import ApiToken, User
+from wangge.accounts.selectors import ASSIGNMENT_COLUMNS, scope_remember
 from wangge.core.compiled import CompiledQuery
 from wangge.core.models import AuditLog
 from wangge.core.services import audit_record
@@ -131,10 +132,13 @@ def token_revoke_all(
 
 _TOKEN_COLUMNS = [f.attname for f in ApiToken._meta.concrete_fields]
 _USER_COLUMNS = [f.attname for f in User._meta.concrete_fields]
-# Every API request reads its token and user: one join, compiled once (wangge.core.compiled).
+# Every API request reads its token and user, and nearly every one then its user's data scope:
+# one read (a row per role assignment, or one with none), compiled once (wangge.core.compiled).
 _live_token = CompiledQuery(
     lambda digest: ApiToken.objects.filter(key_hash=digest, revoked_at__isnull=True).values_list(
-        *_TOKEN_COLUMNS, *(f"user__{c}" for c in _USER_COLUMNS)
+        *_TOKEN_COLUMNS,
+        *(f"user__{c}" for c in _USER_COLUMNS),
+        *(f"user__role_assignments__{c}" for c in ASSIGNMENT_COLUMNS),
     ),
     str,
 )
@@ -145,9 +149,11 @@ def _live_token_by_key(key: str) -> ApiToken | None:
     if not rows:
         return None
     alias = router.db_for_read(ApiToken)
-    n = len(_TOKEN_COLUMNS)
+    n, m = len(_TOKEN_COLUMNS), len(_TOKEN_COLUMNS) + len(_USER_COLUMNS)
     token = ApiToken.from_db(alias, _TOKEN_COLUMNS, rows[0][:n])
-    token.user = User.from_db(alias, _USER_COLUMNS, rows[0][n:])
+    token.user = User.from_db(alias, _USER_COLUMNS, rows[0][n:m])
+    # The role is never empty: a row without one is the join finding no assignment.
+    scope_remember(token.user, [row[m:] for row in rows if row[m] is not None])
     return token
 
 
