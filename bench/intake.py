@@ -16,8 +16,10 @@
    client counts: the Open311 face of the same intake.
 4. CPU: the gunicorn workers' user+system CPU (from /proc) over each round divided by the
    requests answered, and PostgreSQL's (every `postgres` process on the host) per request and
-   per bare transaction; and in this process, `time.process_time()` around `case_submit` alone
-   over `--cpu-intakes` reports (the service without HTTP, DRF and authentication).
+   per bare transaction, and the client threads' own (this process's); and in this process,
+   `time.process_time()` around `case_submit` alone over `--cpu-intakes` reports (the service
+   without HTTP, DRF and authentication). In-process figures (`--cpu-only`) are taken with the
+   server's settings (DEBUG off), as the server runs.
 5. Unless `--closed 0`: adds `--closed` closed cases and `--open` open ones (INSERT … SELECT),
    then times the sweep: idle before and after the closed history, and with 1% of the open
    ones due.
@@ -413,19 +415,22 @@ def layout(workers: int, threads: int) -> tuple[int, int]:
     return workers or conf["workers"], threads or conf["threads"]
 
 
+# Settings of the server, and of this process when it measures in-process (as production runs).
+SERVER_ENV = {
+    "WANGGE_DEBUG": "0",
+    "WANGGE_SECRET_KEY": SECRET_KEY,
+    "WANGGE_CHAIN_KEY": "bench-chain-" + "x" * 40,
+    # Plain HTTP on loopback (production sits behind a TLS proxy).
+    "WANGGE_SSL_REDIRECT": "0",
+    # One proxy in front (its X-Forwarded-For names the Open311 posts' client addresses);
+    # the per-address Open311 limit lifted all the same, whatever a round's length.
+    "WANGGE_NUM_PROXIES": "1",
+    "WANGGE_OPEN311_POST_RATE": "100000000/hour",
+}
+
+
 def server(workers: int, threads: int) -> subprocess.Popen:
-    env = dict(
-        os.environ,
-        WANGGE_DEBUG="0",
-        WANGGE_SECRET_KEY=SECRET_KEY,
-        WANGGE_CHAIN_KEY="bench-chain-" + "x" * 40,
-        # Plain HTTP on loopback (production sits behind a TLS proxy).
-        WANGGE_SSL_REDIRECT="0",
-        # One proxy in front (its X-Forwarded-For names the Open311 posts' client addresses);
-        # the per-address Open311 limit lifted all the same, whatever a round's length.
-        WANGGE_NUM_PROXIES="1",
-        WANGGE_OPEN311_POST_RATE="100000000/hour",
-    )
+    env = dict(os.environ, **SERVER_ENV)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -541,7 +546,7 @@ def main() -> None:
         "--profile", default="", help="with --cpu-only: cProfile statistics to this file"
     )
     args = ap.parse_args()
-    os.environ["WANGGE_SECRET_KEY"] = SECRET_KEY
+    os.environ.update(SERVER_ENV)
     # Contact phones are encrypted: the server (DEBUG off) needs keys; fixed ones for the bench.
     os.environ.setdefault(
         "WANGGE_FIELD_KEYS", base64.b64encode(b"bench-field-key".ljust(32)).decode()
@@ -575,9 +580,10 @@ def main() -> None:
             f"{'errors':>6} {'cpu ms':>8} {'db ms':>7}"
         )
         for n in [int(x) for x in args.clients.split(",")]:
-            cpu0, db0 = server_cpu(proc), db_cpu()
+            cpu0, db0, cl0 = server_cpu(proc), db_cpu(), time.process_time()
             count, lat, errors = http_clients(n, args.seconds, token, points)
             rest_cpu, rest_db = server_cpu(proc) - cpu0, db_cpu() - db0
+            clients_cpu = (time.process_time() - cl0) * 1000 / max(count, 1)
             pg_count, pg_lat, pg_db = pg_clients(n, args.seconds, templates)
             cpu0, db0 = server_cpu(proc), db_cpu()
             o_count, o_lat, o_errors = http_clients(n, args.seconds, token, points, open311_key=key)
@@ -590,7 +596,10 @@ def main() -> None:
                     (o_count, o_lat, o_errors, o_cpu, o_db),
                 )
             )
-            print(f"  {n} clients done (load {os.getloadavg()[0]:.2f})")
+            print(
+                f"  {n} clients done (load {os.getloadavg()[0]:.2f}; the REST clients' own CPU "
+                f"{clients_cpu:.2f} ms per request, on the same cores)"
+            )
     finally:
         proc.terminate()
         try:
