@@ -174,6 +174,17 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     # Tests create no database on a standby: the replica tests point it at the standby's copy
     # of the test database themselves.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# PostgreSQL: the statements every request runs (the API token's read, the duplicate search, a
+# new case's INSERTs: wangge/core/compiled.py) are prepared once they have run this many times on
+# a connection; every other query binds its values in the client and is planned for them.
+# Behind a pooler in transaction mode, PgBouncer 1.21+ with max_prepared_statements keeps them
+# working; "off" for a pooler that cannot.
+_prepare = os.environ.get("WANGGE_DB_PREPARE_THRESHOLD", "5").strip().lower()
+for _db in DATABASES.values():
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        _db.setdefault("OPTIONS", {})["prepare_threshold"] = (
+            None if _prepare in ("off", "none", "") else int(_prepare)
+        )
 DATABASE_ROUTERS = ["wangge.core.replica.ReplicaRouter"]
 WANGGE_REPLICA_READ_PATHS = tuple(
     p

@@ -1,4 +1,4 @@
-"""Reads and inserts compiled once (wangge.core.compiled) do what the ORM does, on every database."""
+"""Reads and inserts compiled once (wangge.core.compiled) do what the ORM does, on any database."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
-
 from django.db.models import Value
 from django.db.models.functions import Now
+from django.test.utils import CaptureQueriesContext
 
 from wangge.accounts.models import User
 from wangge.core.compiled import CompiledInsert, CompiledQuery
@@ -129,10 +128,15 @@ USER_INSERT = CompiledInsert(User)
 def _inbox(user: User, n: int, **extra) -> list[InboxItem]:
     return [
         InboxItem(
-            user=user, topic="case.created", title=f"标题{i}", body="碎玻璃\n'引号'",
-            link=f"/cases/X{i}/", payload={"seq": i, "words": ["玻璃", None], "ok": True},
-            dedupe_key=f"k{i}", **extra,
-        )  # fmt: skip
+            user=user,
+            topic="case.created",
+            title=f"标题{i}",
+            body="碎玻璃\n'引号'",
+            link=f"/cases/X{i}/",
+            payload={"seq": i, "words": ["玻璃", None], "ok": True},
+            dedupe_key=f"k{i}",
+            **extra,
+        )
         for i in range(n)
     ]
 
@@ -185,3 +189,46 @@ def test_values_the_orm_would_write_as_sql_are_refused(users):
     with pytest.raises(ValueError, match="expression"):
         INBOX_INSERT.insert([InboxItem(user=users[0], topic=Value("x"), dedupe_key="v")])
     assert not InboxItem.objects.exists()
+
+
+@pytest.mark.postgres
+def test_compiled_statements_are_prepared_on_postgresql(users):
+    """After `prepare_threshold` runs on a connection PostgreSQL keeps the statement (its parse
+    and plan); the answers stay the ORM's, and each run is still counted as a query."""
+    threshold = connection.connection.prepare_threshold
+    assert threshold is not None  # settings: WANGGE_DB_PREPARE_THRESHOLD
+    for i in range(threshold + 1):
+        since = T0 + timedelta(hours=i % 3)
+        assert JOINED.rows(since, "u0") == list(_joined_since(since, "u0"))
+    USER_INSERT.insert([User(username=f"p{i}") for i in range(1)])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('"accounts_user"."date_joined" >= $1' in s for s in prepared)
+    with CaptureQueriesContext(connection) as ctx:
+        JOINED.rows(T0, "u0")
+    assert len(ctx.captured_queries) == 1
+
+
+@pytest.mark.postgres
+def test_a_prepared_read_keeps_its_constants_and_so_its_partial_index():
+    """The duplicate search's open states are written into its SQL, not sent as values: a plan
+    kept for all values can still use the partial index `case_open_point` they name."""
+    from wangge.cases.matching import _nearby_open_of_category
+
+    hit = _nearby_open_of_category._compiled(connection.alias)
+    assert "IN ('submitted', 'dispatched', 'claimed', 'resolved', 'suspended')" in hit.prepared_sql
+    assert hit.prepared_sql.count("%s") == 6  # since, the box, the category
+    sql = hit.prepared_sql
+    for n in range(1, 7):
+        sql = sql.replace("%s", f"${n}", 1)
+    with connection.cursor() as cursor:
+        cursor.execute("PREPARE nearby_generic AS " + sql.replace("%%", "%"))
+        try:
+            cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN EXECUTE nearby_generic(now(), 26.4, 26.5, 117.7, 117.8, 1)")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("DEALLOCATE nearby_generic")
+    assert "case_open_point" in plan, plan

@@ -21,7 +21,7 @@ from django.db.models import F, QuerySet
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
-from wangge.core.compiled import BoundQuery
+from wangge.core.compiled import BoundQuery, statement_cursor
 from wangge.core.config import config_loader
 from wangge.core.models import AuditLog
 from wangge.core.services import audit_record
@@ -231,8 +231,13 @@ def _inbox_insert_select(selected: list[tuple[Notice, str, dict]], now: datetime
         f"{qn(InboxItem._meta.db_table)} ({columns}) {' UNION ALL '.join(selects)} "
         + conn.ops.on_conflict_suffix_sql(InboxItem._meta.fields, OnConflict.IGNORE, None, None)
     )
-    with conn.cursor() as cursor:
-        cursor.execute(sql, params)
+    if all(isinstance(notice.readers, BoundQuery) for notice, _t, _p in selected):
+        # The intake's: the same statement on every report, prepared (wangge.core.compiled).
+        with statement_cursor(db) as (cursor, _server_side):
+            cursor.execute(sql, params)
+    else:
+        with conn.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 _INBOX_COLUMNS = ("topic", "title", "body", "link", "payload", "dedupe_key", "created_at")
