@@ -31,11 +31,11 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
@@ -189,18 +189,16 @@ def statement_cursor(alias: str) -> Iterator[tuple[Any, bool]]:
         connection.close_if_health_check_failed()
         connection.ensure_connection()
         if connection.connection.prepare_threshold is not None:
-            from django.db.backends.postgresql.base import (
-                TIMESTAMPTZ_OID,
-                Format,
-                ServerBindingCursor,
-                register_tzloader,
-            )
+            import psycopg
+            from django.db.backends.postgresql.psycopg_any import register_tzloader
+            from psycopg.pq import Format
 
             connection.validate_thread_sharing()
             with connection.wrap_database_errors:
-                raw = ServerBindingCursor(connection.connection)
+                raw: Any = psycopg.Cursor(connection.connection)
             # As Django's own cursors: times read in the connection's zone if it has moved.
-            tzloader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+            timestamptz = psycopg.adapters.types["timestamptz"].oid
+            tzloader = connection.connection.adapters.get_loader(timestamptz, Format.TEXT)
             if connection.timezone != tzloader.timezone:
                 register_tzloader(connection.timezone, raw)
             wrap = (
@@ -256,15 +254,15 @@ class CompiledInsert:
             row = f"({', '.join(['%s'] * len(fields))})"
             sql = (
                 f"INSERT INTO {ops.quote_name(meta.db_table)} "
-                f"({', '.join(ops.quote_name(f.column) for f in fields)}) "
+                f"({', '.join(ops.quote_name(cast(str, f.column)) for f in fields)}) "
                 f"VALUES {', '.join([row] * rows)}"
             )
             if not with_pk:
-                sql += f" RETURNING {ops.quote_name(meta.pk.column)}"
+                sql += f" RETURNING {ops.quote_name(cast(str, meta.pk.column))}"
             self._sql[key] = sql  # a race builds the same string twice
         return sql
 
-    def insert(self, objs: list[Model]) -> None:
+    def insert(self, objs: Sequence[Model]) -> None:
         if not objs:
             return
         with_pk = objs[0].pk is not None
