@@ -45,6 +45,10 @@ def _steady_state(settings):
         setattr(settings, name, 3600)
 
 
+# With an API token the caller's roles come with the token's read: one statement fewer.
+TOKEN_BUDGET = BUDGET - 1
+
+
 def measured(report: Callable[[int], Any]) -> tuple[Any, list[str]]:
     """Report once to warm the caches, then count a second report's statements."""
     report(0)
@@ -53,8 +57,8 @@ def measured(report: Callable[[int], Any]) -> tuple[Any, list[str]]:
     return result, [q["sql"] for q in ctx.captured_queries]
 
 
-def assert_lean(sql: list[str]) -> None:
-    assert len(sql) <= BUDGET, f"{len(sql)} statements:\n" + "\n".join(s[:160] for s in sql)
+def assert_lean(sql: list[str], budget: int = BUDGET) -> None:
+    assert len(sql) <= budget, f"{len(sql)} statements:\n" + "\n".join(s[:160] for s in sql)
     # The case is written once, in its final state: no UPDATE of the row just inserted.
     assert not any(s.startswith("UPDATE") for s in sql), sql
 
@@ -84,7 +88,7 @@ def test_rest_intake_by_a_resident(api, county, categories, resident, worker_a, 
         return r.json()
 
     body, sql = measured(report)
-    assert_lean(sql)
+    assert_lean(sql, TOKEN_BUDGET)
     # The answer is the detail, rendered from what was written.
     assert [e["kind"] for e in body["timeline"]] == ["submit", "accept"]
     assert body["handling_unit"]["code"] == GRID_A and body["allowed_actions"]
@@ -109,7 +113,7 @@ def test_rest_intake_without_a_category_routes_on_the_suggestion(
         return r.json()
 
     body, sql = measured(report)
-    assert_lean(sql)
+    assert_lean(sql, TOKEN_BUDGET)
     assert body["category_code"] == "E0104" and body["suggested_category"] == "E0104"
     assert_dispatched(body["tracking_code"], worker_a)
 
@@ -129,7 +133,7 @@ def test_patrol_report_by_a_grid_worker(api, county, categories, worker_a):
         return r.json()
 
     body, sql = measured(report)
-    assert_lean(sql)
+    assert_lean(sql, TOKEN_BUDGET)
     case = Case.objects.get(tracking_code=body["tracking_code"])
     assert case.channel == "patrol" and case.state == CaseState.DISPATCHED
     assert "claim" in body["allowed_actions"]
@@ -151,7 +155,7 @@ def test_phone_entry_by_an_operator(api, county, categories, operator, worker_a)
         return r.json()
 
     body, sql = measured(report)
-    assert_lean(sql)
+    assert_lean(sql, TOKEN_BUDGET)
     assert_dispatched(body["tracking_code"], worker_a)
 
 
