@@ -178,12 +178,14 @@ if os.environ.get("DATABASE_REPLICA_URL"):
 # new case's INSERTs: wangge/core/compiled.py) are prepared once they have run this many times on
 # a connection; every other query binds its values in the client and is planned for them.
 # Behind a pooler in transaction mode, PgBouncer 1.21+ with max_prepared_statements keeps them
-# working; "off" for a pooler that cannot.
-_prepare = os.environ.get("WANGGE_DB_PREPARE_THRESHOLD", "5").strip().lower()
+# working; "off" for a pooler that cannot (0: prepared on the first run, as psycopg counts).
+_prepare = (os.environ.get("WANGGE_DB_PREPARE_THRESHOLD") or "5").strip().lower()
+if _prepare not in ("off", "none") and not _prepare.isdigit():
+    raise RuntimeError("WANGGE_DB_PREPARE_THRESHOLD must be a number of runs (5) or off")
 for _db in DATABASES.values():
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db.setdefault("OPTIONS", {})["prepare_threshold"] = (
-            None if _prepare in ("off", "none", "") else int(_prepare)
+            None if _prepare in ("off", "none") else int(_prepare)
         )
 DATABASE_ROUTERS = ["wangge.core.replica.ReplicaRouter"]
 WANGGE_REPLICA_READ_PATHS = tuple(
