@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wangge.core.api import Forbidden, Unprocessable
-from wangge.core.compiled import CompiledQuery
+from wangge.core.compiled import CompiledInsert, CompiledQuery
 from wangge.core.config import config_loader
 from wangge.core.services import audit_record
 from wangge.open311.models import ApiClient, Open311Request
@@ -144,7 +144,7 @@ def open311_request_submit(
     try:
         with transaction.atomic():
             intake_store(intake)
-            record.save(force_insert=True)
+            _record_insert.insert([record])
         return record
     except IntegrityError:
         pass
@@ -172,6 +172,8 @@ def request_digest(request: NewRequest, *, category_code: str, media: UploadedFi
     return h.hexdigest()
 
 
+# Every post's own row, beside the case's: its INSERT built once (wangge.core.compiled).
+_record_insert = CompiledInsert(Open311Request)
 # The newest earlier post of the same body by a client: read before every keyless post, so
 # compiled once (wangge.core.compiled); the index o311_dedupe serves it.
 _same_body = CompiledQuery(
