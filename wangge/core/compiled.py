@@ -94,31 +94,30 @@ class CompiledQuery:
 
     def sql_with_params(self, alias: str, *args: Any) -> tuple[str, list[Any]]:
         """The compiled SQL and its parameters for these values on database `alias`."""
-        return self._filled(self._compiled(alias), alias, args)
+        hit = self._compiled(alias)
+        return hit.sql, hit.params(self._values(alias, args))
 
-    def _checked(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    def _values(self, alias: str, args: tuple[Any, ...]) -> list[Any]:
+        """The arguments as the ORM hands them to the driver of database `alias`."""
         if len(args) != len(self.kinds):
             raise TypeError(f"expected {len(self.kinds)} arguments, got {len(args)}")
-        return args
-
-    def _filled(self, hit: _Compiled, alias: str, args: tuple[Any, ...]) -> tuple[str, list]:
-        values = [_prepare(connections[alias], a) for a in self._checked(args)]
-        params = [hit.constants[n] if s is None else values[s] for n, s in enumerate(hit.slots)]
-        return hit.sql, params
+        return [_prepare(connections[alias], a) for a in args]
 
     def bind(self, *args: Any) -> BoundQuery:
         """These values, kept to be compiled into another statement (an INSERT … SELECT)."""
-        return BoundQuery(self, self._checked(args))
+        if len(args) != len(self.kinds):
+            raise TypeError(f"expected {len(self.kinds)} arguments, got {len(args)}")
+        return BoundQuery(self, args)
 
     def rows(self, *args: Any) -> list[tuple[Any, ...]]:
         alias = router.db_for_read(self.model)
         hit = self._compiled(alias)
+        values = self._values(alias, args)
         with statement_cursor(alias) as (cursor, server_side):
-            if server_side:
-                values = [_prepare(connections[alias], a) for a in self._checked(args)]
+            if server_side:  # the constants are in the SQL: only the arguments travel
                 cursor.execute(hit.prepared_sql, [values[s] for s in hit.slots if s is not None])
             else:
-                cursor.execute(*self._filled(hit, alias, args))
+                cursor.execute(hit.sql, hit.params(values))
             fetched = cursor.fetchall()
         if not hit.converters:
             return [tuple(r) for r in fetched]
@@ -132,6 +131,10 @@ class _Compiled(NamedTuple):
     compiler: Any
     converters: dict  # the compiler's, for the select list
     prepared_sql: str  # PostgreSQL: the constants written in, a placeholder per argument
+
+    def params(self, values: list[Any]) -> list[Any]:
+        """The parameters of `sql`: each slot's argument, or the constant compiled there."""
+        return [self.constants[n] if s is None else values[s] for n, s in enumerate(self.slots)]
 
 
 @dataclass(frozen=True)
