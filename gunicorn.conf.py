@@ -1,6 +1,6 @@
 """gunicorn's settings for `gunicorn wangge.wsgi` (read from the working directory).
 
-Requests are Python-bound (a case intake spends ~6 ms in Python and ~2.5 ms in PostgreSQL), so
+Requests are Python-bound (a case intake spends ~5 ms in Python and ~1.4 ms in PostgreSQL), so
 one process per core plus one, each serving one request at a time, keeps every core busy
 without threads contending for one interpreter lock. Sync workers take a connection only when
 idle, so requests queue once for all workers instead of once per worker: on two cores at 32
