@@ -22,6 +22,7 @@ import _django
 _django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import override_settings  # noqa: E402
 
 from tests.conftest import COMMUNITY_A, GRID_A, TEST_SHAPE  # noqa: E402
@@ -74,7 +75,7 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=10000)
     args = parser.parse_args()
     admin = load(args.residents)
-    print(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
+    print(f"database: {connection.vendor}, "
           f"{args.residents} residents")  # fmt: skip
     # Baseline: the file written in the request.
     with override_settings(EXPORT_INLINE_ROWS=10**9, EXPORT_MAX_ROWS=10**9):

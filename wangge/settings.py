@@ -184,6 +184,8 @@ if _prepare not in ("off", "none") and not _prepare.isdigit():
     raise RuntimeError("WANGGE_DB_PREPARE_THRESHOLD must be a number of runs (5) or off")
 for _db in DATABASES.values():
     if _db["ENGINE"] == "django.db.backends.postgresql":
+        # Django's, with a health check that asks the server nothing (wangge/core/pgbackend).
+        _db["ENGINE"] = "wangge.core.pgbackend"
         _db.setdefault("OPTIONS", {})["prepare_threshold"] = (
             None if _prepare in ("off", "none") else int(_prepare)
         )
