@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, serializers
+from rest_framework.fields import empty
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -101,15 +106,110 @@ class FieldsOnce:
     A ModelSerializer derives its fields from the model on every instantiation (a case's detail
     answer spent 3 ms of CPU there, more than the rest of its rendering); a plain Serializer
     deep-copies its declared ones. Copies, not the cached fields themselves: binding sets the
-    parent, and two requests render on two threads at once."""
+    parent, and two requests render on two threads at once.
+
+    Rendering an object (not a mapping) reads the plain fields (`_PLAIN`: text, numbers,
+    booleans, times, choices, JSON, whose rendering reads nothing but the value and the field's
+    own settings) through the cached fields themselves, unbound, and binds copies only of the
+    others (method fields, nested serializers): the same answer as the REST framework's loop,
+    without binding forty copies and asking `inspect.signature` of every `get_…_display` per
+    answer (a case's detail: 377 → 206 µs; tests/core/test_fields_once.py)."""
 
     def get_fields(self) -> dict[str, serializers.Field]:
-        cls = type(self)
-        built = cls.__dict__.get("_fields_once")
-        if built is None:
-            built = super().get_fields()  # type: ignore[misc]
-            cls._fields_once = built  # type: ignore[attr-defined]
-        return {name: _shallow(field) for name, field in built.items()}
+        return {name: _shallow(field) for name, field in _fields_once(self).items()}
+
+    def to_representation(self, instance: Any) -> Any:
+        if isinstance(instance, Mapping):
+            return super().to_representation(instance)  # type: ignore[misc]
+        bound = self.__dict__.get("_bound_once")
+        if bound is None:
+            bound = self.__dict__["_bound_once"] = {}
+        ret: dict[str, Any] = {}
+        for name, attrs, field in _plan(self):
+            if attrs is None:  # rendered by a bound copy, as the REST framework does
+                own = bound.get(name)
+                if own is None:
+                    own = bound[name] = _shallow(field)
+                    own.bind(name, self)
+                try:
+                    value = own.get_attribute(instance)
+                except serializers.SkipField:
+                    continue
+                ret[name] = None if value is None else own.to_representation(value)
+                continue
+            value = instance
+            try:
+                for attr in attrs:
+                    value = value[attr] if isinstance(value, Mapping) else getattr(value, attr)
+                    if callable(value) and _simple_callable(value):
+                        value = value()
+            except ObjectDoesNotExist:
+                value = None
+            except (KeyError, AttributeError):
+                if field.default is not empty:
+                    value = field.default
+                elif field.allow_null:
+                    value = None
+                elif not field.required:
+                    continue
+                else:
+                    raise
+            ret[name] = None if value is None else field.to_representation(value)
+        return ret
+
+
+# Fields whose `to_representation` reads only the value and the field's own settings (never its
+# parent or the context): rendered by the class's cached, unbound instance. Exact types only.
+_PLAIN = frozenset(
+    {
+        serializers.BooleanField,
+        serializers.CharField,
+        serializers.ChoiceField,
+        serializers.DateField,
+        serializers.DateTimeField,
+        serializers.DecimalField,
+        serializers.EmailField,
+        serializers.FloatField,
+        serializers.IntegerField,
+        serializers.JSONField,
+        serializers.ReadOnlyField,
+        serializers.UUIDField,
+    }
+)
+
+
+def _fields_once(serializer: Any) -> dict[str, serializers.Field]:
+    cls = type(serializer)
+    built = cls.__dict__.get("_fields_once")
+    if built is None:
+        built = super(FieldsOnce, serializer).get_fields()
+        cls._fields_once = built
+    return built
+
+
+def _plan(serializer: Any) -> list[tuple[str, tuple[str, ...] | None, serializers.Field]]:
+    """(name, attribute path or None for a bound copy, the class's field), in answer order."""
+    cls = type(serializer)
+    plan = cls.__dict__.get("_plan_once")
+    if plan is None:
+        plan = []
+        for name, field in _fields_once(serializer).items():
+            if field.write_only:
+                continue
+            source = field.source or name
+            plain = (
+                type(field) in _PLAIN
+                and source != "*"
+                and (field.default is empty or not callable(field.default))
+            )
+            plan.append((name, tuple(source.split(".")) if plain else None, field))
+        cls._plan_once = plan
+    return plan
+
+
+def _simple_callable(value: Any) -> bool:
+    # As the REST framework's `is_simple_callable`: a method such as `get_state_display`.
+    return inspect.ismethod(value) or inspect.isfunction(value) or isinstance(value, partial)
 
 
 def _shallow(field: serializers.Field) -> serializers.Field:
