@@ -222,12 +222,15 @@ def test_a_prepared_read_keeps_its_constants_and_so_its_partial_index():
     sql = hit.prepared_sql
     for n in range(1, 7):
         sql = sql.replace("%s", f"${n}", 1)
+    # The arguments in the order of the placeholders they fill.
+    args = (datetime.now(UTC), 26.4, 26.5, 117.7, 117.8, 1)
+    values = [args[slot] for slot in hit.slots if slot is not None]
     with connection.cursor() as cursor:
         cursor.execute("PREPARE nearby_generic AS " + sql.replace("%%", "%"))
         try:
             cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
             cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("EXPLAIN EXECUTE nearby_generic(now(), 26.4, 26.5, 117.7, 117.8, 1)")
+            cursor.execute("EXPLAIN EXECUTE nearby_generic(%s, %s, %s, %s, %s, %s)", values)
             plan = "\n".join(row[0] for row in cursor.fetchall())
         finally:
             cursor.execute("DEALLOCATE nearby_generic")
