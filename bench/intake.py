@@ -58,7 +58,20 @@ from bench._django import setup
 PORT = int(os.environ.get("BENCH_PORT", "8101"))
 # The server and this process sign tokens (and encrypt contact data) with the same key.
 SECRET_KEY = "bench-" + "x" * 50
-SEQUENCE = itertools.count(1)  # tracking codes of the psycopg rows, unique across rounds
+# Tracking codes of the psycopg rows ("P" and seven base-36 digits), unique across rounds and
+# runs on the same database: each run starts at a random point of the range.
+SEQUENCE = itertools.count(random.SystemRandom().randrange(36**7 - 10**8))
+
+
+def bare_code(n: int) -> str:
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    out = ""
+    for _ in range(7):
+        n, d = divmod(n, 36)
+        out = digits[d] + out
+    return "P" + out
+
+
 CLIENT_ADDRESSES = 2_000  # Open311 posts' client addresses
 # Report points, drawn at random inside each micro-grid (256 of them, 0.03 km² each): reports
 # fall anywhere in a grid, not on a few spots.
@@ -447,7 +460,16 @@ def pg_clients(n: int, seconds: float, templates: dict) -> tuple[int, list[float
         [one_row] * len(readers)
     )
 
+    failures: list[BaseException] = []
+
     def run(k: int) -> None:
+        try:
+            commit(k)
+        except BaseException as exc:  # reported after the round, not hung on the barriers
+            failures.append(exc)
+            done.abort()
+
+    def commit(k: int) -> None:
         mine = []
         i = 0
         with psycopg.connect(dsn) as conn:
@@ -455,7 +477,7 @@ def pg_clients(n: int, seconds: float, templates: dict) -> tuple[int, list[float
                 t0 = time.perf_counter()
                 with conn.transaction():
                     row = dict(zip(case_cols, case_vals, strict=True))
-                    row["tracking_code"] = f"P{next(SEQUENCE):07d}"
+                    row["tracking_code"] = bare_code(next(SEQUENCE))
                     (case_id,) = conn.execute(case_sql, list(row.values())).fetchone()
                     for seq in (1, 2):
                         ev = dict(zip(ev_cols, ev_vals, strict=True))
@@ -479,7 +501,13 @@ def pg_clients(n: int, seconds: float, templates: dict) -> tuple[int, list[float
     db0 = db_cpu()
     for t in threads:
         t.start()
-    done.wait()
+    try:
+        done.wait()
+    except threading.BrokenBarrierError:
+        closing.abort()
+        for t in threads:
+            t.join()
+        raise RuntimeError("a bare psycopg client failed") from failures[0]
     db = db_cpu() - db0
     closing.wait()
     for t in threads:
