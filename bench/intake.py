@@ -4,7 +4,7 @@
         .venv/bin/python bench/intake.py --seconds 8 --closed 0
 
 1. Starts gunicorn (the layout of gunicorn.conf.py unless `--workers`/`--threads` say otherwise:
-   one sync worker per CPU plus one) on loopback against the database, and drives
+   one sync worker per CPU, the database being on this machine) on loopback, and drives
    `POST /api/v1/cases/` from 1, 8 and 32 clients (HTTP/1.1, keep-alive where the server
    keeps it, a token user) for `--seconds` each: sustained rate and p50/p95/p99 latency. The
    clients are Debian's wrk running bench/intake.lua where it is installed (`--load wrk`, a C
