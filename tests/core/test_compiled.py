@@ -183,6 +183,26 @@ def test_the_statement_is_built_once_per_row_count(users):
     INBOX_INSERT.insert([])  # nothing to write: no statement
 
 
+def test_values_of_another_type_are_prepared_as_the_orm_prepares_them(users):
+    """Text, numbers and ids already of their field's type go to the driver as they are; any
+    other value takes the field's own preparation, as in `bulk_create`."""
+    kinds = {f.name: kind for f, kind in INBOX_INSERT._without_pk}
+    assert (kinds["title"], kinds["user"], kinds["payload"]) == (str, int, None)
+
+    def odd(a: User, b: User) -> list[InboxItem]:
+        rows = _inbox(a, 2)
+        rows[0].title = 2026  # an int for a text field: stored as its text
+        rows[1].user_id = str(b.pk)  # a text id: the integer key
+        return rows
+
+    compiled, by_orm = odd(users[0], users[1]), odd(users[2], users[3])
+    INBOX_INSERT.insert(compiled)
+    InboxItem.objects.bulk_create(by_orm)
+    assert _stored([i.pk for i in compiled]) == _stored([i.pk for i in by_orm])
+    first, second = (InboxItem.objects.get(pk=i.pk) for i in compiled)
+    assert (first.title, first.user_id, second.user_id) == ("2026", users[0].pk, users[1].pk)
+
+
 def test_values_the_orm_would_write_as_sql_are_refused(users):
     with pytest.raises(ValueError, match="expression"):
         INBOX_INSERT.insert(_inbox(users[0], 1, read_at=Now()))

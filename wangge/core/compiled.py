@@ -37,8 +37,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
 
-from django.db import connections, router
-from django.db.models import Model, QuerySet
+from django.db import connections, models, router
+from django.db.models import Field, Model, QuerySet
 
 # Sample values unlikely to occur among a query's own constants; the compiled parameters are
 # searched for them to learn which slot each argument fills.
@@ -225,13 +225,49 @@ def _prepare(connection: Any, value: Any) -> Any:
     return value
 
 
+# Fields whose `pre_save` reads the attribute and whose `get_db_prep_save` hands a value of
+# this exact type (or None) back unchanged, on every database: exact field classes only, so a
+# subclass with its own preparation takes the ORM's path.
+_AS_IS_TYPES: dict[type[Field], type] = {
+    models.CharField: str,
+    models.TextField: str,
+    models.SlugField: str,
+    models.IntegerField: int,
+    models.BigIntegerField: int,
+    models.SmallIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveBigIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.AutoField: int,
+    models.BigAutoField: int,
+    models.SmallAutoField: int,
+    models.BooleanField: bool,
+    models.FloatField: float,
+}
+
+
+def _as_is(field: Field) -> type | None:
+    """The value type `field` passes to the driver unchanged, or None."""
+    if type(field) in (models.ForeignKey, models.OneToOneField):
+        # An integer id of the referenced row (a text key's empty string becomes NULL).
+        kind = _as_is(field.target_field)
+        return kind if kind is int else None
+    kind = _AS_IS_TYPES.get(type(field))
+    if kind is None or type(field).pre_save is not Field.pre_save:
+        return None
+    return kind
+
+
 class CompiledInsert:
     """`insert(objs)`: one INSERT of new rows of `model`, as `bulk_create(objs)` writes them.
 
     Every concrete column is written, the primary key too when the rows carry one (ids drawn
     ahead, as a case's are); otherwise the database numbers them and they are set on the objects
     (RETURNING, in the order of the rows). Each field prepares its value as the ORM's insert does
-    (`pre_save` with add, then `get_db_prep_save`). Rows whose values the ORM would have to write
+    (`pre_save` with add, then `get_db_prep_save`), except a value that is already what the
+    driver takes for its field (`_AS_IS`: text for a text field, a whole number for an integer
+    field or an integer-keyed reference, a boolean, a float, or None), which is passed as it is:
+    for those the two calls hand back the same object. Rows whose values the ORM would have to write
     as SQL (an expression, a default left to the database) or fields with their own placeholder
     are refused: they are not what this is for. Like `bulk_create`, no model signal is sent.
     """
@@ -243,8 +279,8 @@ class CompiledInsert:
         custom = [f.name for f in fields if hasattr(f, "get_placeholder")]
         if custom or meta.parents:
             raise TypeError(f"{meta.label}: {custom or 'inherited'} need the ORM's insert")
-        self._with_pk = fields
-        self._without_pk = [f for f in fields if f is not meta.pk]
+        self._with_pk = [(f, _as_is(f)) for f in fields]
+        self._without_pk = [(f, kind) for f, kind in self._with_pk if f is not meta.pk]
         self._sql: dict[tuple[str, bool, int], str] = {}
 
     def _statement(self, alias: str, with_pk: bool, rows: int) -> str:
@@ -257,7 +293,7 @@ class CompiledInsert:
             row = f"({', '.join(['%s'] * len(fields))})"
             sql = (
                 f"INSERT INTO {ops.quote_name(meta.db_table)} "
-                f"({', '.join(ops.quote_name(cast(str, f.column)) for f in fields)}) "
+                f"({', '.join(ops.quote_name(cast(str, f.column)) for f, _k in fields)}) "
                 f"VALUES {', '.join([row] * rows)}"
             )
             if not with_pk:
@@ -276,7 +312,12 @@ class CompiledInsert:
         fields = self._with_pk if with_pk else self._without_pk
         params = []
         for obj in objs:
-            for field in fields:
+            for field, kind in fields:
+                if kind is not None:
+                    value = getattr(obj, field.attname)
+                    if value is None or type(value) is kind:
+                        params.append(value)
+                        continue
                 value = field.pre_save(obj, True)
                 if hasattr(value, "resolve_expression"):
                     raise ValueError(f"{field.name}: an expression needs the ORM's insert")
