@@ -73,6 +73,8 @@ def bare_code(n: int) -> str:
 
 
 CLIENT_ADDRESSES = 2_000  # Open311 posts' client addresses
+# The bare rows' latitude: a degree north of the county, outside every duplicate search's box.
+BARE_LAT = 27.385
 # Report points, drawn at random inside each micro-grid (256 of them, 0.03 km² each): reports
 # fall anywhere in a grid, not on a few spots.
 POINTS_PER_GRID = 200
@@ -137,11 +139,11 @@ def prepare() -> tuple[str, str, list[tuple[float, float]]]:
 
 
 def settle() -> None:
-    """Closes every case earlier rounds left open, the bare rounds' copies included: each round
-    starts in a county whose earlier reports were handled, as a real one's mostly are
-    (docs/benchmarks.md). Without this the bench's own flood stays open in the 72-hour window
-    on a few square kilometres: tens of thousands of reports, and the copies of the bare rounds
-    on one point, that every later report's duplicate search would read through. (The state
+    """Closes every report earlier rounds left open: each round starts in a county whose earlier
+    reports were handled, as a real one's mostly are (docs/benchmarks.md). Without this the
+    bench's own flood stays open in the 72-hour window on a few square kilometres, tens of
+    thousands of reports that every later report's duplicate search would read through. The
+    bare rounds' copies lie outside the county (`BARE_LAT`) and are left as they are. (The state
     guard asks each change of state for a higher event count; the bench writes no events for
     it, the database is the bench's own.)"""
     from django.db import connection
@@ -150,7 +152,8 @@ def settle() -> None:
         cur.execute(
             "UPDATE cases_case SET state = 'closed', closed_at = now(), "
             "event_count = event_count + 1 "
-            "WHERE state <> 'closed'"
+            "WHERE state <> 'closed' AND lat IS DISTINCT FROM %s",
+            [BARE_LAT],
         )
         cur.execute("VACUUM ANALYZE cases_case")
 
@@ -161,8 +164,7 @@ def duplicates_found(after_id: int) -> float:
 
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT avg(jsonb_array_length(duplicate_candidates)) FROM cases_case "
-            "WHERE id > %s AND tracking_code NOT LIKE 'P%%'",
+            "SELECT avg(jsonb_array_length(duplicate_candidates)) FROM cases_case WHERE id > %s",
             [after_id],
         )
         (mean,) = cur.fetchone()
@@ -536,11 +538,15 @@ def row_templates() -> dict:
         readers = [r[0] for r in cur.fetchall()]
     case = fetch("SELECT * FROM cases_case ORDER BY id DESC LIMIT 1")
     cols, vals = case
-    # Keys that must stay unique are left empty (NULL) in the copies.
+    # Keys that must stay unique are left empty (NULL) in the copies; the point is moved out of
+    # the county (same kind of value, same indexes), so that the copies, open as the intake's
+    # case is, stay out of every report's duplicate search.
     vals = [
-        None if c in ("idempotency_key", "external_id") else v
+        None if c in ("idempotency_key", "external_id")
+        else BARE_LAT if c == "lat"
+        else v
         for c, v in zip(cols, vals, strict=True)
-    ]
+    ]  # fmt: skip
     return {
         "case": (cols, vals),
         "event": fetch("SELECT * FROM cases_caseevent ORDER BY id DESC LIMIT 1"),
@@ -760,7 +766,6 @@ def rounds(args: argparse.Namespace, proc: subprocess.Popen, load: Load) -> list
     results = []
     for n in [int(x) for x in args.clients.split(",")]:
         rest = measured(proc, lambda n=n: load.round(n, args.seconds))
-        settle()
         pg_count, pg_lat, pg_db = pg_clients(n, args.seconds, templates)
         o = measured(proc, lambda n=n: load.round(n, args.seconds, open311=True))
         results.append((n, rest, (pg_count, pg_lat, pg_db), o))
