@@ -130,7 +130,7 @@ class FieldsOnce:
                 own = bound.get(name)
                 if own is None:
                     own = bound[name] = _shallow(field)
-                    own.bind(name, self)
+                    own.bind(name, self)  # type: ignore[arg-type]  # a Serializer subclass's
                 try:
                     value = own.get_attribute(instance)
                 except serializers.SkipField:

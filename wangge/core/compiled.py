@@ -250,7 +250,7 @@ def _as_is(field: Field) -> type | None:
     """The value type `field` passes to the driver unchanged, or None."""
     if type(field) in (models.ForeignKey, models.OneToOneField):
         # An integer id of the referenced row (a text key's empty string becomes NULL).
-        kind = _as_is(field.target_field)
+        kind = _as_is(cast(Any, field).target_field)
         return kind if kind is int else None
     kind = _AS_IS_TYPES.get(type(field))
     if kind is None or type(field).pre_save is not Field.pre_save:
