@@ -37,29 +37,29 @@ def _wait_readable(fileno: int) -> None:
     assert readable, "the server's end of the connection did not arrive within 10 s"
 
 
-def test_a_connection_at_rest_is_usable_without_asking_the_server():
-    _backend_pid()
+def _usable_on_the_wire() -> tuple[bool, bytes]:
+    """`is_usable()` and what crossed the connection meanwhile (libpq's trace)."""
     with tempfile.TemporaryFile() as wire:
         connection.connection.pgconn.trace(wire.fileno())
         try:
-            assert connection.is_usable()
+            usable = connection.is_usable()
         finally:
             connection.connection.pgconn.untrace()
         wire.seek(0)
-        assert wire.read() == b""  # not one message sent or received
+        return usable, wire.read()
+
+
+def test_a_connection_at_rest_is_usable_without_asking_the_server():
+    _backend_pid()
+    assert _usable_on_the_wire() == (True, b"")  # not one message sent or received
 
 
 def test_inside_a_transaction_the_server_is_asked():
     with transaction.atomic():
         User.objects.count()
-        with tempfile.TemporaryFile() as wire:
-            connection.connection.pgconn.trace(wire.fileno())
-            try:
-                assert connection.is_usable()
-            finally:
-                connection.connection.pgconn.untrace()
-            wire.seek(0)
-            assert b"SELECT 1" in wire.read()
+        usable, wire = _usable_on_the_wire()
+    assert usable
+    assert b"SELECT 1" in wire
 
 
 def test_a_connection_the_server_ended_is_replaced_before_the_next_request_uses_it():
