@@ -15,11 +15,11 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from wangge.core.compiled import CompiledInsert
+from wangge.core.compiled import CompiledInsert, statement_cursor
 from wangge.core.config import ConfigQuerySet
 from wangge.grids.models import DepartmentKind, GridLevel
 
@@ -531,10 +531,22 @@ class Case(models.Model):
         """The intake's one INSERT of a new case, final state and chain head included: a write
         of the state, so only inside `workflow_writes()`. The statement is built once
         (`CompiledInsert`); no model signal is sent (none is listened for)."""
+        alias = router.db_for_write(Case)
+        sql, params = self.insert_statement(alias)
+        with statement_cursor(alias) as (cursor, _server_side):
+            cursor.execute(sql, params)
+        self.inserted(alias)
+
+    def insert_statement(self, alias: str) -> tuple[str, list[Any]]:
+        """`insert`'s statement and parameters, not run (the intake embeds it in its one
+        statement on PostgreSQL); `inserted(alias)` once it has run. Same guards."""
         if not self._state.adding:
             raise ValueError(f"case {self.pk} is already stored")
         _refuse({"state"})
-        _case_insert.insert([self])
+        return _case_insert.statement([self], alias)
+
+    def inserted(self, alias: str) -> None:
+        _case_insert.stored([self], alias, [])
         self._loaded_state = self.__dict__.get("state")
 
     @classmethod

@@ -304,10 +304,18 @@ class CompiledInsert:
     def insert(self, objs: Sequence[Model]) -> None:
         if not objs:
             return
+        alias = router.db_for_write(self.model)
+        sql, params = self.statement(objs, alias)
+        with statement_cursor(alias) as (cursor, _server_side):
+            cursor.execute(sql, params)
+            self.stored(objs, alias, cursor.fetchall() if objs[0].pk is None else [])
+
+    def statement(self, objs: Sequence[Model], alias: str) -> tuple[str, list[Any]]:
+        """The INSERT of `objs` on database `alias` and its parameters, not run (a caller may
+        embed it in a larger statement; then `stored` with the ids it returned)."""
         with_pk = objs[0].pk is not None
         if any((obj.pk is not None) != with_pk for obj in objs):
             raise ValueError("rows with and without a primary key in one insert")
-        alias = router.db_for_write(self.model)
         connection = connections[alias]
         fields = self._with_pk if with_pk else self._without_pk
         params = []
@@ -322,11 +330,14 @@ class CompiledInsert:
                 if hasattr(value, "resolve_expression"):
                     raise ValueError(f"{field.name}: an expression needs the ORM's insert")
                 params.append(field.get_db_prep_save(value, connection))
-        with statement_cursor(alias) as (cursor, _server_side):
-            cursor.execute(self._statement(alias, with_pk, len(objs)), params)
-            if not with_pk:
-                for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-                    obj.pk = pk
+        return self._statement(alias, with_pk, len(objs)), params
+
+    def stored(self, objs: Sequence[Model], alias: str, ids: Sequence[tuple[Any, ...]]) -> None:
+        """Mark `objs` as written to `alias`, with the ids the database returned (in the order of
+        the rows) when it numbered them."""
+        if objs and objs[0].pk is None:
+            for obj, (pk,) in zip(objs, ids, strict=True):
+                obj.pk = pk
         for obj in objs:
             obj._state.adding = False
             obj._state.db = alias

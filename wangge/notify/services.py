@@ -132,15 +132,8 @@ def outbox_enqueue_many(notices: Sequence[Notice]) -> None:
         if notice.readers is not None:
             selected.append((notice, title, clean_payload))
         explicit = {int(e) for e in notice.endpoint_ids}
-        grid_path = notice.grid_path
         for ep in endpoints:
-            if ep.id in explicit or (
-                ep.hears(notice.topic)
-                and (
-                    ep.grid is None
-                    or (grid_path is not None and grid_path.startswith(ep.grid.path))
-                )
-            ):
+            if ep.id in explicit or _hears(ep, notice):
                 deliveries.append(_delivery(ep, notice, title, clean_payload, now))
     if selected:
         _inbox_insert_select(selected, now)
@@ -149,6 +142,14 @@ def outbox_enqueue_many(notices: Sequence[Notice]) -> None:
     if deliveries:
         OutboxMessage.objects.bulk_create(deliveries, ignore_conflicts=True)
         transaction.on_commit(kick_delivery, robust=True)
+
+
+def _hears(ep: Any, notice: Notice) -> bool:
+    """Whether a webhook endpoint hears a notice by its topic and grid (not named by it)."""
+    return ep.hears(notice.topic) and (
+        ep.grid is None
+        or (notice.grid_path is not None and notice.grid_path.startswith(ep.grid.path))
+    )
 
 
 def _checked(notice: Notice) -> tuple[str, dict]:
@@ -200,11 +201,48 @@ def reader_ids(readers: QuerySet) -> QuerySet:
     return readers.order_by().values_list("user_id", flat=True).distinct()
 
 
+def inbox_statement(notices: Sequence[Notice], db: str) -> tuple[str, list[Any]] | None:
+    """The one statement that writes `notices` on database `db`, not run: when each notice has
+    compiled readers (`BoundQuery`, as the intake's) and nothing else to write (no explicit
+    readers, no webhook delivery), its INSERT … SELECT; else None. A caller may embed it in a
+    larger statement (the intake's, `cases.services`); it writes what `outbox_enqueue_many`
+    would."""
+    selected = []
+    endpoints = active_endpoints()
+    for notice in notices:
+        readers = notice.readers
+        if not isinstance(readers, BoundQuery) or readers.db != db:
+            return None
+        if notice.user_ids != () or notice.endpoint_ids != ():
+            return None
+        if any(_hears(ep, notice) for ep in endpoints):
+            return None
+        title, clean_payload = _checked(notice)
+        selected.append((notice, title, clean_payload))
+    if not selected:
+        return None
+    return _inbox_insert_select_sql(selected, timezone.now())
+
+
 def _inbox_insert_select(selected: list[tuple[Notice, str, dict]], now: datetime) -> None:
     """INSERT … SELECT: one inbox row per distinct reader each notice's query yields, all
     notices in one statement (UNION ALL). Django has no INSERT … SELECT; the reader queries
     themselves are compiled by the ORM. A reader who already has the notice's dedupe key is
     skipped, as `bulk_create(ignore_conflicts=True)` does."""
+    sql, params = _inbox_insert_select_sql(selected, now)
+    db = selected[0][0].readers.db  # type: ignore[union-attr]
+    if all(isinstance(notice.readers, BoundQuery) for notice, _t, _p in selected):
+        # The intake's: the same statement on every report, prepared (wangge.core.compiled).
+        with statement_cursor(db) as (cursor, _server_side):
+            cursor.execute(sql, params)
+    else:
+        with connections[db].cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def _inbox_insert_select_sql(
+    selected: list[tuple[Notice, str, dict]], now: datetime
+) -> tuple[str, list[Any]]:
     db = selected[0][0].readers.db  # type: ignore[union-attr]
     conn = connections[db]
     qn = conn.ops.quote_name
@@ -231,13 +269,7 @@ def _inbox_insert_select(selected: list[tuple[Notice, str, dict]], now: datetime
         f"{qn(InboxItem._meta.db_table)} ({columns}) {' UNION ALL '.join(selects)} "
         + conn.ops.on_conflict_suffix_sql(InboxItem._meta.fields, OnConflict.IGNORE, None, None)
     )
-    if all(isinstance(notice.readers, BoundQuery) for notice, _t, _p in selected):
-        # The intake's: the same statement on every report, prepared (wangge.core.compiled).
-        with statement_cursor(db) as (cursor, _server_side):
-            cursor.execute(sql, params)
-    else:
-        with conn.cursor() as cursor:
-            cursor.execute(sql, params)
+    return sql, params
 
 
 _INBOX_COLUMNS = ("topic", "title", "body", "link", "payload", "dedupe_key", "created_at")
