@@ -12,7 +12,7 @@ from django.db.models.functions import Now
 from django.test.utils import CaptureQueriesContext
 
 from wangge.accounts.models import User
-from wangge.core.compiled import CompiledInsert, CompiledQuery
+from wangge.core.compiled import CompiledInsert, CompiledQuery, numbered, statement_cursor
 from wangge.notify.models import InboxItem
 
 pytestmark = pytest.mark.django_db
@@ -211,6 +211,40 @@ def test_values_the_orm_would_write_as_sql_are_refused(users):
     assert not InboxItem.objects.exists()
 
 
+def test_placeholders_are_numbered_as_postgresql_writes_them():
+    assert numbered("a = %s AND b LIKE 'x%%' AND c IN (%s, %s)") == (
+        "a = $1 AND b LIKE 'x%' AND c IN ($2, $3)"
+    )
+    # An escaped percent sign followed by "s" is a literal, not a placeholder.
+    assert numbered("SELECT '%%s', %s") == "SELECT '%s', $1"
+    assert numbered("SELECT 1") == "SELECT 1"
+
+
+@pytest.mark.postgres
+def test_a_long_statement_runs_with_its_placeholders_numbered_once():
+    """A statement over psycopg's own cache limits (4 kB, 50 parameters), as an intake's
+    one-statement write is, is numbered once for its text and answers as Django's cursor does;
+    without parameters the SQL goes as written, as Django sends it."""
+    terms = [f"%s::int * {i} AS c{i}" for i in range(80)]
+    sql = "SELECT '100%%' AS pct, " + ", ".join(terms) + ", '" + "x" * 4096 + "' AS pad"
+    values = list(range(80))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        expected = cursor.fetchone()
+    numbered.cache_clear()
+    for _ in range(3):
+        with statement_cursor(connection.alias) as (cursor, server_side):
+            assert server_side
+            cursor.execute(sql, values)
+            assert cursor.fetchone() == expected
+    assert expected[:3] == ("100%", 0, 1)
+    info = numbered.cache_info()
+    assert (info.misses, info.hits) == (1, 2)
+    with statement_cursor(connection.alias) as (cursor, _server_side):
+        cursor.execute("SELECT '100%'")
+        assert cursor.fetchone() == ("100%",)
+
+
 @pytest.mark.postgres
 def test_compiled_statements_are_prepared_on_postgresql(users):
     """After `prepare_threshold` runs on a connection PostgreSQL keeps the statement (its parse
@@ -239,14 +273,12 @@ def test_a_prepared_read_keeps_its_constants_and_so_its_partial_index():
     hit = _nearby_open_of_category._compiled(connection.alias)
     assert "IN ('submitted', 'dispatched', 'claimed', 'resolved', 'suspended')" in hit.prepared_sql
     assert hit.prepared_sql.count("%s") == 6  # since, the box, the category
-    sql = hit.prepared_sql
-    for n in range(1, 7):
-        sql = sql.replace("%s", f"${n}", 1)
+    sql = numbered(hit.prepared_sql)
     # The arguments in the order of the placeholders they fill.
     args = (datetime.now(UTC), 26.4, 26.5, 117.7, 117.8, 1)
     values = [args[slot] for slot in hit.slots if slot is not None]
     with connection.cursor() as cursor:
-        cursor.execute("PREPARE nearby_generic AS " + sql.replace("%%", "%"))
+        cursor.execute("PREPARE nearby_generic AS " + sql)
         try:
             cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
             cursor.execute("SET LOCAL enable_seqscan = off")

@@ -29,6 +29,8 @@ for the values at hand.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -37,8 +39,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
 
+import psycopg
 from django.db import connections, models, router
+from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.db.models import Field, Model, QuerySet
+from psycopg.pq import Format
 
 # Sample values unlikely to occur among a query's own constants; the compiled parameters are
 # searched for them to learn which slot each argument fills.
@@ -183,25 +188,20 @@ def statement_cursor(alias: str) -> Iterator[tuple[Any, bool]]:
     """A cursor for a compiled statement, and whether it binds its values on the server.
 
     On PostgreSQL with prepared statements allowed (the connection's `prepare_threshold`), a
-    server-side binding cursor: psycopg prepares a statement once it has run that many times on
-    the connection. Wrapped as Django wraps its own (the health check on first use in a request,
-    errors translated, the query logged where queries are), so it counts as any query does.
-    Elsewhere Django's own cursor."""
+    server-side binding cursor (`NumberedCursor`): psycopg prepares a statement once it has run
+    that many times on the connection. Wrapped as Django wraps its own (the health check on
+    first use in a request, errors translated, the query logged where queries are), so it
+    counts as any query does. Elsewhere Django's own cursor."""
     connection = connections[alias]
     if connection.vendor == "postgresql":
         connection.close_if_health_check_failed()
         connection.ensure_connection()
         if connection.connection.prepare_threshold is not None:
-            import psycopg
-            from django.db.backends.postgresql.psycopg_any import register_tzloader
-            from psycopg.pq import Format
-
             connection.validate_thread_sharing()
             with connection.wrap_database_errors:
-                raw: Any = psycopg.Cursor(connection.connection)
+                raw: Any = NumberedCursor(connection.connection)
             # As Django's own cursors: times read in the connection's zone if it has moved.
-            timestamptz = psycopg.adapters.types["timestamptz"].oid
-            tzloader = connection.connection.adapters.get_loader(timestamptz, Format.TEXT)
+            tzloader = connection.connection.adapters.get_loader(_TIMESTAMPTZ, Format.TEXT)
             if connection.timezone != tzloader.timezone:
                 register_tzloader(connection.timezone, raw)
             wrap = (
@@ -214,6 +214,27 @@ def statement_cursor(alias: str) -> Iterator[tuple[Any, bool]]:
             return
     with connection.cursor() as cursor:
         yield cursor, False
+
+
+_TIMESTAMPTZ = psycopg.adapters.types["timestamptz"].oid
+
+
+class NumberedCursor(psycopg.RawCursor):
+    """psycopg's server-binding cursor for SQL written with Django's `%s`: the placeholders are
+    numbered once per statement text (`numbered`), where psycopg's own cursor parses the text
+    again on every call once it is over 4 kB or 50 parameters, as an intake's one-statement
+    write is (0.2 ms of CPU per intake)."""
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        # Without parameters Django's SQL is not escaped: sent as it is, as psycopg does.
+        return super().execute(query if params is None else numbered(query), params, **kwargs)
+
+
+@functools.lru_cache(maxsize=512)
+def numbered(sql: str) -> str:
+    """`sql` with its `%s` placeholders written as PostgreSQL's `$1`, `$2` … and `%%` as `%`."""
+    count = itertools.count(1)
+    return _PLACEHOLDER.sub(lambda m: "%" if m.group() == "%%" else f"${next(count)}", sql)
 
 
 def _prepare(connection: Any, value: Any) -> Any:
