@@ -1,11 +1,22 @@
 from __future__ import annotations
 
+from django.contrib.messages.middleware import MessageMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from wangge.core.api import ServiceError
 
 API_PREFIXES = ("/api/", "/open311/")
+
+
+class PageMessages(MessageMiddleware):
+    """Django's messages ("已保存") for pages only. The API and Open311 answer in JSON and show
+    no message; setting up the message storage (a cookie signer and the session's) cost every
+    API request ~30 µs. A message added on such a path fails loudly, as without the middleware."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if not request.path.startswith(API_PREFIXES):
+            super().process_request(request)
 
 
 class ServiceErrorPages:
@@ -24,9 +35,7 @@ class ServiceErrorPages:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, ServiceError) or request.path.startswith(
-            ("/api/", "/open311/")
-        ):
+        if not isinstance(exception, ServiceError) or request.path.startswith(API_PREFIXES):
             return None
         template = "web/_error.html" if getattr(request, "htmx", False) else "web/error.html"
         return render(
