@@ -153,3 +153,39 @@ def test_readers_expanded_by_the_database_from_a_queryset_or_a_bound_compiled_qu
     assert readers_of("qs-x") == readers_of("bound-x") == {second.pk}
     assert readers_of("bound-none") == set()
     assert worker_b.pk not in readers_of("bound") and operator.pk not in readers_of("bound")
+
+
+def test_the_insert_select_text_is_built_once_per_shape_and_the_values_go_each_time(
+    county, worker_a
+):
+    from tests.conftest import GRID_A, make_user
+    from wangge.accounts.models import Role, RoleAssignment
+    from wangge.core.compiled import CompiledQuery
+    from wangge.notify.services import Notice, _inbox_sql, outbox_enqueue_many
+
+    grid_a = county[GRID_A]
+    second = make_user("worker_a2", Role.GRID_WORKER, grid_a)
+    in_grid = CompiledQuery(
+        lambda grid_id: (
+            RoleAssignment.objects.filter(grid_id=grid_id, role=Role.GRID_WORKER)
+            .order_by()
+            .values_list("user_id", flat=True)
+            .distinct()
+        ),
+        int,
+    )
+
+    def enqueue(key: str, exclude: int) -> set[int]:
+        notice = Notice(
+            topic="case.dispatched", title="派遣", body="", payload={"k": key},
+            dedupe_key=key, readers=in_grid.bind(grid_a.pk), exclude_user_id=exclude,
+        )  # fmt: skip
+        with transaction.atomic():
+            outbox_enqueue_many([notice])
+        return set(InboxItem.objects.filter(dedupe_key=key).values_list("user_id", flat=True))
+
+    assert enqueue("first", exclude=worker_a.pk) == {second.pk}
+    before = _inbox_sql.cache_info()
+    assert enqueue("second", exclude=second.pk) == {worker_a.pk}
+    after = _inbox_sql.cache_info()
+    assert (after.hits, after.misses) == (before.hits + 1, before.misses)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -245,10 +246,8 @@ def _inbox_insert_select_sql(
 ) -> tuple[str, list[Any]]:
     db = selected[0][0].readers.db  # type: ignore[union-attr]
     conn = connections[db]
-    qn = conn.ops.quote_name
-    fields: list[Any] = [InboxItem._meta.get_field(f) for f in _INBOX_COLUMNS]
-    user_field: Any = InboxItem._meta.get_field("user")
-    selects, params = [], []
+    fields = _inbox_fields()
+    readers_sql, params = [], []
     for notice, title, payload in selected:
         readers = notice.readers
         assert readers is not None
@@ -256,20 +255,40 @@ def _inbox_insert_select_sql(
             sub_sql, sub_params = readers.sql_with_params(db)
         else:
             sub_sql, sub_params = reader_ids(readers).query.get_compiler(using=db).as_sql()
-        if notice.exclude_user_id is not None:
-            sub_sql = f"SELECT * FROM ({sub_sql}) x WHERE x.user_id <> %s"
-            sub_params = [*sub_params, notice.exclude_user_id]
         values = [notice.topic, title, notice.body, notice.link, payload, notice.dedupe_key, now]
         params += [f.get_db_prep_save(v, conn) for f, v in zip(fields, values, strict=True)]
-        params += list(sub_params)
+        params += sub_params
+        excluding = notice.exclude_user_id is not None
+        if excluding:
+            params.append(notice.exclude_user_id)
+        readers_sql.append((sub_sql, excluding))
+    return _inbox_sql(db, tuple(readers_sql)), params
+
+
+@functools.lru_cache(maxsize=128)
+def _inbox_sql(db: str, readers_sql: tuple[tuple[str, bool], ...]) -> str:
+    """The INSERT … SELECT's text for these reader queries (each with whether one reader is
+    excluded): the same for every report of the same shape, so built once."""
+    conn = connections[db]
+    qn = conn.ops.quote_name
+    fields = _inbox_fields()
+    selects = []
+    for sub_sql, excluding in readers_sql:
+        if excluding:
+            sub_sql = f"SELECT * FROM ({sub_sql}) x WHERE x.user_id <> %s"
         selects.append(f"SELECT r.*, {', '.join(['%s'] * len(fields))} FROM ({sub_sql}) r")
+    user_field: Any = InboxItem._meta.get_field("user")
     columns = ", ".join(qn(f.column) for f in [user_field, *fields])
-    sql = (
+    return (
         f"{conn.ops.insert_statement(on_conflict=OnConflict.IGNORE)} "
         f"{qn(InboxItem._meta.db_table)} ({columns}) {' UNION ALL '.join(selects)} "
         + conn.ops.on_conflict_suffix_sql(InboxItem._meta.fields, OnConflict.IGNORE, None, None)
     )
-    return sql, params
+
+
+@functools.cache
+def _inbox_fields() -> list[Any]:
+    return [InboxItem._meta.get_field(f) for f in _INBOX_COLUMNS]
 
 
 _INBOX_COLUMNS = ("topic", "title", "body", "link", "payload", "dedupe_key", "created_at")
