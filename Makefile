@@ -21,6 +21,8 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
+	@$(BIN)/pip install --quiet -e ".[fast]" >/dev/null 2>&1 \
+		|| echo "gunicorn[fast] (the C HTTP parser) did not build here: gunicorn parses with Python"
 	@touch $(STAMP)
 
 setup: $(STAMP)

@@ -577,6 +577,18 @@ SERVER_ENV = {
 }
 
 
+def http_parser() -> str:
+    """The parser gunicorn's default (`auto`) picks: the C one of `gunicorn[fast]` where it is
+    installed (`GUNICORN_CMD_ARGS="--http-parser python"` forces the other)."""
+    if "python" in os.environ.get("GUNICORN_CMD_ARGS", ""):
+        return "Python"
+    try:
+        import gunicorn_h1c
+    except ImportError:
+        return "Python"
+    return f"C (gunicorn_h1c {getattr(gunicorn_h1c, '__version__', '')})".replace(" )", ")")
+
+
 def server(workers: int, threads: int) -> subprocess.Popen:
     env = dict(os.environ, **SERVER_ENV)
     proc = subprocess.Popen(
@@ -759,7 +771,10 @@ def rounds(args: argparse.Namespace, proc: subprocess.Popen, load: Load) -> list
     workers, threads = layout(args.workers, args.threads)
     kind = "sync workers" if threads == 1 else f"gthread workers × {threads} threads"
     clients = "wrk" if load.kind == "wrk" else "threads of this process"
-    print(f"intake over HTTP (gunicorn, {workers} {kind}; clients: {clients}) vs psycopg alone")
+    print(
+        f"intake over HTTP (gunicorn, {workers} {kind}, {http_parser()} HTTP parser; "
+        f"clients: {clients}) vs psycopg alone"
+    )
     load.round(32, 5)  # warm up every worker (jieba, locator, caches)
     load.round(8, 3, open311=True)
     templates = row_templates()
