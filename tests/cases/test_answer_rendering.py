@@ -41,3 +41,25 @@ def test_a_list_renders_each_case_as_alone(cases, operator):
     assert CaseOut(cases, many=True, context=ctx).data == [
         _stock(CaseOut(c, context=ctx), c) for c in cases
     ]
+
+
+def test_a_case_just_written_answers_its_departments_without_a_read(
+    cases, django_assert_num_queries
+):
+    """`case_prefetched` attaches the co-handling departments: none (an empty set that stays
+    empty whatever is asked of it) or the ones written, and reading them costs no query."""
+    from wangge.cases.selectors import case_prefetched
+    from wangge.grids.models import Department, DepartmentKind
+
+    case = cases[0]
+    department = Department.objects.create(
+        code="cg-test", name="城管", kind=DepartmentKind.values[0], service_area=case.grid
+    )
+    case_prefetched(case, co_departments=[], events=[])
+    with django_assert_num_queries(0):
+        assert list(case.co_departments.all()) == []
+        assert not case.co_departments.filter(code="cg-test").exists()
+        assert CaseDetailOut().get_co_departments(case) == []
+    case_prefetched(case, co_departments=[department], events=[])
+    with django_assert_num_queries(0):
+        assert CaseDetailOut().get_co_departments(case) == [{"code": "cg-test", "name": "城管"}]

@@ -151,9 +151,16 @@ def case_timeline(case: Case, *, public_only: bool = False) -> QuerySet[CaseEven
 def case_prefetched(case: Case, *, co_departments: list[Any], events: list[CaseEvent]) -> None:
     """Attach to a case just written what an answer reads of it, so rendering it re-reads
     nothing: its co-handling departments, its events, the public ones."""
-    related = case.co_departments.all()
+    related: QuerySet[Any]
+    if co_departments:
+        related = case.co_departments.all()
+    else:
+        # None to attach (the intake's usual case): an empty set of departments, as `.none()`
+        # gives, without building the relation's join and routing it (~0.1 ms per intake).
+        related = QuerySet(model=Case.co_departments.field.related_model)
+        related.query.set_empty()
     related._result_cache = list(co_departments)
-    related._prefetch_done = True  # type: ignore[attr-defined]
+    related._prefetch_done = True  # type: ignore[union-attr]
     case._prefetched_objects_cache = {"co_departments": related}  # type: ignore[attr-defined]
     case.timeline_events = list(events)  # type: ignore[attr-defined]
     case.public_events = [e for e in events if e.public]  # type: ignore[attr-defined]
