@@ -1,12 +1,14 @@
 """Case intake behind a real WSGI server, beside PostgreSQL alone; and the SLA sweep's cost.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wangge_bench_intake \\
-        .venv/bin/python bench/intake.py --seconds 8 --closed 0
+        .venv/bin/python bench/intake.py --closed 0
 
 1. Starts gunicorn (the layout of gunicorn.conf.py unless `--workers`/`--threads` say otherwise:
    one sync worker per CPU, the database being on this machine) on loopback, and drives
    `POST /api/v1/cases/` from 1, 8 and 32 clients (HTTP/1.1, keep-alive where the server
-   keeps it, a token user) for `--seconds` each: sustained rate and p50/p95/p99 latency. The
+   keeps it, a token user) for `--seconds` each, `--pairs` times in turn with 2. and 3.
+   (the machine's speed drifts over minutes; rounds taken in turn meet the same drift, and the
+   ratio of each turn is printed): sustained rate and p50/p95/p99 latency. The
    clients are Debian's wrk running bench/intake.lua where it is installed (`--load wrk`, a C
    client: ~0.16 ms of CPU per post on the same cores), else threads of this process
    (`--load python`, ~0.35 ms). Every request runs the whole intake (validate, locate,
@@ -42,6 +44,7 @@ import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -704,7 +707,11 @@ def measured(proc: subprocess.Popen, fn) -> tuple[Round, float, float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=8)
+    ap.add_argument("--seconds", type=float, default=4, help="length of each round")
+    ap.add_argument(
+        "--pairs", type=int, default=3,
+        help="REST, bare and Open311 rounds taken in turn this many times per client count",
+    )  # fmt: skip
     ap.add_argument("--clients", default="1,8,32")
     ap.add_argument("--closed", type=int, default=0, help="closed cases to add for the sweep")
     ap.add_argument("--open", type=int, default=10_000)
@@ -755,7 +762,7 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-    report(args.seconds, results)
+    report(args.seconds * args.pairs, results)
     settle()
     cpu_ms, wall_ms = service_cpu(args.cpu_intakes, points)
     print(
@@ -780,15 +787,46 @@ def rounds(args: argparse.Namespace, proc: subprocess.Popen, load: Load) -> list
     templates = row_templates()
     results = []
     for n in [int(x) for x in args.clients.split(",")]:
-        rest = measured(proc, lambda n=n: load.round(n, args.seconds))
-        pg_count, pg_lat, pg_db = pg_clients(n, args.seconds, templates)
-        o = measured(proc, lambda n=n: load.round(n, args.seconds, open311=True))
-        results.append((n, rest, (pg_count, pg_lat, pg_db), o))
+        # REST, bare and Open311 rounds in turn, `pairs` times: the machine's speed drifts
+        # over minutes on a shared host, and rounds taken in turn meet the same drift.
+        rests, bares, opens = [], [], []
+        for _ in range(args.pairs):
+            rests.append(measured(proc, lambda n=n: load.round(n, args.seconds)))
+            bares.append(pg_clients(n, args.seconds, templates))
+            opens.append(measured(proc, lambda n=n: load.round(n, args.seconds, open311=True)))
+        rest, o = pooled(rests), pooled(opens)
+        bare = (
+            sum(b[0] for b in bares),
+            [x for b in bares for x in b[1]],
+            sum(b[2] for b in bares),
+        )
+        turns = [r[0].answered / max(b[0], 1) for r, b in zip(rests, bares, strict=True)]
+        results.append((n, rest, bare, o))
         print(
             f"  {n} clients done (load {os.getloadavg()[0]:.2f}; duplicate candidates offered "
-            f"per report: REST {rest[3]:.2f}, Open311 {o[3]:.2f})"
+            f"per report: REST {rest[3]:.2f}, Open311 {o[3]:.2f}; ratio in each turn: "
+            f"{', '.join(f'{t:.2f}' for t in turns)})"
         )
     return results
+
+
+def pooled(rounds: list[tuple[Round, float, float, float]]) -> tuple[Round, float, float, float]:
+    """Rounds of the same kind as one: counts and CPU summed, the median round's p50 and the
+    worst round's p95 and p99 (wrk reports percentiles, not latencies)."""
+    rs = [r for r, *_ in rounds]
+    return (
+        Round(
+            sum(r.answered for r in rs),
+            sum(r.errors for r in rs),
+            statistics.median(r.p50 for r in rs),
+            max(r.p95 for r in rs),
+            max(r.p99 for r in rs),
+            sum(r.client_cpu for r in rs),
+        ),
+        sum(x[1] for x in rounds),
+        sum(x[2] for x in rounds),
+        statistics.fmean(x[3] for x in rounds),
+    )
 
 
 def report(s: float, results: list[tuple]) -> None:
