@@ -287,3 +287,31 @@ def test_a_prepared_read_keeps_its_constants_and_so_its_partial_index():
         finally:
             cursor.execute("DEALLOCATE nearby_generic")
     assert "case_open_point" in plan, plan
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_keeps_one_statement_cursor_until_it_reconnects_or_moves_zone():
+    """The server-binding cursor is made once per connection (psycopg finds its adapters once);
+    a new connection, or a new time zone for the connection, gets a new one that reads times as
+    Django's own cursors then do."""
+    from django.test import override_settings
+
+    def cursor_and_rows():
+        with statement_cursor(connection.alias) as (cursor, server_side):
+            assert server_side
+            cursor.execute("SELECT %s::timestamptz", [T0])
+            return cursor.cursor, cursor.fetchall()[0][0]
+
+    first, at = cursor_and_rows()
+    again, _ = cursor_and_rows()
+    assert again is first and at == T0
+    with override_settings(USE_TZ=False):  # the connection's zone is now none
+        moved, at = cursor_and_rows()
+        assert moved is not first
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT %s::timestamptz", [T0])
+            assert at == cursor.fetchone()[0]  # as Django's own cursor reads it
+    connection.close()
+    renewed, at = cursor_and_rows()
+    assert renewed is not first and renewed is not moved and at == T0
