@@ -189,9 +189,9 @@ def statement_cursor(alias: str) -> Iterator[tuple[Any, bool]]:
 
     On PostgreSQL with prepared statements allowed (the connection's `prepare_threshold`), a
     server-side binding cursor (`NumberedCursor`, one kept per connection): psycopg prepares a
-    statement once it has run that many times on the connection. Wrapped as Django wraps its own (the health check on
-    first use in a request, errors translated, the query logged where queries are), so it
-    counts as any query does. Elsewhere Django's own cursor."""
+    statement once it has run that many times on the connection. Wrapped as Django wraps its
+    own (the health check on first use in a request, errors translated, the query logged where
+    queries are), so it counts as any query does. Elsewhere Django's own cursor."""
     connection = connections[alias]
     if connection.vendor == "postgresql":
         connection.close_if_health_check_failed()
@@ -203,7 +203,8 @@ def statement_cursor(alias: str) -> Iterator[tuple[Any, bool]]:
                 if connection.queries_logged
                 else connection.make_cursor
             )
-            yield wrap(_kept_cursor(connection)), True
+            kept: Any = _kept_cursor(connection)
+            yield wrap(kept), True
             return
     with connection.cursor() as cursor:
         yield cursor, False
