@@ -9,6 +9,22 @@ from wangge.notify.services import outbox_enqueue
 pytestmark = pytest.mark.django_db
 
 
+def _grid_workers():
+    """A compiled reader query: the grid workers of a grid."""
+    from wangge.accounts.models import Role, RoleAssignment
+    from wangge.core.compiled import CompiledQuery
+
+    return CompiledQuery(
+        lambda grid_id: (
+            RoleAssignment.objects.filter(grid_id=grid_id, role=Role.GRID_WORKER)
+            .order_by()
+            .values_list("user_id", flat=True)
+            .distinct()
+        ),
+        int,
+    )
+
+
 def _enqueue(**kw):
     args = dict(
         topic="case.created",
@@ -109,21 +125,12 @@ def test_readers_expanded_by_the_database_from_a_queryset_or_a_bound_compiled_qu
 
     from tests.conftest import GRID_A, make_user
     from wangge.accounts.models import Role, RoleAssignment
-    from wangge.core.compiled import CompiledQuery
     from wangge.notify.services import Notice, outbox_enqueue_many
 
     grid_a = county[GRID_A]
     second = make_user("worker_a2", Role.GRID_WORKER, grid_a)
     make_user("head_a", Role.BUILDING_HEAD, grid_a)  # another role: filtered out below
-    in_grid = CompiledQuery(
-        lambda grid_id: (
-            RoleAssignment.objects.filter(grid_id=grid_id, role=Role.GRID_WORKER)
-            .order_by()
-            .values_list("user_id", flat=True)
-            .distinct()
-        ),
-        int,
-    )
+    in_grid = _grid_workers()
 
     def notice(key: str, readers, exclude=None) -> Notice:
         return Notice(
@@ -159,21 +166,12 @@ def test_the_insert_select_text_is_built_once_per_shape_and_the_values_go_each_t
     county, worker_a
 ):
     from tests.conftest import GRID_A, make_user
-    from wangge.accounts.models import Role, RoleAssignment
-    from wangge.core.compiled import CompiledQuery
+    from wangge.accounts.models import Role
     from wangge.notify.services import Notice, _inbox_sql, outbox_enqueue_many
 
     grid_a = county[GRID_A]
     second = make_user("worker_a2", Role.GRID_WORKER, grid_a)
-    in_grid = CompiledQuery(
-        lambda grid_id: (
-            RoleAssignment.objects.filter(grid_id=grid_id, role=Role.GRID_WORKER)
-            .order_by()
-            .values_list("user_id", flat=True)
-            .distinct()
-        ),
-        int,
-    )
+    in_grid = _grid_workers()
 
     def enqueue(key: str, exclude: int) -> set[int]:
         notice = Notice(
