@@ -216,7 +216,7 @@ _TIMESTAMPTZ = psycopg.adapters.types["timestamptz"].oid
 def _kept_cursor(connection: Any) -> NumberedCursor:
     """The connection's `NumberedCursor`, made once per psycopg connection and time zone and
     kept open: psycopg finds the adapters of a cursor's values and columns once per cursor, and
-    a cursor made for each statement paid that, with its own setup, on every statement (~60 µs
+    a cursor made for each statement paid that, with its own setup, on every statement (20–60 µs
     of CPU; an intake runs three)."""
     raw = connection.connection
     zone = connection.timezone
