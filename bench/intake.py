@@ -589,7 +589,8 @@ def http_parser() -> str:
         import gunicorn_h1c
     except ImportError:
         return "Python"
-    return f"C (gunicorn_h1c {getattr(gunicorn_h1c, '__version__', '')})".replace(" )", ")")
+    version = getattr(gunicorn_h1c, "__version__", None)
+    return f"C (gunicorn_h1c {version})" if version else "C (gunicorn_h1c)"
 
 
 def server(workers: int, threads: int) -> subprocess.Popen:
