@@ -41,8 +41,3 @@ keepalive = 5  # gthread only: sync workers close each connection after the answ
 # Bodies are capped by size (BODY_MAX_BYTES and BODY_LIMITS in the settings) and imports run as
 # background tasks; a request that takes longer than this is cut and its worker replaced.
 timeout = 60
-
-if worker_class == "sync":
-    # Each answer's connection closed without waiting on the client's close where nothing can
-    # be left unread (wangge.core.serving).
-    from wangge.core.serving import close_when_answered as post_request  # noqa: F401

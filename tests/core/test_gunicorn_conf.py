@@ -40,15 +40,6 @@ def test_the_layout_can_be_set_from_the_environment(monkeypatch):
     conf = runpy.run_path(str(CONF))
     assert (conf["workers"], conf["threads"], conf["worker_class"]) == (6, 4, "gthread")
     assert conf["keepalive"] > 0
-    # Kept-alive connections are gunicorn's own to close (tests/core/test_serving.py).
-    assert "post_request" not in conf
-
-
-def test_sync_workers_close_an_answered_connection_at_once(monkeypatch):
-    from wangge.core.serving import close_when_answered
-
-    monkeypatch.delenv("WANGGE_WEB_THREADS", raising=False)
-    assert runpy.run_path(str(CONF))["post_request"] is close_when_answered
 
 
 def _parsed(parser: str, raw: bytes) -> tuple:
