@@ -220,7 +220,7 @@ def _kept_cursor(connection: Any) -> NumberedCursor:
     of CPU; an intake runs three)."""
     raw = connection.connection
     zone = connection.timezone
-    kept = connection.__dict__.get("_numbered_cursor")
+    kept = getattr(connection, "_numbered_cursor", None)
     if kept is not None and kept[0] is raw and kept[1] is zone and not kept[2].closed:
         return kept[2]
     with connection.wrap_database_errors:
