@@ -319,6 +319,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "wangge.core.pagination.Pagination",
+    "DEFAULT_RENDERER_CLASSES": [
+        "wangge.core.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "wangge.core.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",
