@@ -242,7 +242,10 @@ class CaseDetailOut(CaseOut):
         return [{"code": d.code, "name": d.name} for d in case.co_departments.all()]
 
     def get_timeline(self, case: Case) -> list[dict]:
-        return list(EventOut(case_events(case), many=True).data)
+        # One serializer renders every event: a `many=True` one builds a list serializer and a
+        # child for each answer.
+        event = EventOut(context=self.context)
+        return [event.to_representation(e) for e in case_events(case)]
 
     def get_allowed_actions(self, case: Case) -> list[str]:
         return allowed_actions(self.context["user"], case)

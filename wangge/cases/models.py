@@ -9,6 +9,7 @@ does not come with a new event (a check constraint and a trigger, migration `cas
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -17,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models, router
 from django.db.models import Q
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.compiled import CompiledInsert, statement_cursor
@@ -161,9 +163,16 @@ OPEN311_STATUS = {
 def choice_label(choices: type[models.Choices], value: Any) -> str:
     """The label of `value` in the active language (the value itself when it is not one)."""
     try:
-        return str(choices(value).label)
-    except ValueError:
+        return _labels(choices, get_language())[value]
+    except (KeyError, TypeError):
         return str(value)
+
+
+@functools.cache
+def _labels(choices: type[models.Choices], language: str | None) -> dict[Any, str]:
+    # Translated once per language: every answer names a state and each event's kind.
+    with override(language):
+        return {member.value: str(member.label) for member in choices}
 
 
 class Priority(models.IntegerChoices):

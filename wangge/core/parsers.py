@@ -14,6 +14,8 @@ MAX_JSON_DEPTH = 32
 
 def json_depth_exceeds(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     """True when brackets nest deeper than `limit` outside strings (a linear scan, no parse)."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False  # no deeper than the brackets it opens (counted in C; every usual body)
     depth = 0
     in_string = escaped = False
     for byte in raw:
