@@ -142,15 +142,19 @@ def _fresh_locator():
 
 @pytest.fixture(autouse=True)
 def _fresh_config():
-    # Each test has its own database contents: the per-process settings copies and the case ids
-    # taken ahead belong to the test that loaded them (a rollback reuses version numbers).
+    # Each test has its own database contents: the per-process settings copies, the tokens kept
+    # and the case ids taken ahead belong to the test that loaded them (a rollback reuses
+    # version numbers).
+    from wangge.accounts.tokencache import token_cache
     from wangge.cases.services import case_ids
     from wangge.core.config import config_cache
 
     config_cache.invalidate()
+    token_cache.invalidate()
     case_ids.discard()
     yield
     config_cache.invalidate()
+    token_cache.invalidate()
     case_ids.discard()
 
 

@@ -260,6 +260,10 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # API tokens: invalid after this long unused, and this long after the password login at most.
 API_TOKEN_IDLE_MINUTES = env_int("WANGGE_TOKEN_IDLE_MINUTES", 12 * 60)
 API_TOKEN_MAX_AGE_HOURS = env_int("WANGGE_TOKEN_MAX_AGE_HOURS", 7 * 24)
+# Each process keeps the tokens it read; a revocation, a password change, a deactivated user or
+# a changed role made in another process takes effect within this many seconds (at once in the
+# process that made it; wangge/accounts/tokencache.py). 0: read every token on every request.
+API_TOKEN_CHECK_SECONDS = float(os.environ.get("WANGGE_TOKEN_CHECK_SECONDS", "2"))
 # --- Transport security (production: WANGGE_DEBUG=0) -----------------------------------------
 # Behind a TLS-terminating proxy set WANGGE_BEHIND_TLS_PROXY=1 (the proxy must set
 # X-Forwarded-Proto and strip it from clients); WANGGE_SSL_REDIRECT=0 and WANGGE_HSTS_SECONDS=0

@@ -9,15 +9,40 @@ are mutually exclusive, as 等保 separation of duties expects.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.config import StampQuerySet
+
 if TYPE_CHECKING:
     from wangge.core.scope import Scope
+
+
+class AuthQuerySet(StampQuerySet):
+    """Users, role assignments and API tokens decide who a token is (wangge.accounts.tokencache):
+    bulk writes of them move `AuthVersion`, as their saves and deletes do."""
+
+    @staticmethod
+    def moved() -> None:
+        from wangge.accounts.tokencache import auth_changed
+
+        auth_changed()
+
+
+class UserQuerySet(AuthQuerySet):
+    volatile = frozenset({"last_login"})
+
+
+class ApiTokenQuerySet(AuthQuerySet):
+    volatile = frozenset({"last_used_at"})
+
+
+class AccountManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
 
 
 class User(AbstractUser):
@@ -26,6 +51,8 @@ class User(AbstractUser):
     phone_cipher = models.TextField(blank=True, default="", editable=False)
     phone_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+
+    objects: ClassVar[AccountManager] = AccountManager()
 
     # The user's data scope, cached for the rest of the request by `scope_for_user` (not a field).
     _wangge_scope: Scope
@@ -95,6 +122,8 @@ class RoleAssignment(models.Model):
         related_name="role_assignments",
     )
     created_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
+
+    objects = AuthQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("角色分配")
@@ -175,6 +204,8 @@ class ApiToken(models.Model):
         _("吊销原因"), max_length=16, choices=RevokeReason.choices, blank=True
     )
 
+    objects = ApiTokenQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("接口令牌")
         verbose_name_plural = _("接口令牌")
@@ -193,3 +224,21 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.prefix}…"
+
+
+class AuthVersion(models.Model):
+    """One row per deployment: moved in the same transaction as any change to a user, a role
+    assignment or an API token other than its last use. Every process keeps the tokens it read
+    (wangge.accounts.tokencache) while this stamp, read with each token, stays where it was."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("身份版本")
+        verbose_name_plural = _("身份版本")
+        constraints = [models.CheckConstraint(name="auth_version_singleton", condition=Q(id=1))]
+
+    def __str__(self) -> str:
+        return f"v{self.version}"

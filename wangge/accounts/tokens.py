@@ -9,22 +9,26 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import router, transaction
+from django.db.models import Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from rest_framework import authentication, exceptions
 
-from wangge.accounts.models import ApiToken, User
+from wangge.accounts.models import ApiToken, AuthVersion, User
 from wangge.accounts.selectors import ASSIGNMENT_COLUMNS, scope_remember
+from wangge.accounts.tokencache import token_cache
 from wangge.core.compiled import CompiledQuery
-from wangge.core.models import AuditLog
+from wangge.core.models import AuditLog, ConfigVersion
 from wangge.core.services import audit_record
+from wangge.grids.models import GridTreeVersion
 
 KEYWORDS = ("Token", "Bearer")
 # last_used_at is written at most this often per token: one UPDATE per request would be a
@@ -132,37 +136,62 @@ def token_revoke_all(
 
 _TOKEN_COLUMNS = [f.attname for f in ApiToken._meta.concrete_fields]
 _USER_COLUMNS = [f.attname for f in User._meta.concrete_fields]
+_LAST_USED = _TOKEN_COLUMNS.index("last_used_at")
 # Every API request reads its token and user, and nearly every one then its user's data scope:
-# one read (a row per role assignment, or one with none), compiled once (wangge.core.compiled).
+# one read (a row per role assignment, or one with none), compiled once (wangge.core.compiled),
+# with the stamps this process keeps it under (wangge.accounts.tokencache) as the last columns.
 _live_token = CompiledQuery(
-    lambda digest: ApiToken.objects.filter(key_hash=digest, revoked_at__isnull=True).values_list(
-        *_TOKEN_COLUMNS,
-        *(f"user__{c}" for c in _USER_COLUMNS),
-        *(f"user__role_assignments__{c}" for c in ASSIGNMENT_COLUMNS),
+    lambda digest: (
+        ApiToken.objects.filter(key_hash=digest, revoked_at__isnull=True)
+        .annotate(
+            auth_stamp=Subquery(AuthVersion.objects.filter(pk=1).values("version")),
+            grid_stamp=Subquery(GridTreeVersion.objects.filter(pk=1).values("version")),
+            config_stamp=Subquery(ConfigVersion.objects.filter(pk=1).values("version")),
+        )
+        .values_list(
+            *_TOKEN_COLUMNS,
+            *(f"user__{c}" for c in _USER_COLUMNS),
+            *(f"user__role_assignments__{c}" for c in ASSIGNMENT_COLUMNS),
+            "auth_stamp",
+            "grid_stamp",
+            "config_stamp",
+        )
     ),
     str,
 )
 
 
-def _live_token_by_key(key: str) -> ApiToken | None:
-    rows = _live_token.rows(key_digest(key))
-    if not rows:
-        return None
+def _live_rows(digest: str, now: datetime) -> list[tuple[Any, ...]]:
+    """The token's rows, kept by this process or read; none when no live token has the key."""
+    rows = token_cache.get(digest)
+    # A kept token whose last use is a minute old is read again: another process may have used
+    # it since (the idle limit is judged on the database's time), or it is due for a touch.
+    if rows is None or now - rows[0][_LAST_USED] >= TOUCH_EVERY:
+        read_at = time.monotonic()
+        rows = _live_token.rows(digest)
+        if rows:
+            token_cache.put(digest, rows[0][-3:], rows, read_at)
+    return rows
+
+
+def _token_of(rows: list[tuple[Any, ...]]) -> ApiToken:
     alias = router.db_for_read(ApiToken)
     n, m = len(_TOKEN_COLUMNS), len(_TOKEN_COLUMNS) + len(_USER_COLUMNS)
     token = ApiToken.from_db(alias, _TOKEN_COLUMNS, rows[0][:n])
     token.user = User.from_db(alias, _USER_COLUMNS, rows[0][n:m])
     # The role is never empty: a row without one is the join finding no assignment.
-    scope_remember(token.user, [row[m:] for row in rows if row[m] is not None])
+    scope_remember(token.user, [row[m:-3] for row in rows if row[m] is not None])
     return token
 
 
 def token_authenticate(key: str) -> tuple[User, ApiToken]:
     """The user of a presented key, or AuthenticationFailed with a Chinese message."""
-    token = _live_token_by_key(key)
-    if token is None:
-        raise exceptions.AuthenticationFailed("令牌无效或已被吊销，请重新登录")
+    digest = key_digest(key)
     now = timezone.now()
+    rows = _live_rows(digest, now)
+    if not rows:
+        raise exceptions.AuthenticationFailed("令牌无效或已被吊销，请重新登录")
+    token = _token_of(rows)
     user = token.user
     if now >= token.expires_at or now - token.last_used_at > idle_limit():
         raise exceptions.AuthenticationFailed("令牌已过期，请重新登录")
@@ -173,6 +202,7 @@ def token_authenticate(key: str) -> tuple[User, ApiToken]:
     if now - token.last_used_at >= TOUCH_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+        token_cache.touched(digest, [(*r[:_LAST_USED], now, *r[_LAST_USED + 1 :]) for r in rows])
     return user, token
 
 

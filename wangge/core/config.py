@@ -160,32 +160,43 @@ def watch(*models: type[Model]) -> None:
             )
 
 
-class ConfigQuerySet(QuerySet):
-    """The manager of a watched model: bulk writes move the stamp too (they send no signal).
-    `volatile` names columns nobody caches (a last-used time): updating only those does not."""
+class StampQuerySet(QuerySet):
+    """The manager of a model some per-process copy depends on: bulk writes (which send no
+    signal) call `moved` too, as the model's save and delete receivers do. `volatile` names
+    columns no copy holds (a last-used time): writing only those moves nothing."""
 
     volatile: frozenset[str] = frozenset()
+
+    @staticmethod
+    def moved() -> None:
+        raise NotImplementedError
 
     def update(self, **kwargs: Any) -> int:
         count = super().update(**kwargs)
         if count and set(kwargs) - self.volatile:
-            config_changed()
+            self.moved()
         return count
 
     def delete(self) -> tuple[int, dict[str, int]]:
         result = super().delete()
         if result[0]:
-            config_changed()
+            self.moved()
         return result
 
     def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Any]:
         created = super().bulk_create(objs, *args, **kwargs)
         if created:
-            config_changed()
+            self.moved()
         return created
 
     def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> int:
         count = super().bulk_update(objs, fields, *args, **kwargs)
         if count and set(fields) - self.volatile:
-            config_changed()
+            self.moved()
         return count
+
+
+class ConfigQuerySet(StampQuerySet):
+    """The manager of a watched model: bulk writes move the stamp too (they send no signal)."""
+
+    moved = staticmethod(config_changed)
