@@ -327,6 +327,7 @@ REST_FRAMEWORK = {
         "wangge.core.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "wangge.core.renderers.ContentNegotiation",
     "DEFAULT_PARSER_CLASSES": [
         "wangge.core.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",

@@ -103,3 +103,55 @@ def test_the_api_answers_through_it(settings):
     from rest_framework.settings import api_settings
 
     assert api_settings.DEFAULT_RENDERER_CLASSES[0] is JSONRenderer
+
+
+ACCEPTS = [
+    None,
+    "*/*",
+    "application/json",
+    "application/json; indent=4",
+    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "text/html",
+    "application/*",
+]
+
+
+@pytest.mark.parametrize("accept", ACCEPTS)
+@pytest.mark.parametrize("fmt", [None, "json", "api"])
+def test_renderer_chosen_as_the_rest_framework_chooses(accept, fmt):
+    from rest_framework.negotiation import DefaultContentNegotiation
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from wangge.core.renderers import ContentNegotiation
+
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    query = {"format": fmt} if fmt else {}
+    renderer_set = [JSONRenderer(), renderers.BrowsableAPIRenderer()]
+
+    def outcome(negotiation):
+        request = Request(APIRequestFactory().get("/api/v1/me/", query, **headers))
+        try:
+            return negotiation.select_renderer(request, renderer_set)
+        except Exception as exc:  # a refusal is an outcome too
+            return type(exc)
+
+    for _twice in range(2):
+        assert outcome(ContentNegotiation()) == outcome(DefaultContentNegotiation())
+
+
+def test_refusals_as_the_rest_framework():
+    from django.http import Http404
+    from rest_framework.exceptions import NotAcceptable
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from wangge.core.renderers import ContentNegotiation
+
+    for _twice in range(2):
+        request = Request(APIRequestFactory().get("/", HTTP_ACCEPT="image/png"))
+        with pytest.raises(NotAcceptable):
+            ContentNegotiation().select_renderer(request, [JSONRenderer()])
+        request = Request(APIRequestFactory().get("/", {"format": "xml"}))
+        with pytest.raises(Http404):
+            ContentNegotiation().select_renderer(request, [JSONRenderer()])
