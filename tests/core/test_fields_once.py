@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import serializers
 
-from wangge.core.api import FieldsOnce
+from wangge.core.api import FieldsOnce, _fields_once, _shallow
 
 
 class Upper(serializers.CharField):
@@ -144,3 +144,21 @@ def test_two_threads_rendering_at_once_share_nothing_bound():
     for t in threads:
         t.join(timeout=30)
     assert all(results[k] == [f"u{k}:{i}" for i in range(200)] for k in range(4))
+
+
+def test_fields_bound_as_the_rest_framework_binds_them_each_instance_its_own():
+    class Stock(serializers.Serializer):
+        pass
+
+    first, second = ThingOut(Thing()), ThingOut(Thing())
+    for name, bound in first.fields.items():
+        stock = _shallow(_fields_once(first)[name])
+        stock.bind(name, Stock())
+        for attr in ("field_name", "label", "source", "source_attrs", "method_name"):
+            assert getattr(bound, attr, None) == getattr(stock, attr, None), (name, attr)
+        assert bound.parent is first and second.fields[name].parent is second
+        assert bound is not second.fields[name]
+    # Validation reads the bound copies: errors name the fields, values land under them.
+    data = ThingOut(data={"title": "", "count": "x"})
+    assert not data.is_valid()
+    assert set(data.errors) >= {"title", "count"}

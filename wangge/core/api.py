@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -15,6 +15,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.fields import empty
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.serializer_helpers import BindingDict
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -118,9 +119,22 @@ class FieldsOnce:
     def get_fields(self) -> dict[str, serializers.Field]:
         return {name: _shallow(field) for name, field in _fields_once(self).items()}
 
+    @cached_property
+    def fields(self) -> BindingDict:
+        # Binding names a field and finds its source from the name alone: done once per class
+        # (`_bound_once`); each instance's copies only take it as their parent.
+        serializer: Any = self  # a Serializer subclass's
+        fields = BindingDict(serializer)
+        for name, bound in _bound_once(self).items():
+            clone = _shallow(bound)
+            clone.parent = serializer
+            fields.fields[name] = clone
+        return fields
+
     def to_representation(self, instance: Any) -> Any:
         if isinstance(instance, Mapping):
             return super().to_representation(instance)  # type: ignore[misc]
+        serializer: Any = self  # a Serializer subclass's
         bound = self.__dict__.get("_bound_once")
         if bound is None:
             bound = self.__dict__["_bound_once"] = {}
@@ -129,8 +143,8 @@ class FieldsOnce:
             if attrs is None:  # rendered by a bound copy, as the REST framework does
                 own = bound.get(name)
                 if own is None:
-                    own = bound[name] = _shallow(field)
-                    own.bind(name, self)  # type: ignore[arg-type]  # a Serializer subclass's
+                    own = bound[name] = _shallow(_bound_once(self)[name])
+                    own.parent = serializer
                 try:
                     value = own.get_attribute(instance)
                 except serializers.SkipField:
@@ -185,6 +199,22 @@ def _fields_once(serializer: Any) -> dict[str, serializers.Field]:
         built = super(FieldsOnce, serializer).get_fields()
         cls._fields_once = built
     return built
+
+
+def _bound_once(serializer: Any) -> dict[str, serializers.Field]:
+    """The class's fields, each copied and bound as the REST framework binds it, with no parent
+    (`Field.bind` sets the name, label, source and source path; a method field its method)."""
+    cls = type(serializer)
+    bound = cls.__dict__.get("_bound_fields_once")
+    if bound is None:
+        bound = {}
+        for name, field in _fields_once(serializer).items():
+            copy = _shallow(field)
+            copy.bind(name, serializer)
+            copy.parent = None  # type: ignore[assignment]  # a template: no instance's field
+            bound[name] = copy
+        cls._bound_fields_once = bound
+    return bound
 
 
 def _plan(serializer: Any) -> list[tuple[str, tuple[str, ...] | None, serializers.Field]]:
