@@ -193,3 +193,28 @@ def test_a_reports_words_are_cut_once_and_older_cases_still_compare(submit, resi
     Case.objects.filter(pk=first.pk).update(description_words="")
     second = submit(resident, description="16号楼下面好多碎玻璃渣")
     assert [d["tracking_code"] for d in second.duplicate_candidates] == [first.tracking_code]
+
+
+def test_duplicates_scored_and_ranked_as_one_by_one(submit, resident):
+    """The candidates are scored in one rapidfuzz call: the same scores as `token_set_ratio` on
+    each, those under the threshold left out, the most similar first."""
+    from django.conf import settings
+    from django.utils import timezone
+    from rapidfuzz import fuzz
+
+    from wangge.cases.matching import description_words, find_duplicates
+
+    texts = ["16号楼楼下一地碎玻璃渣", "16号楼碎玻璃", "楼下碎玻璃渣很多", "小区健身器材坏了"]
+    cases = [submit(resident, description=t) for t in texts]
+    query = "16号楼下面好多碎玻璃渣"
+    found = find_duplicates(lat=cases[0].lat, lng=cases[0].lng, text=query, now=timezone.now())
+    scores = {
+        c.tracking_code: fuzz.token_set_ratio(description_words(query), description_words(t))
+        for t, c in zip(texts, cases, strict=True)
+    }
+    least = settings.CASES_DUPLICATE_MIN_SIMILARITY
+    assert {d.tracking_code: d.similarity for d in found} == {
+        code: score for code, score in scores.items() if score >= least
+    }
+    assert [d.similarity for d in found] == sorted((d.similarity for d in found), reverse=True)
+    assert found and cases[3].tracking_code not in {d.tracking_code for d in found}
