@@ -13,7 +13,7 @@ null; a small float's exponent loses its leading zero (1.5e-7 for 1.5e-07), the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -58,8 +58,9 @@ class ContentNegotiation(negotiation.DefaultContentNegotiation):
     _chosen: dict[tuple[str, str, tuple[type, ...]], tuple[int, str]] = {}
 
     def select_renderer(
-        self, request: Any, renderers: Sequence[Any], format_suffix: str | None = None
+        self, request: Any, renderers: Iterable[Any], format_suffix: str | None = None
     ) -> tuple[Any, str]:
+        renderers = list(renderers)
         accept = request.META.get("HTTP_ACCEPT", "*/*")
         if len(accept) > 200:
             return super().select_renderer(request, renderers, format_suffix)
@@ -70,5 +71,5 @@ class ContentNegotiation(negotiation.DefaultContentNegotiation):
             renderer, media_type = super().select_renderer(request, renderers, format_suffix)
             if len(self._chosen) >= 1000:
                 self._chosen.clear()  # headers nobody else sends; start again
-            chosen = self._chosen[key] = (list(renderers).index(renderer), media_type)
+            chosen = self._chosen[key] = (renderers.index(renderer), media_type)
         return renderers[chosen[0]], chosen[1]

@@ -44,7 +44,7 @@ def json_dumps(value: Any) -> bytes | str:
 
 
 class DatabaseOperations(operations.DatabaseOperations):
-    def adapt_json_value(self, value: Any, encoder: Any) -> Jsonb:
+    def adapt_json_value(self, value: Any, encoder: Any) -> Any:
         if encoder is not None:
             return super().adapt_json_value(value, encoder)
         return Jsonb(value, dumps=json_dumps)
