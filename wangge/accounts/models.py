@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.config import StampQuerySet
+from wangge.core.models import VersionStamp
 
 if TYPE_CHECKING:
     from wangge.core.scope import Scope
@@ -226,19 +227,12 @@ class ApiToken(models.Model):
         return f"{self.user} · {self.prefix}…"
 
 
-class AuthVersion(models.Model):
+class AuthVersion(VersionStamp):
     """One row per deployment: moved in the same transaction as any change to a user, a role
     assignment or an API token other than its last use. Every process keeps the tokens it read
     (wangge.accounts.tokencache) while this stamp, read with each token, stays where it was."""
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    version = models.PositiveBigIntegerField(default=0)
-    changed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("身份版本")
         verbose_name_plural = _("身份版本")
         constraints = [models.CheckConstraint(name="auth_version_singleton", condition=Q(id=1))]
-
-    def __str__(self) -> str:
-        return f"v{self.version}"

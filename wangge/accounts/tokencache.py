@@ -29,7 +29,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 
 # Tokens kept per process, at most: a county's staff and active residents; past it the process
@@ -94,8 +93,7 @@ def auth_changed() -> None:
     again after the commit, so a token read in between cannot stay)."""
     from wangge.accounts.models import AuthVersion
 
-    if not AuthVersion.objects.filter(pk=1).update(version=F("version") + 1):
-        AuthVersion.objects.get_or_create(pk=1, defaults={"version": 1})
+    AuthVersion.move()
     token_cache.invalidate()
     transaction.on_commit(token_cache.invalidate)
 

@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Model, QuerySet
+from django.db.models import Model, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 T = TypeVar("T")
@@ -132,8 +132,7 @@ def config_changed(**_ignored: Any) -> None:
     after the commit, so a rebuild that ran in between cannot keep the old rows)."""
     from wangge.core.models import ConfigVersion
 
-    if not ConfigVersion.objects.filter(pk=1).update(version=F("version") + 1):
-        ConfigVersion.objects.get_or_create(pk=1, defaults={"version": 1})
+    ConfigVersion.move()
     config_cache.invalidate()
     transaction.on_commit(config_cache.invalidate)
 

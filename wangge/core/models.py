@@ -158,7 +158,28 @@ class ChainAnchor(models.Model):
         )
 
 
-class ConfigVersion(models.Model):
+class VersionStamp(models.Model):
+    """A one-row stamp, moved (`move`) in the same transaction as any change to what a
+    per-process copy holds; each process compares it with the stamp its copy was built from."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"v{self.version}"
+
+    @classmethod
+    def move(cls) -> None:
+        """One more, in the caller's transaction (the row is made on the first change)."""
+        if not cls._default_manager.filter(pk=1).update(version=models.F("version") + 1):
+            cls._default_manager.get_or_create(pk=1, defaults={"version": 1})
+
+
+class ConfigVersion(VersionStamp):
     """One row per deployment: moved in the same transaction as any change to the settings the
     intake reads on every request (categories, routing rules, departments, webhook endpoints,
     Open311 clients and service attributes, hotline sources, chat groups).
@@ -168,14 +189,7 @@ class ConfigVersion(models.Model):
     `GridTreeVersion` and the working calendar with `CalendarVersion`.
     """
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    version = models.PositiveBigIntegerField(default=0)
-    changed_at = models.DateTimeField(auto_now=True)
-
     class Meta:
         verbose_name = _("配置版本")
         verbose_name_plural = _("配置版本")
         constraints = [models.CheckConstraint(name="config_version_singleton", condition=Q(id=1))]
-
-    def __str__(self) -> str:
-        return f"v{self.version}"

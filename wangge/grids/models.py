@@ -20,6 +20,7 @@ from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.config import ConfigQuerySet
+from wangge.core.models import VersionStamp
 
 
 class GridLevel(models.IntegerChoices):
@@ -170,16 +171,12 @@ class Grid(models.Model):
         return [c for c in self.path.split("/") if c][:-1]
 
 
-class GridTreeVersion(models.Model):
+class GridTreeVersion(VersionStamp):
     """One row per deployment: bumped in the same transaction as any grid change.
 
     Every process compares it with the version its in-memory locator index was built from and
     rebuilds when they differ, so a change made by one worker reaches all the others.
     """
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    version = models.PositiveBigIntegerField(default=0)
-    changed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("网格树版本")
@@ -187,9 +184,6 @@ class GridTreeVersion(models.Model):
         constraints = [
             models.CheckConstraint(name="grid_tree_version_singleton", condition=Q(id=1))
         ]
-
-    def __str__(self) -> str:
-        return f"v{self.version}"
 
 
 class DepartmentKind(models.TextChoices):

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
@@ -59,9 +58,7 @@ class GridImportError(ServiceError):
 
 def tree_version_bump() -> None:
     """Mark the tree changed: every process's locator rebuilds on its next check."""
-    updated = GridTreeVersion.objects.filter(pk=1).update(version=F("version") + 1)
-    if not updated:
-        GridTreeVersion.objects.get_or_create(pk=1, defaults={"version": 1})
+    GridTreeVersion.move()
     from wangge.grids.locator import locator
 
     transaction.on_commit(locator.invalidate)

@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.models import VersionStamp
+
 
 class DayKind(models.TextChoices):
     HOLIDAY = "holiday", _("法定节假日（休息）")
@@ -194,17 +196,10 @@ class HoursProfile(models.Model):
             raise ValidationError(errors)
 
 
-class CalendarVersion(models.Model):
+class CalendarVersion(VersionStamp):
     """Bumped in the same transaction as any calendar change; processes rebuild when it moves."""
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    version = models.PositiveBigIntegerField(default=0)
-    changed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("日历版本")
         verbose_name_plural = _("日历版本")
         constraints = [models.CheckConstraint(name="workcal_version_singleton", condition=Q(id=1))]
-
-    def __str__(self) -> str:
-        return f"v{self.version}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
 
 from wangge.workcal.calendar import calendar_cache
 from wangge.workcal.models import CalendarEntry, CalendarVersion, DayKind, EntrySource
@@ -14,9 +13,7 @@ from wangge.workcal.rules import package_schedule, provisional_holidays
 
 def calendar_changed() -> None:
     """Bump the version stamp (inside the caller's transaction) so every process rebuilds."""
-    updated = CalendarVersion.objects.filter(pk=1).update(version=F("version") + 1)
-    if not updated:
-        CalendarVersion.objects.get_or_create(pk=1, defaults={"version": 1})
+    CalendarVersion.move()
     # This process sees the change at once; the others within WORKCAL_CHECK_SECONDS.
     calendar_cache.invalidate()
     transaction.on_commit(calendar_cache.invalidate)
