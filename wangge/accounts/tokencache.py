@@ -98,18 +98,20 @@ def auth_changed() -> None:
     transaction.on_commit(token_cache.invalidate)
 
 
-def _saved(sender: Any, update_fields: Any = None, raw: bool = False, **kwargs: Any) -> None:
-    if raw:
-        return  # fixtures loading
-    volatile = sender._default_manager._queryset_class.volatile
-    if update_fields is not None and not set(update_fields) - volatile:
-        return  # only a last login or a last use
-    auth_changed()
+def _receiver(volatile: frozenset[str], *, new_moves: bool) -> Any:
+    """A post_save receiver: a save moves the stamp unless it wrote only `volatile` columns (a
+    last login, a last use), or it made a row no process holds yet (`new_moves` False)."""
 
+    def saved(
+        sender: Any, created: bool = False, update_fields: Any = None, raw: bool = False, **_: Any
+    ) -> None:
+        if raw or (created and not new_moves):
+            return  # fixtures loading, or a new user or token
+        if update_fields is not None and not set(update_fields) - volatile:
+            return
+        auth_changed()
 
-def _saved_unless_new(sender: Any, created: bool = False, **kwargs: Any) -> None:
-    if not created:  # a new user or token: no process holds it yet
-        _saved(sender, **kwargs)
+    return saved
 
 
 def _deleted(sender: Any, **kwargs: Any) -> None:
@@ -120,11 +122,9 @@ def watch() -> None:
     """Connect the receivers (from the accounts app's `ready()`)."""
     from wangge.accounts.models import ApiToken, RoleAssignment, User
 
-    for model, saved in (
-        (User, _saved_unless_new),
-        (RoleAssignment, _saved),
-        (ApiToken, _saved_unless_new),
-    ):
+    # A new role assignment changes a scope some process may hold; a new user or token does not.
+    for model, new_moves in ((User, False), (RoleAssignment, True), (ApiToken, False)):
+        saved = _receiver(model.objects.all().volatile, new_moves=new_moves)
         uid = f"wangge.accounts.tokencache:{model._meta.label}"
         post_save.connect(saved, sender=model, dispatch_uid=uid + ":save", weak=False)
         post_delete.connect(_deleted, sender=model, dispatch_uid=uid + ":delete", weak=False)

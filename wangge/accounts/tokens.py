@@ -137,6 +137,7 @@ def token_revoke_all(
 _TOKEN_COLUMNS = [f.attname for f in ApiToken._meta.concrete_fields]
 _USER_COLUMNS = [f.attname for f in User._meta.concrete_fields]
 _LAST_USED = _TOKEN_COLUMNS.index("last_used_at")
+_STAMPS = ("auth_stamp", "grid_stamp", "config_stamp")  # the last columns of every row
 # Every API request reads its token and user, and nearly every one then its user's data scope:
 # one read (a row per role assignment, or one with none), compiled once (wangge.core.compiled),
 # with the stamps this process keeps it under (wangge.accounts.tokencache) as the last columns.
@@ -152,9 +153,7 @@ _live_token = CompiledQuery(
             *_TOKEN_COLUMNS,
             *(f"user__{c}" for c in _USER_COLUMNS),
             *(f"user__role_assignments__{c}" for c in ASSIGNMENT_COLUMNS),
-            "auth_stamp",
-            "grid_stamp",
-            "config_stamp",
+            *_STAMPS,
         )
     ),
     str,
@@ -170,7 +169,7 @@ def _live_rows(digest: str, now: datetime) -> list[tuple[Any, ...]]:
         read_at = time.monotonic()
         rows = _live_token.rows(digest)
         if rows:
-            token_cache.put(digest, rows[0][-3:], rows, read_at)
+            token_cache.put(digest, rows[0][-len(_STAMPS) :], rows, read_at)
     return rows
 
 
@@ -180,7 +179,7 @@ def _token_of(rows: list[tuple[Any, ...]]) -> ApiToken:
     token = ApiToken.from_db(alias, _TOKEN_COLUMNS, rows[0][:n])
     token.user = User.from_db(alias, _USER_COLUMNS, rows[0][n:m])
     # The role is never empty: a row without one is the join finding no assignment.
-    scope_remember(token.user, [row[m:-3] for row in rows if row[m] is not None])
+    scope_remember(token.user, [row[m : -len(_STAMPS)] for row in rows if row[m] is not None])
     return token
 
 
