@@ -12,11 +12,11 @@ admin.site.site_title = _("网格管理后台")
 admin.site.index_title = _("系统配置")
 
 api_v1: list[URLPattern | URLResolver] = [
+    path("", include("wangge.cases.urls")),  # the intake and the case lists first
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="api-token-refresh"),
     path("auth/logout/", TokenLogoutView.as_view(), name="api-token-logout"),
     path("me/", MeView.as_view(), name="api-me"),
-    path("", include("wangge.cases.urls")),
     path("", include("wangge.grids.urls")),
     path("", include("wangge.workcal.urls")),
     path("", include("wangge.notify.urls")),
@@ -36,18 +36,20 @@ api_v1: list[URLPattern | URLResolver] = [
 handler404 = "wangge.core.errors.not_found"
 handler500 = "wangge.core.errors.server_error"
 
+# The API's and Open311's prefixes first: Django tries the patterns in order, and these take
+# most of the requests.
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("api/v1/", include(api_v1)),
+    path("open311/v2/", include("wangge.open311.urls")),
     path("accounts/", include("wangge.accounts.urls")),
     path("admin/", admin.site.urls),
     path("attachments/", include("wangge.attachments.file_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("open311/v2/", include("wangge.open311.urls")),
     path("cockpit/", include("wangge.stats.web_urls")),
     path("people/", include("wangge.people.web_urls")),
     path("community/", include("wangge.community.web_urls")),

@@ -5,10 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
+from wangge.accounts.middleware import PasswordExpiryMiddleware
 from wangge.accounts.services import user_create
 
 STANDARD = [
@@ -83,6 +88,31 @@ def test_expired_password_forces_change_under_dengbao(settings, client, db):
     )
     assert r.status_code == 302
     assert client.get("/api/v1/me/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("profile", "cookie", "read"),
+    [("dengbao", True, True), ("dengbao", False, False), ("standard", True, False)],
+)
+def test_expiry_check_reads_the_session_user_only_when_it_can_matter(
+    settings, profile, cookie, read
+):
+    """A request without a session cookie (an API client with a token), or any request without
+    the dengbao profile, passes without its session's user being looked up."""
+    settings.PASSWORD_PROFILE = profile
+    looked_up = []
+
+    def anonymous():
+        looked_up.append(True)
+        return AnonymousUser()
+
+    request = RequestFactory().get("/api/v1/cases/", HTTP_AUTHORIZATION="Token abc")
+    if cookie:
+        request.COOKIES[settings.SESSION_COOKIE_NAME] = "k"
+    request.user = SimpleLazyObject(anonymous)
+    response = PasswordExpiryMiddleware(lambda r: HttpResponse("ok"))(request)
+    assert response.status_code == 200
+    assert looked_up == ([True] if read else [])
 
 
 def test_standard_profile_never_expires(settings, client, db):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -14,6 +15,13 @@ class PasswordExpiryMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # Only a signed-in session's user is checked here: without the profile, or without a
+        # session cookie (an API client with a token), the session is not read at all.
+        if (
+            settings.PASSWORD_PROFILE != "dengbao"
+            or settings.SESSION_COOKIE_NAME not in request.COOKIES
+        ):
+            return self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and password_expired(user):
             allowed = (reverse("accounts:password_change"), reverse("accounts:logout"))
